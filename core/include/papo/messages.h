@@ -1,0 +1,84 @@
+#pragma once
+// Every payload on the wire, each type with its JSON beside it.
+// topics-schema/*.schema.json is the contract; tests validate what these produce.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace papo {
+
+inline constexpr std::size_t max_text_bytes = 16 * 1024;
+inline constexpr std::size_t max_payload_bytes = 64 * 1024;
+
+// A direct message or a topic post (payload of users/<to>/inbox/<from> and topics/<t>/<from>).
+// The sender is not in the payload: it is the last level of the topic.
+struct chat_message {
+    std::string id;       // unique per message; receivers drop repeats of an id
+    std::string text;     // UTF-8, at most max_text_bytes
+    std::string sent_at;  // RFC 3339 UTC, e.g. 2026-11-24T10:00:00.123Z
+    std::optional<std::uint64_t> seq;  // per-sender sequence number, when the sender keeps one
+};
+void to_json(nlohmann::json& j, const chat_message& m);
+void from_json(const nlohmann::json& j, chat_message& m);
+
+// Payload of users/<sender>/receipts/<reader>: the reader took these messages.
+struct receipt {
+    std::vector<std::string> ids;
+};
+void to_json(nlohmann::json& j, const receipt& r);
+void from_json(const nlohmann::json& j, receipt& r);
+
+// Payload of presence/<name> (retained).
+struct presence {
+    bool online = false;
+    std::string since;  // when the status changed
+};
+void to_json(nlohmann::json& j, const presence& p);
+void from_json(const nlohmann::json& j, presence& p);
+
+// Payload of registry/users/<name> (retained): a user, or a named queue that belongs to no user.
+struct user_record {
+    std::string name;
+    bool is_queue = false;            // "kind": "user" | "queue"
+    std::string created_at;
+    std::vector<std::string> topics;  // topics this user has joined
+};
+void to_json(nlohmann::json& j, const user_record& u);
+void from_json(const nlohmann::json& j, user_record& u);
+
+// Payload of registry/topics/<topic> (retained).
+struct topic_record {
+    std::string name;
+    std::string created_at;
+};
+void to_json(nlohmann::json& j, const topic_record& t);
+void from_json(const nlohmann::json& j, topic_record& t);
+
+// Payload of registry/queues/<name> (retained): the ids of messages that wait in
+// the queue, so that papo-server's counts survive its restart.
+struct queue_snapshot {
+    std::string name;
+    std::vector<std::string> pending;
+};
+void to_json(nlohmann::json& j, const queue_snapshot& q);
+void from_json(const nlohmann::json& j, queue_snapshot& q);
+
+// Parses a payload as T, throwing papo::error with a clear reason when it is not
+// UTF-8 JSON of the documented shape or is larger than max_payload_bytes.
+template <typename T>
+T decode(std::string_view payload, std::size_t limit = max_payload_bytes);
+
+// Registry snapshots hold one id per waiting message, so they may be larger.
+inline constexpr std::size_t max_snapshot_bytes = 4 * 1024 * 1024;
+
+std::string encode(const nlohmann::json& j);
+
+// Builds a new outgoing message with a fresh id and the current time.
+// Throws papo::error when the text is empty, too long or not UTF-8.
+chat_message make_message(std::string text, std::optional<std::uint64_t> seq = std::nullopt);
+
+}  // namespace papo

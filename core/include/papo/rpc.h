@@ -1,0 +1,37 @@
+#pragma once
+// Request/response with papo-server over MQTT v5, in the manner of mosquitto_ctrl:
+// a request {"command": ..., args...} goes to server/v1/request/<from> with a
+// response topic and correlation data; the answer {"command", "ok", "error"|"data"}
+// comes back on that response topic with the same correlation data.
+#include "papo/session.h"
+
+#include <chrono>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace papo {
+
+inline constexpr std::chrono::milliseconds default_request_timeout{5000};
+
+nlohmann::json make_request(const std::string& command, nlohmann::json args = nlohmann::json::object());
+nlohmann::json make_success(const std::string& command, nlohmann::json data = nlohmann::json::object());
+nlohmann::json make_failure(const std::string& command, const std::string& message);
+
+// A connection of its own that asks papo-server and waits for its answers.
+class rpc_client {
+public:
+    // `from` is the asking user's name, or "papo-admin" for the manager's tool.
+    rpc_client(session_options options, std::string from);
+    // Returns the response's "data"; throws papo::error with the server's reason on
+    // failure, or a clear message when papo-server does not answer in time.
+    nlohmann::json call(const std::string& command, nlohmann::json args = nlohmann::json::object(),
+                        std::chrono::milliseconds timeout = default_request_timeout);
+
+private:
+    std::string from_;
+    std::string response_topic_;
+    session session_;
+};
+
+}  // namespace papo

@@ -1,0 +1,70 @@
+#pragma once
+// papo-server's decisions, with no I/O: feed it requests and observed traffic,
+// get back responses and the actions to carry out on the broker. Unit-tested
+// without a broker; server/ wires it to a real connection.
+#include "papo/queue_accounting.h"
+#include "papo/registry.h"
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace papo {
+
+// The name papo-admin asks under; only it may run the manager's commands.
+inline constexpr const char* admin_name = "papo-admin";
+
+struct server_action {
+    enum class kind {
+        publish_retained,  // topic + payload; an empty payload deletes the retained message
+        create_queue,      // a persistent session for `name`, subscribed to `filters`
+        delete_queue,      // end the session of `name` and the messages it holds
+    };
+    kind type;
+    std::string topic;
+    std::string payload;
+    std::string name;
+    std::vector<std::string> filters;
+};
+
+struct server_outcome {
+    nlohmann::json response;
+    std::vector<server_action> actions;
+};
+
+class server_core {
+public:
+    // Loading the retained registry at start-up.
+    void load_user(const user_record& user);
+    void load_topic(const topic_record& topic);
+    void load_queue(const queue_snapshot& snapshot);
+
+    // A request from `from` (a user's name, or admin_name).
+    server_outcome handle(const std::string& from, const nlohmann::json& request);
+
+    // Traffic papo-server observes on the broker.
+    void on_direct_message(const std::string& to, const std::string& from, const std::string& id);
+    void on_post(const std::string& topic, const std::string& from, const std::string& id);
+    void on_receipt(const std::string& reader, const std::vector<std::string>& ids);
+    void on_presence(const std::string& name, bool online);
+
+    // Snapshots of the queues whose counts changed, to publish as retained.
+    std::vector<server_action> take_snapshots();
+
+    const registry& state() const { return registry_; }
+    std::size_t depth(const std::string& queue) const { return accounting_.depth(queue); }
+
+    // The subscriptions a queue's session needs: its inbox and its joined topics.
+    std::vector<std::string> queue_filters(const user_record& user) const;
+
+private:
+    nlohmann::json users_add(const std::string& from, const std::string& name, bool is_queue, std::vector<server_action>& actions);
+    void remove_queue_owner(const user_record& user, std::vector<server_action>& actions);
+    nlohmann::json user_list(bool queues) const;
+
+    registry registry_;
+    queue_accounting accounting_;
+};
+
+}  // namespace papo

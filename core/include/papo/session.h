@@ -1,0 +1,97 @@
+#pragma once
+// papo::session: papo's one wrapper around a Paho MQTT v5 connection.
+// Every trap listed in shared/PLATFORM-NOTES.md is handled here and nowhere else:
+// consume-before-connect, named connect options for v5 properties, session expiry
+// for persistent sessions, null messages on connection loss, timed consumes,
+// TCP_NODELAY on the client socket, and the 2 s stall of a second connect.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace papo {
+
+struct will_message {
+    std::string topic;
+    std::string payload;
+    bool retained = true;
+};
+
+struct session_options {
+    std::string broker = "tcp://127.0.0.1:1883";
+    std::string client_id;
+    // A persistent session (clean start off, never expires) is a user's offline queue.
+    bool persistent = false;
+    // Start from an empty session even if the broker holds one (wipes a queue).
+    bool clean_start = true;
+    std::optional<will_message> will;
+    bool auto_reconnect = false;
+    std::chrono::milliseconds timeout{5000};
+    std::string username;
+    std::string password;
+    std::string ca_file;  // for ssl:// brokers
+};
+
+// One message taken from the connection.
+struct inbound {
+    std::string topic;
+    std::string payload;
+    bool retained = false;
+    bool duplicate = false;  // QoS 1 redelivery flag from the broker
+    std::string response_topic;
+    std::string correlation_data;
+    bool connection_lost = false;  // no message: the connection dropped
+};
+
+struct publish_options {
+    int qos = 1;
+    bool retained = false;
+    std::string response_topic;
+    std::string correlation_data;
+    std::uint32_t expiry_seconds = 0;  // 0: the message never expires
+};
+
+class session {
+public:
+    explicit session(session_options options);
+    ~session();
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+
+    // Throws papo::error naming the broker when it cannot be reached or refuses us.
+    void connect();
+    void disconnect();
+    bool connected() const;
+    // Whether the broker still had a session for our client id at connect.
+    bool session_present() const;
+
+    // Publishes and waits for the broker's acknowledgement (QoS 1) or the send (QoS 0).
+    void publish(const std::string& topic, const std::string& payload, const publish_options& options = {});
+    // Publishes without waiting; call flush() to wait for everything outstanding.
+    void publish_async(const std::string& topic, const std::string& payload, const publish_options& options = {});
+    void flush();
+
+    // no_local: do not receive what this client itself publishes (topic posts).
+    void subscribe(const std::vector<std::string>& filters, int qos = 1, bool no_local = false);
+    void unsubscribe(const std::vector<std::string>& filters);
+
+    // Next message within `timeout`; nullopt when none came. A dropped connection
+    // yields an inbound with connection_lost set.
+    std::optional<inbound> next(std::chrono::milliseconds timeout);
+
+    const session_options& options() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+using session_ptr = std::unique_ptr<session>;
+
+// Opens `count` sessions concurrently (Paho connects serially at about 2 s each
+// when another client of the process is idle); the result keeps the input order.
+std::vector<session_ptr> connect_all(std::vector<session_options> options);
+
+}  // namespace papo

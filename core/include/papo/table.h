@@ -1,0 +1,8 @@
+#pragma once
+// Plain-text tables for people: columns padded to their widest cell (by UTF-8 characters).
+#include <string>
+#include <vector>
+
+namespace papo {
+std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+}  // namespace papo

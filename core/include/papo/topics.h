@@ -1,0 +1,54 @@
+#pragma once
+// The MQTT topic tree, built and parsed in exactly this one place.
+// topics-schema/topics.md documents every topic below; keep the two in step.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace papo::topics {
+
+// users/<to>/inbox/<from>: a direct message; the sender is the last level.
+std::string inbox(std::string_view to, std::string_view from);
+std::string inbox_filter(std::string_view to);  // users/<to>/inbox/+
+inline constexpr const char* all_inboxes = "users/+/inbox/+";
+
+// topics/<topic>/<from>: a post to a chat topic; the sender is the last level.
+std::string post(std::string_view topic, std::string_view from);
+std::string post_filter(std::string_view topic);  // topics/<topic>/+
+inline constexpr const char* all_posts = "topics/+/+";
+
+// users/<sender>/receipts/<reader>: the reader has taken these messages of the sender's.
+std::string receipt(std::string_view sender, std::string_view reader);
+std::string receipt_filter(std::string_view sender);  // users/<sender>/receipts/+
+inline constexpr const char* all_receipts = "users/+/receipts/+";
+
+// presence/<name>: retained online/offline status, set by the user's own session.
+std::string presence(std::string_view name);
+inline constexpr const char* all_presence = "presence/+";
+
+// Retained registry, written only by papo-server.
+std::string registry_user(std::string_view name);
+std::string registry_topic(std::string_view topic);
+std::string registry_queue(std::string_view queue);
+inline constexpr const char* registry_all = "registry/#";
+
+// Request/response with papo-server (MQTT v5 response topic + correlation data).
+std::string request(std::string_view from);                            // server/v1/request/<from>
+std::string response(std::string_view from, std::string_view nonce);   // server/v1/response/<from>/<nonce>
+inline constexpr const char* all_requests = "server/v1/request/+";
+// papo-server publishes here to itself as a barrier after loading the retained registry.
+std::string sync_marker(std::string_view nonce);
+
+// A topic parsed back into its parts.
+struct route {
+    enum class kind { inbox, post, receipt, presence, request, registry_user, registry_topic, registry_queue };
+    kind type;
+    std::string first;   // inbox: to, post: topic, receipt: sender, presence/request/registry: name
+    std::string second;  // inbox/post: from, receipt: reader; empty otherwise
+};
+
+// Parses any topic above; nullopt for a topic that is not part of the tree
+// (including one whose name levels are invalid).
+std::optional<route> parse(std::string_view topic);
+
+}  // namespace papo::topics

@@ -1,0 +1,135 @@
+#include "papo/messages.h"
+
+#include "papo/clock.h"
+#include "papo/error.h"
+#include "papo/names.h"
+
+#include <algorithm>
+
+namespace papo {
+namespace {
+
+// Throws a papo::error naming the field when it is missing or of the wrong type.
+template <typename T>
+T required(const nlohmann::json& j, const char* field) {
+    if (!j.is_object()) throw error("payload is not a JSON object");
+    const auto it = j.find(field);
+    if (it == j.end()) throw error(std::string("payload has no \"") + field + "\" field");
+    try {
+        return it->get<T>();
+    } catch (const nlohmann::json::exception&) {
+        throw error(std::string("payload field \"") + field + "\" has the wrong type");
+    }
+}
+
+// A hostile, deeply nested document must not cost recursion: measure before parsing.
+constexpr int max_json_depth = 32;
+int nesting_depth(std::string_view text) {
+    int depth = 0, deepest = 0;
+    bool in_string = false, escaped = false;
+    for (char ch : text) {
+        if (in_string) {
+            if (escaped) escaped = false;
+            else if (ch == '\\') escaped = true;
+            else if (ch == '"') in_string = false;
+        } else if (ch == '"') {
+            in_string = true;
+        } else if (ch == '[' || ch == '{') {
+            deepest = std::max(deepest, ++depth);
+        } else if (ch == ']' || ch == '}') {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const chat_message& m) {
+    j = {{"id", m.id}, {"text", m.text}, {"sent_at", m.sent_at}};
+    if (m.seq) j["seq"] = *m.seq;
+}
+void from_json(const nlohmann::json& j, chat_message& m) {
+    m.id = required<std::string>(j, "id");
+    m.text = required<std::string>(j, "text");
+    m.sent_at = required<std::string>(j, "sent_at");
+    if (m.id.empty() || m.id.size() > 64) throw error("message id must be 1 to 64 characters");
+    if (m.text.size() > max_text_bytes) throw error("message text is longer than the limit");
+    m.seq.reset();
+    if (j.contains("seq")) m.seq = required<std::uint64_t>(j, "seq");
+}
+
+void to_json(nlohmann::json& j, const receipt& r) { j = {{"ids", r.ids}}; }
+void from_json(const nlohmann::json& j, receipt& r) { r.ids = required<std::vector<std::string>>(j, "ids"); }
+
+void to_json(nlohmann::json& j, const presence& p) {
+    j = {{"status", p.online ? "online" : "offline"}, {"since", p.since}};
+}
+void from_json(const nlohmann::json& j, presence& p) {
+    const auto status = required<std::string>(j, "status");
+    if (status != "online" && status != "offline") throw error("presence status must be online or offline");
+    p.online = status == "online";
+    p.since = j.value("since", "");
+}
+
+void to_json(nlohmann::json& j, const user_record& u) {
+    j = {{"name", u.name}, {"kind", u.is_queue ? "queue" : "user"}, {"created_at", u.created_at},
+         {"topics", u.topics}};
+}
+void from_json(const nlohmann::json& j, user_record& u) {
+    u.name = required<std::string>(j, "name");
+    u.is_queue = required<std::string>(j, "kind") == "queue";
+    u.created_at = required<std::string>(j, "created_at");
+    u.topics = j.contains("topics") ? required<std::vector<std::string>>(j, "topics") : std::vector<std::string>{};
+}
+
+void to_json(nlohmann::json& j, const topic_record& t) { j = {{"name", t.name}, {"created_at", t.created_at}}; }
+void from_json(const nlohmann::json& j, topic_record& t) {
+    t.name = required<std::string>(j, "name");
+    t.created_at = required<std::string>(j, "created_at");
+}
+
+void to_json(nlohmann::json& j, const queue_snapshot& q) {
+    j = {{"name", q.name}, {"messages", q.pending.size()}, {"pending", q.pending}};
+}
+void from_json(const nlohmann::json& j, queue_snapshot& q) {
+    q.name = required<std::string>(j, "name");
+    q.pending = required<std::vector<std::string>>(j, "pending");
+}
+
+template <typename T>
+T decode(std::string_view payload, std::size_t limit) {
+    if (payload.size() > limit)
+        throw error("payload of " + std::to_string(payload.size()) + " bytes is larger than the limit of " +
+                    std::to_string(limit));
+    if (!is_valid_utf8(payload)) throw error("payload is not valid UTF-8");
+    if (nesting_depth(payload) > max_json_depth) throw error("payload JSON is nested too deeply");
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(payload);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw error(std::string("payload is not valid JSON: ") + e.what());
+    }
+    return j.get<T>();
+}
+
+template chat_message decode<chat_message>(std::string_view, std::size_t);
+template receipt decode<receipt>(std::string_view, std::size_t);
+template presence decode<presence>(std::string_view, std::size_t);
+template user_record decode<user_record>(std::string_view, std::size_t);
+template topic_record decode<topic_record>(std::string_view, std::size_t);
+template queue_snapshot decode<queue_snapshot>(std::string_view, std::size_t);
+template nlohmann::json decode<nlohmann::json>(std::string_view, std::size_t);
+
+std::string encode(const nlohmann::json& j) { return j.dump(); }
+
+chat_message make_message(std::string text, std::optional<std::uint64_t> seq) {
+    if (text.empty()) throw error("message text is empty");
+    if (text.size() > max_text_bytes)
+        throw error("message of " + std::to_string(text.size()) + " bytes is longer than the limit of " +
+                    std::to_string(max_text_bytes) + " bytes");
+    if (!is_valid_utf8(text)) throw error("message text is not valid UTF-8");
+    return chat_message{random_id(), std::move(text), now_text(), seq};
+}
+
+}  // namespace papo

@@ -1,0 +1,73 @@
+#include "papo/registry.h"
+
+#include "papo/names.h"
+
+#include <algorithm>
+
+namespace papo {
+
+const user_record* registry::find_user(const std::string& name) const {
+    auto it = users_.find(name_key(name));
+    return it == users_.end() ? nullptr : &it->second;
+}
+const topic_record* registry::find_topic(const std::string& name) const {
+    auto it = topics_.find(name_key(name));
+    return it == topics_.end() ? nullptr : &it->second;
+}
+void registry::put_user(user_record user) {
+    const std::string key = name_key(user.name);
+    if (auto old = users_.find(key); old != users_.end())
+        for (const auto& topic : old->second.topics) {
+            auto& list = members_[name_key(topic)];
+            list.erase(std::remove(list.begin(), list.end(), old->second.name), list.end());
+        }
+    for (const auto& topic : user.topics) members_[name_key(topic)].push_back(user.name);
+    users_[key] = std::move(user);
+}
+void registry::remove_user(const std::string& name) {
+    auto it = users_.find(name_key(name));
+    if (it == users_.end()) return;
+    for (const auto& topic : it->second.topics) {
+        auto& list = members_[name_key(topic)];
+        list.erase(std::remove(list.begin(), list.end(), it->second.name), list.end());
+    }
+    online_.erase(it->second.name);
+    users_.erase(it);
+}
+void registry::put_topic(topic_record topic) { topics_[name_key(topic.name)] = std::move(topic); }
+void registry::remove_topic(const std::string& name) {
+    topics_.erase(name_key(name));
+    members_.erase(name_key(name));
+}
+bool registry::join(const std::string& user, const std::string& topic) {
+    auto it = users_.find(name_key(user));
+    const topic_record* t = find_topic(topic);
+    if (it == users_.end() || !t) return false;
+    auto& topics = it->second.topics;
+    if (std::find(topics.begin(), topics.end(), t->name) != topics.end()) return false;
+    topics.push_back(t->name);
+    members_[name_key(t->name)].push_back(it->second.name);
+    return true;
+}
+bool registry::leave(const std::string& user, const std::string& topic) {
+    auto it = users_.find(name_key(user));
+    if (it == users_.end()) return false;
+    auto& topics = it->second.topics;
+    auto found = std::find_if(topics.begin(), topics.end(), [&](const std::string& t) { return name_key(t) == name_key(topic); });
+    if (found == topics.end()) return false;
+    auto& list = members_[name_key(*found)];
+    list.erase(std::remove(list.begin(), list.end(), it->second.name), list.end());
+    topics.erase(found);
+    return true;
+}
+std::vector<std::string> registry::members(const std::string& topic) const {
+    auto it = members_.find(name_key(topic));
+    return it == members_.end() ? std::vector<std::string>{} : it->second;
+}
+void registry::set_online(const std::string& name, bool online) { online_[name] = online; }
+bool registry::online(const std::string& name) const {
+    auto it = online_.find(name);
+    return it != online_.end() && it->second;
+}
+
+}  // namespace papo

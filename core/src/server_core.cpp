@@ -1,0 +1,220 @@
+#include "papo/server_core.h"
+
+#include "papo/clock.h"
+#include "papo/error.h"
+#include "papo/names.h"
+#include "papo/rpc.h"
+#include "papo/topics.h"
+
+namespace papo {
+namespace {
+
+server_action publish_retained(std::string topic, std::string payload) {
+    return {server_action::kind::publish_retained, std::move(topic), std::move(payload), {}, {}};
+}
+server_action create_queue(std::string name, std::vector<std::string> filters) {
+    return {server_action::kind::create_queue, {}, {}, std::move(name), std::move(filters)};
+}
+server_action delete_queue(std::string name) { return {server_action::kind::delete_queue, {}, {}, std::move(name), {}}; }
+
+std::string name_argument(const nlohmann::json& request) {
+    const auto it = request.find("name");
+    if (it == request.end() || !it->is_string()) throw error("the request needs a \"name\" string");
+    return it->get<std::string>();
+}
+
+void require_admin(const std::string& from, const std::string& command) {
+    if (from != admin_name) throw error("'" + command + "' is for the manager (papo-admin) only");
+}
+
+}  // namespace
+
+void server_core::load_user(const user_record& user) {
+    registry_.put_user(user);
+    accounting_.restore(user.name, {});
+}
+void server_core::load_topic(const topic_record& topic) { registry_.put_topic(topic); }
+void server_core::load_queue(const queue_snapshot& snapshot) {
+    if (registry_.find_user(snapshot.name)) accounting_.restore(snapshot.name, snapshot.pending);
+}
+
+std::vector<std::string> server_core::queue_filters(const user_record& user) const {
+    std::vector<std::string> filters{topics::inbox_filter(user.name)};
+    for (const auto& topic : user.topics) filters.push_back(topics::post_filter(topic));
+    return filters;
+}
+
+nlohmann::json server_core::users_add(const std::string& from, const std::string& name, bool is_queue,
+                                      std::vector<server_action>& actions) {
+    const char* what = is_queue ? "queue" : "user";
+    require_valid_name(name, what);
+    if (!is_queue && from != admin_name && from != name)
+        throw error("a user can only register itself; ask the manager to create '" + name + "'");
+    if (const user_record* existing = registry_.find_user(name)) {
+        const std::string kind = existing->is_queue ? "a queue" : "a user";
+        throw error("the name '" + name + "' is taken (" + kind + " '" + existing->name + "' exists)");
+    }
+    user_record user{name, is_queue, now_text(), {}};
+    // The session first: a message sent the moment registration succeeds must wait in it.
+    actions.push_back(create_queue(name, queue_filters(user)));
+    actions.push_back(publish_retained(topics::registry_user(name), encode(user)));
+    registry_.put_user(user);
+    accounting_.add_queue(name);
+    return {{"name", name}, {"kind", what}, {"created_at", user.created_at}};
+}
+
+void server_core::remove_queue_owner(const user_record& user, std::vector<server_action>& actions) {
+    actions.push_back(delete_queue(user.name));
+    actions.push_back(publish_retained(topics::registry_user(user.name), ""));
+    actions.push_back(publish_retained(topics::registry_queue(user.name), ""));
+    if (!user.is_queue) actions.push_back(publish_retained(topics::presence(user.name), ""));
+    accounting_.remove_queue(user.name);
+    registry_.remove_user(user.name);
+}
+
+nlohmann::json server_core::user_list(bool queues) const {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [key, user] : registry_.users()) {
+        if (!queues && user.is_queue) continue;
+        nlohmann::json row{{"name", user.name}, {"online", registry_.online(user.name)}};
+        if (queues) {
+            row["kind"] = user.is_queue ? "queue" : "user";
+            row["messages"] = accounting_.depth(user.name);
+        } else {
+            row["created_at"] = user.created_at;
+            row["topics"] = user.topics;
+        }
+        list.push_back(std::move(row));
+    }
+    return list;
+}
+
+server_outcome server_core::handle(const std::string& from, const nlohmann::json& request) {
+    std::string command = "unknown";
+    server_outcome outcome;
+    try {
+        if (!request.is_object() || !request.contains("command") || !request["command"].is_string())
+            throw error("the request needs a \"command\" string");
+        command = request["command"].get<std::string>();
+        auto& actions = outcome.actions;
+        nlohmann::json data = nlohmann::json::object();
+
+        if (command == "users.add") {
+            data = users_add(from, name_argument(request), false, actions);
+        } else if (command == "users.rm" || command == "queues.rm") {
+            require_admin(from, command);
+            const std::string name = name_argument(request);
+            const user_record* user = registry_.find_user(name);
+            const bool want_queue = command == "queues.rm";
+            if (!user || user->is_queue != want_queue)
+                throw error(std::string("no such ") + (want_queue ? "named queue" : "user") + ": '" + name + "'" +
+                            (user && want_queue ? " is a user's queue; it goes with 'users rm'" : ""));
+            data = {{"name", user->name}};
+            remove_queue_owner(*user, actions);
+        } else if (command == "users.ls") {
+            data = user_list(false);
+        } else if (command == "users.info") {
+            const std::string name = name_argument(request);
+            const user_record* user = registry_.find_user(name);
+            if (!user) throw error("no such user: '" + name + "'");
+            data = {{"name", user->name}, {"kind", user->is_queue ? "queue" : "user"},
+                    {"online", registry_.online(user->name)}, {"topics", user->topics}};
+        } else if (command == "topics.add") {
+            require_admin(from, command);
+            const std::string name = name_argument(request);
+            require_valid_name(name, "topic");
+            if (const topic_record* existing = registry_.find_topic(name))
+                throw error("the topic '" + existing->name + "' exists already");
+            topic_record topic{name, now_text()};
+            registry_.put_topic(topic);
+            actions.push_back(publish_retained(topics::registry_topic(name), encode(topic)));
+            data = {{"name", name}};
+        } else if (command == "topics.rm") {
+            require_admin(from, command);
+            const std::string name = name_argument(request);
+            const topic_record* topic = registry_.find_topic(name);
+            if (!topic) throw error("no such topic: '" + name + "'");
+            const std::string canonical = topic->name;
+            for (const auto& member : registry_.members(canonical)) {
+                registry_.leave(member, canonical);
+                actions.push_back(publish_retained(topics::registry_user(member), encode(*registry_.find_user(member))));
+            }
+            registry_.remove_topic(canonical);
+            actions.push_back(publish_retained(topics::registry_topic(canonical), ""));
+            data = {{"name", canonical}};
+        } else if (command == "topics.ls") {
+            data = nlohmann::json::array();
+            for (const auto& [key, topic] : registry_.topics())
+                data.push_back({{"name", topic.name}, {"members", registry_.members(topic.name).size()},
+                                {"created_at", topic.created_at}});
+        } else if (command == "topics.info") {
+            const std::string name = name_argument(request);
+            const topic_record* topic = registry_.find_topic(name);
+            if (!topic) throw error("no such topic: '" + name + "'");
+            data = {{"name", topic->name}, {"members", registry_.members(topic->name)}};
+        } else if (command == "topics.join" || command == "topics.leave") {
+            const std::string name = name_argument(request);
+            const user_record* user = registry_.find_user(from);
+            if (!user) throw error("'" + from + "' is not a registered user");
+            const topic_record* topic = registry_.find_topic(name);
+            if (!topic && command == "topics.join") throw error("no such topic: '" + name + "'");
+            const std::string canonical = topic ? topic->name : name;
+            const bool changed = command == "topics.join" ? registry_.join(from, canonical) : registry_.leave(from, canonical);
+            if (changed) actions.push_back(publish_retained(topics::registry_user(user->name), encode(*registry_.find_user(from))));
+            data = {{"name", canonical}, {"changed", changed}};
+        } else if (command == "queues.add") {
+            require_admin(from, command);
+            data = users_add(from, name_argument(request), true, actions);
+        } else if (command == "queues.ls") {
+            require_admin(from, command);
+            data = user_list(true);
+        } else if (command == "queues.purge") {
+            require_admin(from, command);
+            const std::string name = name_argument(request);
+            const user_record* user = registry_.find_user(name);
+            if (!user) throw error("no such queue: '" + name + "'");
+            if (registry_.online(user->name))
+                throw error("'" + user->name + "' is online and reading its queue; purge it while it is offline");
+            data = {{"name", user->name}, {"purged", accounting_.depth(user->name)}};
+            actions.push_back(delete_queue(user->name));
+            actions.push_back(create_queue(user->name, queue_filters(*user)));
+            accounting_.purge(user->name);
+        } else {
+            throw error("unknown command '" + command + "'");
+        }
+        outcome.response = make_success(command, std::move(data));
+    } catch (const error& e) {
+        outcome.actions.clear();
+        outcome.response = make_failure(command, e.what());
+    }
+    return outcome;
+}
+
+void server_core::on_direct_message(const std::string& to, const std::string&, const std::string& id) {
+    const user_record* user = registry_.find_user(to);
+    if (user && user->name == to) accounting_.routed(to, id);
+}
+
+void server_core::on_post(const std::string& topic, const std::string& from, const std::string& id) {
+    const topic_record* record = registry_.find_topic(topic);
+    if (!record || record->name != topic) return;
+    for (const auto& member : registry_.members(topic))
+        if (member != from) accounting_.routed(member, id);
+}
+
+void server_core::on_receipt(const std::string& reader, const std::vector<std::string>& ids) {
+    accounting_.received(reader, ids);
+}
+
+void server_core::on_presence(const std::string& name, bool online) { registry_.set_online(name, online); }
+
+std::vector<server_action> server_core::take_snapshots() {
+    std::vector<server_action> actions;
+    for (const auto& name : accounting_.take_changed()) {
+        if (!registry_.find_user(name)) continue;
+        actions.push_back(publish_retained(topics::registry_queue(name), encode(queue_snapshot{name, accounting_.pending(name)})));
+    }
+    return actions;
+}
+
+}  // namespace papo

@@ -1,0 +1,264 @@
+#include "papo/session.h"
+
+#include "papo/error.h"
+#include "tcp_nodelay.h"
+
+#include <mqtt/async_client.h>
+
+#include <future>
+#include <mutex>
+#include <set>
+
+namespace papo {
+namespace {
+
+constexpr int never_expires = static_cast<int>(0xFFFFFFFFu);  // Paho takes the 32-bit value as int
+
+std::string describe(const mqtt::exception& e) {
+    const int reason = e.get_reason_code();
+    switch (reason) {
+        case 134: return "bad user name or password";
+        case 135: return "not authorized";
+        case 133: return "client id not valid";
+        case 128: return "unspecified error";
+        default: break;
+    }
+    if (e.get_return_code() == MQTTASYNC_FAILURE || e.get_return_code() == -1)
+        return "connection refused or broker not running";
+    return e.get_error_str().empty() ? e.what() : e.get_error_str();
+}
+
+}  // namespace
+
+struct session::impl {
+    session_options options;
+    mqtt::async_client client;
+    bool session_present = false;
+    std::vector<mqtt::delivery_token_ptr> outstanding;
+    std::mutex outstanding_guard;
+
+    explicit impl(session_options o)
+        : options(std::move(o)), client(options.broker, options.client_id, mqtt::create_options(MQTTVERSION_5)) {}
+
+    // Paho C stalls a connect for about 2 s while another client of the process is idle
+    // (its receive loop sleeps in select). Traffic on that other connection wakes the
+    // loop, so while our connect is pending we ask a connected sibling for an UNSUBACK.
+    static std::mutex& registry_guard() {
+        static std::mutex guard;
+        return guard;
+    }
+    static std::set<impl*>& connected_sessions() {
+        static std::set<impl*> sessions;
+        return sessions;
+    }
+    void nudge_a_sibling() {
+        std::lock_guard<std::mutex> lock(registry_guard());
+        for (impl* other : connected_sessions()) {
+            if (other == this || !other->client.is_connected()) continue;
+            try {
+                other->client.unsubscribe("papo/nudge");
+            } catch (const mqtt::exception&) {
+            }
+            return;
+        }
+    }
+    void track(bool connected) {
+        std::lock_guard<std::mutex> lock(registry_guard());
+        if (connected) connected_sessions().insert(this);
+        else connected_sessions().erase(this);
+    }
+};
+
+session::session(session_options options) : impl_(std::make_unique<impl>(std::move(options))) {
+    const int port = detail::port_of_uri(impl_->options.broker.c_str());
+    // Re-applied after every automatic reconnect, whose new socket starts with Nagle on.
+    impl_->client.set_connected_handler([port](const std::string&) { detail::set_nodelay_on_sockets_to(port); });
+}
+
+session::~session() {
+    try {
+        disconnect();
+    } catch (...) {
+    }
+}
+
+void session::connect() {
+    auto& o = impl_->options;
+    mqtt::connect_options connect_options;  // named, not from a builder: builders drop v5 properties
+    connect_options.set_mqtt_version(MQTTVERSION_5);
+    connect_options.set_clean_start(o.clean_start);
+    connect_options.set_keep_alive_interval(std::chrono::seconds(30));
+    connect_options.set_connect_timeout(std::chrono::duration_cast<std::chrono::seconds>(o.timeout) + std::chrono::seconds(1));
+    connect_options.set_automatic_reconnect(o.auto_reconnect);
+    if (o.auto_reconnect) connect_options.set_automatic_reconnect(std::chrono::milliseconds(250), std::chrono::seconds(8));
+    if (o.persistent) {
+        // Without an expiry interval a v5 session, and its queued messages, die at disconnect.
+        connect_options.set_properties(mqtt::properties{{mqtt::property::SESSION_EXPIRY_INTERVAL, never_expires}});
+    }
+    if (o.will) {
+        connect_options.set_will_message(mqtt::message(o.will->topic, o.will->payload, 1, o.will->retained));
+    }
+    if (!o.username.empty()) connect_options.set_user_name(o.username);
+    if (!o.password.empty()) connect_options.set_password(o.password);
+    if (o.broker.rfind("ssl://", 0) == 0 || o.broker.rfind("mqtts://", 0) == 0) {
+        mqtt::ssl_options ssl;
+        if (!o.ca_file.empty()) ssl.set_trust_store(o.ca_file);
+        connect_options.set_ssl(ssl);
+    }
+    // Before connect: consuming started afterwards acknowledges and drops the
+    // messages a resumed session delivers at once.
+    impl_->client.start_consuming();
+    try {
+        auto token = impl_->client.connect(connect_options);
+        const auto deadline = std::chrono::steady_clock::now() + o.timeout;
+        while (!token->wait_for(std::chrono::milliseconds(2))) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                impl_->client.stop_consuming();
+                throw error("cannot connect to the broker at " + o.broker + ": timed out after " +
+                            std::to_string(o.timeout.count()) + " ms");
+            }
+            impl_->nudge_a_sibling();
+        }
+        impl_->session_present = token->get_connect_response().is_session_present();
+    } catch (const mqtt::exception& e) {
+        impl_->client.stop_consuming();
+        throw error("cannot connect to the broker at " + o.broker + ": " + describe(e), e.get_reason_code());
+    }
+    detail::set_nodelay_on_sockets_to(detail::port_of_uri(o.broker.c_str()));
+    impl_->track(true);
+}
+
+void session::disconnect() {
+    impl_->track(false);
+    if (impl_->client.is_connected()) {
+        try {
+            flush();
+        } catch (const error&) {
+        }
+        try {
+            impl_->client.disconnect()->wait_for(impl_->options.timeout);
+        } catch (const mqtt::exception&) {
+        }
+    }
+    impl_->client.stop_consuming();
+}
+
+bool session::connected() const { return impl_->client.is_connected(); }
+bool session::session_present() const { return impl_->session_present; }
+const session_options& session::options() const { return impl_->options; }
+
+namespace {
+mqtt::message_ptr make_message(const std::string& topic, const std::string& payload, const publish_options& options) {
+    auto message = mqtt::make_message(topic, payload, options.qos, options.retained);
+    if (!options.response_topic.empty() || !options.correlation_data.empty() || options.expiry_seconds) {
+        mqtt::properties properties;
+        if (!options.response_topic.empty())
+            properties.add({mqtt::property::RESPONSE_TOPIC, options.response_topic});
+        if (!options.correlation_data.empty())
+            properties.add({mqtt::property::CORRELATION_DATA, mqtt::binary(options.correlation_data)});
+        if (options.expiry_seconds)
+            properties.add({mqtt::property::MESSAGE_EXPIRY_INTERVAL, static_cast<int>(options.expiry_seconds)});
+        message->set_properties(properties);
+    }
+    return message;
+}
+}  // namespace
+
+void session::publish(const std::string& topic, const std::string& payload, const publish_options& options) {
+    try {
+        auto token = impl_->client.publish(make_message(topic, payload, options));
+        if (!token->wait_for(impl_->options.timeout))
+            throw error("the broker did not acknowledge a publish to " + topic + " in time");
+        const int reason = token->get_reason_code();
+        if (reason >= 0x80)
+            throw error("the broker refused a publish to " + topic + " (reason code " + std::to_string(reason) + ")",
+                        reason);
+    } catch (const mqtt::exception& e) {
+        throw error("cannot publish to " + topic + ": " + describe(e), e.get_reason_code());
+    }
+}
+
+void session::publish_async(const std::string& topic, const std::string& payload, const publish_options& options) {
+    try {
+        auto token = impl_->client.publish(make_message(topic, payload, options));
+        std::lock_guard<std::mutex> lock(impl_->outstanding_guard);
+        impl_->outstanding.push_back(std::move(token));
+    } catch (const mqtt::exception& e) {
+        throw error("cannot publish to " + topic + ": " + describe(e), e.get_reason_code());
+    }
+}
+
+void session::flush() {
+    std::vector<mqtt::delivery_token_ptr> tokens;
+    {
+        std::lock_guard<std::mutex> lock(impl_->outstanding_guard);
+        tokens.swap(impl_->outstanding);
+    }
+    for (auto& token : tokens) {
+        try {
+            if (!token->wait_for(impl_->options.timeout))
+                throw error("the broker did not acknowledge a publish in time");
+        } catch (const mqtt::exception& e) {
+            throw error("a publish failed: " + describe(e), e.get_reason_code());
+        }
+    }
+}
+
+void session::subscribe(const std::vector<std::string>& filters, int qos, bool no_local) {
+    // One SUBSCRIBE per filter: Paho C++ 1.2.0 crashes in subscribeMany when given
+    // per-filter options. The requests are pipelined, then all waited for.
+    try {
+        std::vector<mqtt::token_ptr> tokens;
+        for (const auto& filter : filters)
+            tokens.push_back(impl_->client.subscribe(filter, qos, mqtt::subscribe_options(no_local)));
+        for (auto& token : tokens) {
+            if (!token->wait_for(impl_->options.timeout)) throw error("the broker did not answer a subscribe in time");
+            const int reason = token->get_reason_code();
+            if (reason >= 0x80)
+                throw error("the broker refused a subscription (reason code " + std::to_string(reason) + ")", reason);
+        }
+    } catch (const mqtt::exception& e) {
+        throw error("cannot subscribe: " + describe(e), e.get_reason_code());
+    }
+}
+
+void session::unsubscribe(const std::vector<std::string>& filters) {
+    if (filters.empty()) return;
+    try {
+        auto token = impl_->client.unsubscribe(mqtt::string_collection::create(filters));
+        if (!token->wait_for(impl_->options.timeout)) throw error("the broker did not answer an unsubscribe in time");
+    } catch (const mqtt::exception& e) {
+        throw error("cannot unsubscribe: " + describe(e), e.get_reason_code());
+    }
+}
+
+std::optional<inbound> session::next(std::chrono::milliseconds timeout) {
+    mqtt::const_message_ptr message;
+    if (!impl_->client.try_consume_message_for(&message, timeout)) return std::nullopt;
+    inbound result;
+    if (!message) {  // Paho queues a null message when the connection drops
+        result.connection_lost = true;
+        return result;
+    }
+    result.topic = message->get_topic();
+    result.payload = message->get_payload_str();
+    result.retained = message->is_retained();
+    result.duplicate = message->is_duplicate();
+    const auto& properties = message->get_properties();
+    if (properties.contains(mqtt::property::RESPONSE_TOPIC))
+        result.response_topic = mqtt::get<std::string>(properties, mqtt::property::RESPONSE_TOPIC);
+    if (properties.contains(mqtt::property::CORRELATION_DATA))
+        result.correlation_data = mqtt::get<mqtt::binary>(properties, mqtt::property::CORRELATION_DATA);
+    return result;
+}
+
+std::vector<session_ptr> connect_all(std::vector<session_options> options) {
+    std::vector<session_ptr> sessions;
+    for (auto& o : options) sessions.push_back(std::make_unique<session>(std::move(o)));
+    std::vector<std::future<void>> pending;
+    for (auto& s : sessions) pending.push_back(std::async(std::launch::async, [&s] { s->connect(); }));
+    for (auto& p : pending) p.get();
+    return sessions;
+}
+
+}  // namespace papo

@@ -1,0 +1,63 @@
+// papo-server: the management service. Administers users, topics and queues
+// through the retained registry, and counts what waits in each queue.
+#include "server_runner.h"
+
+#include "papo/error.h"
+#include "papo/log.h"
+
+#include <boost/program_options.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+namespace po = boost::program_options;
+
+namespace {
+std::atomic<bool> stop_requested{false};
+void request_stop(int) { stop_requested = true; }
+}  // namespace
+
+int main(int argc, char** argv) {
+    papo::server_config config;
+    std::string config_file;
+    int snapshot_ms = 100;
+    po::options_description options("papo-server options");
+    options.add_options()
+        ("help,h", "show this help")
+        ("broker,b", po::value(&config.broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port)")
+        ("username", po::value(&config.broker.username), "user name for the broker")
+        ("password", po::value(&config.broker.password), "password for the broker (prefer PAPO_SERVER_PASSWORD)")
+        ("ca-file", po::value(&config.broker.ca_file), "CA certificate for ssl:// brokers")
+        ("snapshot-interval-ms", po::value(&snapshot_ms)->default_value(100), "how often changed queue counts are saved to the registry")
+        ("config,c", po::value(&config_file), "read options from this file (key = value lines)");
+    po::variables_map values;
+    try {
+        po::store(po::parse_command_line(argc, argv, options), values);
+        if (values.count("config")) {
+            std::ifstream file(values["config"].as<std::string>());
+            if (!file) throw papo::error("cannot read config file " + values["config"].as<std::string>());
+            po::store(po::parse_config_file(file, options), values);
+        }
+        po::notify(values);
+    } catch (const std::exception& e) {
+        std::cerr << "papo-server: " << e.what() << "\n" << options;
+        return 2;
+    }
+    if (values.count("help")) {
+        std::cout << "Usage: papo-server [options]\n\n" << options;
+        return 0;
+    }
+    if (const char* password = std::getenv("PAPO_SERVER_PASSWORD"); password && config.broker.password.empty())
+        config.broker.password = password;
+    config.snapshot_interval = std::chrono::milliseconds(snapshot_ms);
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
+    try {
+        papo::server_runner(config).run(stop_requested);
+    } catch (const papo::error& e) {
+        papo::log_error(std::string("papo-server: ") + e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,189 @@
+#include "server_runner.h"
+
+#include "papo/clock.h"
+#include "papo/error.h"
+#include "papo/log.h"
+#include "papo/messages.h"
+#include "papo/rpc.h"
+#include "papo/topics.h"
+
+namespace papo {
+
+server_runner::server_runner(server_config config) : config_(std::move(config)) {}
+
+session_options server_runner::options_for(const std::string& client_id, bool persistent) const {
+    session_options options = config_.broker;
+    options.client_id = client_id;
+    options.persistent = persistent;
+    options.clean_start = true;
+    options.auto_reconnect = false;
+    options.will.reset();
+    return options;
+}
+
+void server_runner::load_registry() {
+    // A separate, short-lived connection: the main session delivers its queued
+    // traffic at once on connect, and that must be applied to a loaded registry.
+    session loader(options_for("papo-server~load-" + random_hex(8), false));
+    loader.connect();
+    const std::string marker = topics::sync_marker(random_hex(16));
+    loader.subscribe({topics::registry_all, marker}, 1);
+    // Retained messages are queued to us on SUBSCRIBE; our own marker, published
+    // after the SUBACK, arrives behind all of them.
+    loader.publish(marker, "{}");
+    std::vector<user_record> users;
+    std::vector<topic_record> topic_list;
+    std::vector<queue_snapshot> queues;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+        if (std::chrono::steady_clock::now() > deadline) throw error("timed out loading the registry from the broker");
+        auto message = loader.next(std::chrono::milliseconds(500));
+        if (!message) continue;
+        if (message->connection_lost) throw error("lost the broker while loading the registry");
+        if (message->topic == marker) break;
+        if (message->payload.empty()) continue;
+        auto route = topics::parse(message->topic);
+        if (!route) continue;
+        try {
+            using k = topics::route::kind;
+            if (route->type == k::registry_user) users.push_back(decode<user_record>(message->payload));
+            if (route->type == k::registry_topic) topic_list.push_back(decode<topic_record>(message->payload));
+            if (route->type == k::registry_queue)
+                queues.push_back(decode<queue_snapshot>(message->payload, max_snapshot_bytes));
+        } catch (const error& e) {
+            log_warn("skipping unreadable registry entry " + message->topic + ": " + e.what());
+        }
+    }
+    for (const auto& topic : topic_list) core_.load_topic(topic);
+    for (const auto& user : users) core_.load_user(user);
+    for (const auto& queue : queues) core_.load_queue(queue);
+    log_info("registry loaded: " + std::to_string(users.size()) + " users and queues, " +
+             std::to_string(topic_list.size()) + " topics");
+}
+
+void server_runner::open_queue_session(const std::string& name, const std::vector<std::string>& filters) {
+    session queue(options_for(name, true));
+    queue.connect();
+    std::vector<std::string> inbox, posts;
+    for (const auto& filter : filters) (filter.rfind("topics/", 0) == 0 ? posts : inbox).push_back(filter);
+    queue.subscribe(inbox, 1);
+    queue.subscribe(posts, 1, /*no_local=*/true);  // a member's own posts do not come back to it
+    queue.disconnect();
+}
+
+void server_runner::close_queue_session(const std::string& name) {
+    // Clean start with no expiry: the broker drops the session and its messages at disconnect.
+    session queue(options_for(name, false));
+    queue.connect();
+    queue.disconnect();
+}
+
+bool server_runner::execute(const std::vector<server_action>& actions, std::string& failure) {
+    for (const auto& action : actions) {
+        try {
+            switch (action.type) {
+                case server_action::kind::publish_retained: {
+                    publish_options options;
+                    options.retained = true;
+                    main_->publish(action.topic, action.payload, options);
+                    break;
+                }
+                case server_action::kind::create_queue: open_queue_session(action.name, action.filters); break;
+                case server_action::kind::delete_queue: close_queue_session(action.name); break;
+            }
+        } catch (const error& e) {
+            failure = e.what();
+            log_error("action failed: " + failure);
+            return false;
+        }
+    }
+    return true;
+}
+
+void server_runner::answer(const inbound& request) {
+    const auto route = topics::parse(request.topic);
+    nlohmann::json body;
+    server_outcome outcome;
+    try {
+        body = decode<nlohmann::json>(request.payload);
+        outcome = core_.handle(route->first, body);
+    } catch (const error& e) {
+        outcome.response = make_failure("unknown", std::string("unreadable request: ") + e.what());
+    }
+    std::string failure;
+    if (!execute(outcome.actions, failure)) {
+        const std::string command = outcome.response.value("command", "unknown");
+        if (command == "users.add" || command == "queues.add")  // undo the half-made registration
+            execute(core_.handle(admin_name, {{"command", command == "users.add" ? "users.rm" : "queues.rm"},
+                                              {"name", body.value("name", "")}})
+                        .actions,
+                    failure);
+        outcome.response = make_failure(command, "the broker did not carry out the change: " + failure);
+    }
+    if (request.response_topic.empty()) {
+        log_warn("request on " + request.topic + " has no response topic; answered nobody");
+        return;
+    }
+    publish_options options;
+    options.correlation_data = request.correlation_data;
+    options.expiry_seconds = 60;
+    main_->publish_async(request.response_topic, encode(outcome.response), options);
+}
+
+void server_runner::dispatch(const inbound& message) {
+    const auto route = topics::parse(message.topic);
+    if (!route) return;
+    using k = topics::route::kind;
+    try {
+        switch (route->type) {
+            case k::request: answer(message); break;
+            case k::inbox:
+                core_.on_direct_message(route->first, route->second, decode<chat_message>(message.payload).id);
+                break;
+            case k::post: core_.on_post(route->first, route->second, decode<chat_message>(message.payload).id); break;
+            case k::receipt: core_.on_receipt(route->second, decode<receipt>(message.payload).ids); break;
+            case k::presence:
+                core_.on_presence(route->first, !message.payload.empty() && decode<presence>(message.payload).online);
+                break;
+            default: break;
+        }
+    } catch (const error& e) {
+        ++malformed_;
+        log_warn("ignored malformed message on " + message.topic + ": " + e.what() + " (" +
+                 std::to_string(malformed_) + " so far)");
+    }
+}
+
+void server_runner::run(const std::atomic<bool>& stop) {
+    load_registry();
+    session_options options = options_for("papo-server", true);
+    options.clean_start = false;  // traffic that came while we were down waits in our session
+    options.auto_reconnect = true;
+    main_ = std::make_unique<session>(options);
+    main_->connect();
+    main_->subscribe({topics::all_requests, topics::all_inboxes, topics::all_posts, topics::all_receipts,
+                      topics::all_presence},
+                     1);
+    log_info("papo-server serving on " + options.broker);
+    auto next_snapshot = std::chrono::steady_clock::now() + config_.snapshot_interval;
+    std::string failure;
+    while (!stop) {
+        auto message = main_->next(std::chrono::milliseconds(50));
+        if (message && message->connection_lost) log_warn("lost the broker; reconnecting");
+        else if (message) dispatch(*message);
+        if (std::chrono::steady_clock::now() >= next_snapshot) {
+            if (main_->connected()) execute(core_.take_snapshots(), failure);
+            next_snapshot = std::chrono::steady_clock::now() + config_.snapshot_interval;
+        }
+    }
+    // Drain what already arrived, then save the counts before leaving.
+    while (auto message = main_->next(std::chrono::milliseconds(0))) {
+        if (message->connection_lost) break;
+        dispatch(*message);
+    }
+    execute(core_.take_snapshots(), failure);
+    main_->disconnect();
+    log_info("papo-server stopped");
+}
+
+}  // namespace papo

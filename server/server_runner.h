@@ -1,0 +1,38 @@
+#pragma once
+// papo-server's I/O: loads the retained registry, then serves requests and
+// watches traffic on its own persistent session, carrying out server_core's actions.
+#include "papo/server_core.h"
+#include "papo/session.h"
+
+#include <atomic>
+#include <chrono>
+
+namespace papo {
+
+struct server_config {
+    session_options broker;  // broker URI and credentials; the client id is papo-server's own
+    std::chrono::milliseconds snapshot_interval{100};
+};
+
+class server_runner {
+public:
+    explicit server_runner(server_config config);
+    // Runs until `stop` turns true; throws papo::error when the broker cannot be reached at start.
+    void run(const std::atomic<bool>& stop);
+
+private:
+    void load_registry();
+    void dispatch(const inbound& message);
+    void answer(const inbound& request);
+    bool execute(const std::vector<server_action>& actions, std::string& failure);
+    void open_queue_session(const std::string& name, const std::vector<std::string>& filters);
+    void close_queue_session(const std::string& name);
+    session_options options_for(const std::string& client_id, bool persistent) const;
+
+    server_config config_;
+    server_core core_;
+    session_ptr main_;
+    std::size_t malformed_ = 0;
+};
+
+}  // namespace papo
