@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
     po::options_description options("Options");
     options.add_options()
         ("help,h", "show this help")
-        ("broker,b", po::value(&broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port)")
+        ("broker,b", po::value(&broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port); or PAPO_BROKER")
         ("username", po::value(&broker.username), "user name for the broker")
         ("password", po::value(&broker.password), "password for the broker (prefer PAPO_ADMIN_PASSWORD)")
         ("ca-file", po::value(&broker.ca_file), "CA certificate for ssl:// brokers")
@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
         std::cerr << "papo-admin: " << e.what() << "\n";
         return 2;
     }
+    if (const char* env = std::getenv("PAPO_BROKER"); env && broker.broker == "tcp://127.0.0.1:1883") broker.broker = env;
     if (const char* password = std::getenv("PAPO_ADMIN_PASSWORD"); password && broker.password.empty())
         broker.password = password;
 

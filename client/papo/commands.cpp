@@ -1,1 +1,211 @@
+// The one-shot subcommands of papo, for people, scripts and devices.
+#include "context.h"
 
+#include "papo/clock.h"
+#include "papo/error.h"
+#include "papo/messages.h"
+#include "papo/reader.h"
+#include "papo/rpc.h"
+#include "papo/table.h"
+#include "papo/topics.h"
+
+#include <iostream>
+#include <set>
+
+namespace papo::cli {
+namespace {
+
+// Confirms that `me` is registered, with its exact spelling.
+std::string registered_name(rpc_client& rpc, const context& c) {
+    if (c.user.empty()) throw error("say who you are with --user NAME (or PAPO_USER)");
+    try {
+        return rpc.call("users.info", {{"name", c.user}}, c.broker.timeout).at("name").get<std::string>();
+    } catch (const error& e) {
+        throw error(std::string(e.what()) + " (register first with: papo --user " + c.user + " register)");
+    }
+}
+
+int print_sent(const context& c, const chat_message& m, const std::string& where) {
+    if (c.json) std::cout << nlohmann::json{{"id", m.id}, {"to", where}, {"sent_at", m.sent_at}, {"status", "sent"}}.dump() << "\n";
+    else std::cout << "sent to " << where << " (id " << m.id.substr(0, 8) << ")\n";
+    return 0;
+}
+
+// Messages that reached a one-shot command go to the spool, shown by the next read.
+void keep_for_later(session& s, reader& r) {
+    while (auto message = s.next(std::chrono::milliseconds(50)))
+        if (!message->connection_lost) r.spool(*message);
+}
+
+void show_message(const context& c, const message_view& m) {
+    if (c.json) std::cout << to_json_line(m).dump() << std::endl;
+    else std::cout << format_for_people(m) << std::endl;
+}
+
+}  // namespace
+
+session_options user_session_options(const context& c, bool announce_presence) {
+    session_options options = c.broker;
+    options.client_id = c.user;
+    options.persistent = true;
+    options.clean_start = false;  // resume the queue, never wipe it
+    if (announce_presence) options.will = will_message{topics::presence(c.user), encode(presence{false, now_text()}), true};
+    return options;
+}
+
+int register_user(const context& c) {
+    if (c.user.empty()) throw error("say which name to register with --user NAME");
+    rpc_client rpc(c.broker, c.user);
+    const auto data = rpc.call("users.add", {{"name", c.user}}, c.broker.timeout);
+    if (c.json) std::cout << data.dump() << "\n";
+    else std::cout << "registered " << c.user << "; your queue is ready and keeps messages while you are away\n";
+    return 0;
+}
+
+int send_direct(const context& c, const std::string& to, const std::string& text) {
+    chat_message message = make_message(text);  // refuse bad text before touching the network
+    rpc_client rpc(c.broker, c.user);
+    const std::string me = registered_name(rpc, c);
+    const std::string recipient = rpc.call("users.info", {{"name", to}}, c.broker.timeout).at("name").get<std::string>();
+    rpc.connection().publish(topics::inbox(recipient, me), encode(message));
+    return print_sent(c, message, recipient);
+}
+
+int post_to_topic(const context& c, const std::string& topic, const std::string& text) {
+    chat_message message = make_message(text);
+    rpc_client rpc(c.broker, c.user);
+    const std::string me = registered_name(rpc, c);
+    const std::string name = rpc.call("topics.info", {{"name", topic}}, c.broker.timeout).at("name").get<std::string>();
+    rpc.connection().publish(topics::post(name, me), encode(message));
+    return print_sent(c, message, "#" + name);
+}
+
+int join_topic(const context& c, const std::string& topic) {
+    rpc_client rpc(c.broker, c.user);
+    const std::string me = registered_name(rpc, c);
+    const std::string name = rpc.call("topics.info", {{"name", topic}}, c.broker.timeout).at("name").get<std::string>();
+    // Subscribe the queue first, then tell the server: every post it counts for us is then
+    // one our session holds, so the queue count stays exact.
+    session queue(user_session_options(c, false));
+    queue.connect();
+    reader keeper(queue, me, c.state_dir, [](const message_view&) {});
+    queue.subscribe({topics::post_filter(name)}, 1, /*no_local=*/true);
+    try {
+        rpc.call("topics.join", {{"name", name}}, c.broker.timeout);
+    } catch (const error&) {
+        queue.unsubscribe({topics::post_filter(name)});
+        keep_for_later(queue, keeper);
+        throw;
+    }
+    keep_for_later(queue, keeper);
+    queue.disconnect();
+    keep_for_later(queue, keeper);
+    if (c.json) std::cout << nlohmann::json{{"joined", name}}.dump() << "\n";
+    else std::cout << "joined #" << name << "\n";
+    return 0;
+}
+
+int leave_topic(const context& c, const std::string& topic) {
+    rpc_client rpc(c.broker, c.user);
+    const std::string me = registered_name(rpc, c);
+    // The server stops counting first, then the queue stops receiving.
+    const auto data = rpc.call("topics.leave", {{"name", topic}}, c.broker.timeout);
+    const std::string name = data.value("name", topic);
+    session queue(user_session_options(c, false));
+    queue.connect();
+    reader keeper(queue, me, c.state_dir, [](const message_view&) {});
+    queue.unsubscribe({topics::post_filter(name)});
+    keep_for_later(queue, keeper);
+    queue.disconnect();
+    keep_for_later(queue, keeper);
+    if (c.json) std::cout << nlohmann::json{{"left", name}}.dump() << "\n";
+    else std::cout << "left #" << name << "\n";
+    return 0;
+}
+
+int read_messages(const context& c) {
+    rpc_client rpc(c.broker, c.user);
+    const std::string me = registered_name(rpc, c);
+    const std::string since = now_text();
+    session queue(user_session_options(c, true));
+    queue.connect();
+    publish_options retained;
+    retained.retained = true;
+    queue.publish(topics::presence(me), encode(presence{true, since}), retained);
+
+    reader inbox(queue, me, c.state_dir, [&c](const message_view& m) { show_message(c, m); });
+    inbox.set_online_since(since);
+    inbox.show_spooled();
+
+    // papo-server knows which messages wait for us; wait until each has arrived,
+    // so that "read" without --wait prints the whole queue and then stops.
+    std::set<std::string> expected;
+    const auto pending = rpc.call("users.pending", {}, c.broker.timeout);
+    for (const auto& id : pending.at("ids")) {
+        const auto text = id.get<std::string>();
+        if (!inbox.has_seen(text)) expected.insert(text);
+    }
+    const auto start = std::chrono::steady_clock::now();
+    auto last_arrival = start;
+    const auto wait_for_more = std::chrono::milliseconds(static_cast<long>(c.wait_seconds * 1000));
+    for (;;) {
+        const auto now = std::chrono::steady_clock::now();
+        const bool backlog_done = expected.empty() || now - last_arrival > std::chrono::milliseconds(1500) ||
+                                  now - start > std::chrono::seconds(30);
+        if (backlog_done && now - start >= wait_for_more) break;
+        auto message = queue.next(std::chrono::milliseconds(20));
+        if (!message) {
+            inbox.send_receipts();
+            continue;
+        }
+        if (message->connection_lost) throw error("lost the connection to the broker");
+        inbox.handle(*message);
+        try {
+            expected.erase(decode<chat_message>(message->payload).id);
+        } catch (const error&) {
+        }
+        last_arrival = std::chrono::steady_clock::now();
+    }
+    inbox.send_receipts();
+    queue.publish(topics::presence(me), encode(presence{false, now_text()}), retained);
+    queue.disconnect();
+    reader keeper(queue, me, c.state_dir, [](const message_view&) {});
+    keep_for_later(queue, keeper);
+    return 0;
+}
+
+int list_users(const context& c) {
+    rpc_client rpc(c.broker, c.user.empty() ? "papo-who" : c.user);
+    const auto users = rpc.call("users.ls", {}, c.broker.timeout);
+    if (c.json) {
+        std::cout << users.dump() << "\n";
+        return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& u : users) rows.push_back({u.at("name"), u.value("online", false) ? "online" : "offline"});
+    std::cout << (rows.empty() ? "(no users)\n" : format_table({"USER", "PRESENCE"}, rows));
+    return 0;
+}
+
+int list_topics(const context& c) {
+    rpc_client rpc(c.broker, c.user.empty() ? "papo-who" : c.user);
+    const auto topic_list = rpc.call("topics.ls", {}, c.broker.timeout);
+    std::set<std::string> mine;
+    if (!c.user.empty()) {
+        const auto me = rpc.call("users.info", {{"name", c.user}}, c.broker.timeout);
+        for (const auto& t : me.value("topics", nlohmann::json::array())) mine.insert(t.get<std::string>());
+    }
+    if (c.json) {
+        nlohmann::json out = topic_list;
+        for (auto& t : out) t["joined"] = mine.count(t.at("name").get<std::string>()) > 0;
+        std::cout << out.dump() << "\n";
+        return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& t : topic_list)
+        rows.push_back({t.at("name"), std::to_string(t.value("members", 0)), mine.count(t.at("name").get<std::string>()) ? "yes" : ""});
+    std::cout << (rows.empty() ? "(no topics)\n" : format_table({"TOPIC", "MEMBERS", "JOINED"}, rows));
+    return 0;
+}
+
+}  // namespace papo::cli

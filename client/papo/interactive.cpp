@@ -1,1 +1,188 @@
+// papo's interactive chat: messages appear as they arrive, above the line being
+// typed; slash commands do what the one-shot subcommands do.
+#include "context.h"
+#include "line_input.h"
 
+#include "papo/clock.h"
+#include "papo/error.h"
+#include "papo/messages.h"
+#include "papo/reader.h"
+#include "papo/rpc.h"
+#include "papo/table.h"
+#include "papo/topics.h"
+
+#include <poll.h>
+
+#include <sstream>
+
+namespace papo::cli {
+namespace {
+
+const char* help_text =
+    "/msg USER TEXT     direct message (waits in USER's queue if they are offline)\n"
+    "/join TOPIC        join a topic and make it the current one\n"
+    "/leave TOPIC       leave a topic\n"
+    "/post TOPIC TEXT   post to a topic\n"
+    "/topic TOPIC       make TOPIC current: plain lines are posted there\n"
+    "/who               users and presence\n"
+    "/topics            topics and members\n"
+    "/help              this list\n"
+    "/quit              leave papo (Ctrl-D too)";
+
+class chat {
+public:
+    explicit chat(const context& c)
+        : c_(c), rpc_(c.broker, c.user), me_(resolve_me()), queue_(options()), input_(me_ + "> ") {}
+
+    int run() {
+        const std::string since = now_text();
+        queue_.connect();
+        announce(true, since);
+        reader inbox(queue_, me_, c_.state_dir, [this](const message_view& m) { input_.print_above(format_for_people(m)); });
+        inbox.set_online_since(since);
+        input_.print_above("connected as " + me_ + " to " + c_.broker.broker + "; /help lists the commands");
+        inbox.show_spooled();
+        const auto mine = rpc_.call("users.info", {{"name", me_}}, c_.broker.timeout);
+        for (const auto& t : mine.value("topics", nlohmann::json::array())) joined_.push_back(t.get<std::string>());
+        if (!joined_.empty()) current_ = joined_.front();
+
+        bool lost = false;
+        while (!quit_ && !input_.at_end()) {
+            pollfd stdin_poll{input_.fd(), POLLIN, 0};
+            if (::poll(&stdin_poll, 1, 20) > 0)
+                for (const auto& line : input_.take_lines()) run_line(line);
+            while (auto message = queue_.next(std::chrono::milliseconds(0))) {
+                if (message->connection_lost) {
+                    input_.print_above("(lost the broker; reconnecting...)");
+                    lost = true;
+                    break;
+                }
+                inbox.handle(*message);
+            }
+            if (lost && queue_.connected()) {
+                lost = false;
+                announce(true, now_text());
+                input_.print_above("(reconnected)");
+            }
+            if (queue_.connected()) inbox.send_receipts();
+        }
+        announce(false, now_text());
+        queue_.disconnect();
+        reader keeper(queue_, me_, c_.state_dir, [](const message_view&) {});
+        while (auto message = queue_.next(std::chrono::milliseconds(0)))
+            if (!message->connection_lost) keeper.spool(*message);
+        return 0;
+    }
+
+private:
+    std::string resolve_me() {
+        return rpc_.call("users.info", {{"name", c_.user}}, c_.broker.timeout).at("name").get<std::string>();
+    }
+    session_options options() {
+        auto o = user_session_options(c_, true);
+        o.auto_reconnect = true;
+        return o;
+    }
+    void announce(bool online, const std::string& since) {
+        publish_options retained;
+        retained.retained = true;
+        try {
+            queue_.publish(topics::presence(me_), encode(presence{online, since}), retained);
+        } catch (const error&) {
+        }
+    }
+    void say(const std::string& text) { input_.print_above(text); }
+
+    void run_line(const std::string& line) {
+        if (line.empty()) return;
+        try {
+            if (line[0] != '/') {
+                if (current_.empty()) throw error("no current topic: /join TOPIC or /topic TOPIC first, or /msg USER TEXT");
+                post(current_, line);
+                return;
+            }
+            std::istringstream words(line);
+            std::string command, target;
+            words >> command >> target;
+            std::string text;
+            std::getline(words >> std::ws, text);
+            if (command == "/quit" || command == "/exit") quit_ = true;
+            else if (command == "/help") say(help_text);
+            else if (command == "/msg" && !target.empty() && !text.empty()) direct(target, text);
+            else if (command == "/post" && !target.empty() && !text.empty()) post(target, text);
+            else if (command == "/join" && !target.empty()) join(target);
+            else if (command == "/leave" && !target.empty()) leave(target);
+            else if (command == "/topic" && !target.empty()) current_ = topic_name(target), say("current topic: #" + current_);
+            else if (command == "/who") who();
+            else if (command == "/topics") topic_list();
+            else throw error("unknown or incomplete command '" + line + "'; /help lists the commands");
+        } catch (const error& e) {
+            say(std::string("error: ") + e.what());
+        }
+    }
+
+    std::string topic_name(const std::string& topic) {
+        return rpc_.call("topics.info", {{"name", topic}}, c_.broker.timeout).at("name").get<std::string>();
+    }
+    void direct(const std::string& to, const std::string& text) {
+        auto message = make_message(text);
+        const auto recipient = rpc_.call("users.info", {{"name", to}}, c_.broker.timeout).at("name").get<std::string>();
+        queue_.publish(topics::inbox(recipient, me_), encode(message));
+        say("[" + local_time_for_display(message.sent_at) + "] you -> " + recipient + ": " + text);
+    }
+    void post(const std::string& topic, const std::string& text) {
+        auto message = make_message(text);
+        const std::string name = topic_name(topic);
+        queue_.publish(topics::post(name, me_), encode(message));
+        say("[" + local_time_for_display(message.sent_at) + "] #" + name + " you: " + text);
+    }
+    void join(const std::string& topic) {
+        const std::string name = topic_name(topic);
+        queue_.subscribe({topics::post_filter(name)}, 1, /*no_local=*/true);
+        try {
+            rpc_.call("topics.join", {{"name", name}}, c_.broker.timeout);
+        } catch (const error&) {
+            queue_.unsubscribe({topics::post_filter(name)});
+            throw;
+        }
+        joined_.push_back(name);
+        current_ = name;
+        say("joined #" + name + " (now current)");
+    }
+    void leave(const std::string& topic) {
+        const auto data = rpc_.call("topics.leave", {{"name", topic}}, c_.broker.timeout);
+        const std::string name = data.value("name", topic);
+        queue_.unsubscribe({topics::post_filter(name)});
+        if (current_ == name) current_.clear();
+        say("left #" + name);
+    }
+    void who() {
+        std::vector<std::vector<std::string>> rows;
+        const auto users = rpc_.call("users.ls", {}, c_.broker.timeout);
+        for (const auto& u : users)
+            rows.push_back({u.at("name"), u.value("online", false) ? "online" : "offline"});
+        say(format_table({"USER", "PRESENCE"}, rows));
+    }
+    void topic_list() {
+        std::vector<std::vector<std::string>> rows;
+        const auto list = rpc_.call("topics.ls", {}, c_.broker.timeout);
+        for (const auto& t : list)
+            rows.push_back({t.at("name"), std::to_string(t.value("members", 0)), t.at("name") == current_ ? "current" : ""});
+        say(rows.empty() ? "(no topics)" : format_table({"TOPIC", "MEMBERS", ""}, rows));
+    }
+
+    const context& c_;
+    rpc_client rpc_;
+    std::string me_;
+    session queue_;
+    line_input input_;
+    std::vector<std::string> joined_;
+    std::string current_;
+    bool quit_ = false;
+};
+
+}  // namespace
+
+int interactive(const context& c) { return chat(c).run(); }
+
+}  // namespace papo::cli

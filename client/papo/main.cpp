@@ -1,1 +1,106 @@
-int main(){}
+// papo: the user's command line. One-shot subcommands for scripts and devices;
+// with no subcommand, an interactive chat.
+#include "context.h"
+
+#include "papo/error.h"
+#include "papo/names.h"
+#include "papo/reader.h"
+
+#include <boost/program_options.hpp>
+
+#include <iostream>
+
+namespace po = boost::program_options;
+
+namespace {
+
+const char* usage = R"(Usage: papo [options] [command [args]]
+
+With no command, papo opens an interactive chat (type /help there).
+
+Commands:
+  register              create your user and its queue (the name from --user)
+  send TO TEXT          send a direct message; it waits in TO's queue if TO is offline
+  post TOPIC TEXT       post to a topic: every member gets it, offline members later
+  join TOPIC            join a topic (its posts reach you from now on)
+  leave TOPIC           leave a topic
+  read                  print the messages waiting for you, then stop
+  read --wait SECONDS   ... then keep printing new messages for SECONDS
+  who                   users and whether they are online
+  topics                topics, member counts, and which you joined
+
+)";
+
+int run(const std::string& command, const std::vector<std::string>& args, const papo::cli::context& c) {
+    using namespace papo::cli;
+    auto need = [&](std::size_t count, const char* shape) {
+        if (args.size() != count) throw papo::error(std::string("usage: papo ") + shape);
+    };
+    if (command == "register") return need(0, "--user NAME register"), register_user(c);
+    if (command == "send") return need(2, "--user NAME send TO TEXT"), send_direct(c, args[0], args[1]);
+    if (command == "post") return need(2, "--user NAME post TOPIC TEXT"), post_to_topic(c, args[0], args[1]);
+    if (command == "join") return need(1, "--user NAME join TOPIC"), join_topic(c, args[0]);
+    if (command == "leave") return need(1, "--user NAME leave TOPIC"), leave_topic(c, args[0]);
+    if (command == "read") return need(0, "--user NAME read [--wait SECONDS] [--json]"), read_messages(c);
+    if (command == "who") return need(0, "who"), list_users(c);
+    if (command == "topics") return need(0, "topics"), list_topics(c);
+    throw papo::error("unknown command '" + command + "' (try papo --help)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    papo::cli::context c;
+    std::string state_base;
+    double timeout_seconds = 5;
+    std::vector<std::string> words;
+    po::options_description options("Options");
+    options.add_options()
+        ("help,h", "show this help")
+        ("broker,b", po::value(&c.broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port); or PAPO_BROKER")
+        ("user,u", po::value(&c.user), "your user name; or PAPO_USER")
+        ("password", po::value(&c.broker.password), "broker password (prefer PAPO_PASSWORD)")
+        ("ca-file", po::value(&c.broker.ca_file), "CA certificate for ssl:// brokers")
+        ("json", po::bool_switch(&c.json), "machine-readable output: one JSON document per line")
+        ("wait", po::value(&c.wait_seconds)->default_value(0), "read: keep waiting for new messages this many seconds")
+        ("timeout", po::value(&timeout_seconds)->default_value(5), "seconds to wait for the broker and papo-server")
+        ("state-dir", po::value(&state_base), "where papo keeps seen message ids and its spool (default ~/.local/state/papo)");
+    po::options_description hidden;
+    hidden.add_options()("words", po::value(&words));
+    po::options_description all;
+    all.add(options).add(hidden);
+    po::positional_options_description positional;
+    positional.add("words", -1);
+    po::variables_map values;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), values);
+        po::notify(values);
+    } catch (const std::exception& e) {
+        std::cerr << "papo: " << e.what() << "\n";
+        return 2;
+    }
+    if (values.count("help")) {
+        std::cout << usage << options;
+        return 0;
+    }
+    if (const char* env = std::getenv("PAPO_BROKER"); env && values["broker"].defaulted()) c.broker.broker = env;
+    if (const char* env = std::getenv("PAPO_USER"); env && c.user.empty()) c.user = env;
+    if (const char* env = std::getenv("PAPO_PASSWORD"); env && c.broker.password.empty()) c.broker.password = env;
+    c.broker.username = c.user;
+    c.broker.timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
+    try {
+        if (!c.user.empty()) {
+            papo::require_valid_name(c.user, "user");
+            c.state_dir = papo::default_state_dir(state_base, c.user, c.broker.broker);
+        }
+        if (words.empty()) {
+            if (c.user.empty()) throw papo::error("say who you are: papo --user NAME");
+            return papo::cli::interactive(c);
+        }
+        return run(words[0], {words.begin() + 1, words.end()}, c);
+    } catch (const papo::error& e) {
+        if (c.json) std::cout << nlohmann::json{{"ok", false}, {"error", e.what()}}.dump() << "\n";
+        std::cerr << "papo: " << e.what() << "\n";
+        return 1;
+    }
+}

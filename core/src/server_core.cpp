@@ -119,6 +119,10 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
             if (!user) throw error("no such user: '" + name + "'");
             data = {{"name", user->name}, {"kind", user->is_queue ? "queue" : "user"},
                     {"online", registry_.online(user->name)}, {"topics", user->topics}};
+        } else if (command == "users.pending") {
+            const user_record* user = registry_.find_user(from);
+            if (!user) throw error("'" + from + "' is not a registered user");
+            data = {{"name", user->name}, {"ids", accounting_.pending(user->name)}};
         } else if (command == "topics.add") {
             require_admin(from, command);
             const std::string name = name_argument(request);

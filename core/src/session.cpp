@@ -80,6 +80,7 @@ session::~session() {
         disconnect();
     } catch (...) {
     }
+    impl_->client.stop_consuming();
 }
 
 void session::connect() {
@@ -140,7 +141,8 @@ void session::disconnect() {
         } catch (const mqtt::exception&) {
         }
     }
-    impl_->client.stop_consuming();
+    // Consuming goes on: messages that arrived before the disconnect stay readable
+    // with next(), so a reader can show or keep them instead of losing them.
 }
 
 bool session::connected() const { return impl_->client.is_connected(); }

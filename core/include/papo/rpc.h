@@ -27,6 +27,8 @@ public:
     // failure, or a clear message when papo-server does not answer in time.
     nlohmann::json call(const std::string& command, nlohmann::json args = nlohmann::json::object(),
                         std::chrono::milliseconds timeout = default_request_timeout);
+    // The connection itself, for one-shot commands that also publish (send, post).
+    session& connection() { return session_; }
 
 private:
     std::string from_;

@@ -1,0 +1,34 @@
+#pragma once
+// What every papo command needs: where the broker is, who we are, how to print.
+#include "papo/session.h"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace papo::cli {
+
+struct context {
+    session_options broker;  // URI, credentials, timeout
+    std::string user;
+    std::string state_dir;   // seen ids and spool of this user on this broker
+    bool json = false;
+    double wait_seconds = 0;
+};
+
+// Each returns the process exit status; errors are thrown as papo::error.
+int register_user(const context& c);
+int send_direct(const context& c, const std::string& to, const std::string& text);
+int post_to_topic(const context& c, const std::string& topic, const std::string& text);
+int join_topic(const context& c, const std::string& topic);
+int leave_topic(const context& c, const std::string& topic);
+int read_messages(const context& c);
+int list_users(const context& c);
+int list_topics(const context& c);
+int interactive(const context& c);
+
+// The user's own session (the offline queue): persistent, resumed, with the
+// presence will when `announce_presence` is set.
+session_options user_session_options(const context& c, bool announce_presence);
+
+}  // namespace papo::cli

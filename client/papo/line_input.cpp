@@ -1,0 +1,80 @@
+#include "line_input.h"
+
+#include <readline/history.h>
+#include <readline/readline.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace papo::cli {
+namespace {
+// readline's callback interface is C: it hands finished lines to a plain function.
+std::vector<std::string> finished_lines;
+bool readline_eof = false;
+void on_line(char* line) {
+    if (!line) {
+        readline_eof = true;
+        return;
+    }
+    if (*line) add_history(line);
+    finished_lines.emplace_back(line);
+    std::free(line);
+}
+}  // namespace
+
+line_input::line_input(std::string prompt) : prompt_(std::move(prompt)), terminal_(isatty(0) && isatty(1)) {
+    if (terminal_) rl_callback_handler_install(prompt_.c_str(), on_line);
+}
+
+line_input::~line_input() {
+    if (terminal_) rl_callback_handler_remove();
+}
+
+std::vector<std::string> line_input::take_lines() {
+    if (terminal_) {
+        rl_callback_read_char();
+        at_end_ = readline_eof;
+        std::vector<std::string> lines;
+        lines.swap(finished_lines);
+        return lines;
+    }
+    char buffer[4096];
+    const ssize_t count = ::read(0, buffer, sizeof buffer);
+    if (count <= 0) {
+        at_end_ = true;
+        std::vector<std::string> rest;
+        if (!partial_.empty()) rest.push_back(partial_);
+        partial_.clear();
+        return rest;
+    }
+    partial_.append(buffer, static_cast<std::size_t>(count));
+    std::vector<std::string> lines;
+    for (std::size_t newline; (newline = partial_.find('\n')) != std::string::npos;) {
+        lines.push_back(partial_.substr(0, newline));
+        partial_.erase(0, newline + 1);
+    }
+    return lines;
+}
+
+void line_input::print_above(const std::string& text) {
+    if (!terminal_) {
+        std::cout << text << std::endl;
+        return;
+    }
+    // Hide the prompt and the typed text, print, then put both back as they were.
+    char* typed = rl_copy_text(0, rl_end);
+    const int point = rl_point;
+    rl_set_prompt("");
+    rl_replace_line("", 0);
+    rl_redisplay();
+    std::cout << text << std::endl;
+    rl_set_prompt(prompt_.c_str());
+    rl_replace_line(typed, 0);
+    rl_point = point;
+    rl_redisplay();
+    std::free(typed);
+}
+
+}  // namespace papo::cli

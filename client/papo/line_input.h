@@ -1,0 +1,31 @@
+#pragma once
+// Lines typed by the user, read without blocking so incoming messages can be
+// printed meanwhile. On a terminal GNU readline keeps the line being typed intact
+// while a message is printed above it; from a pipe, plain lines are read.
+#include <string>
+#include <vector>
+
+namespace papo::cli {
+
+class line_input {
+public:
+    explicit line_input(std::string prompt);
+    ~line_input();
+    line_input(const line_input&) = delete;
+    line_input& operator=(const line_input&) = delete;
+
+    int fd() const { return 0; }
+    // Call when fd() is readable: the complete lines typed so far.
+    std::vector<std::string> take_lines();
+    bool at_end() const { return at_end_; }
+    // Prints one line above the prompt, then redraws the prompt and the typed text.
+    void print_above(const std::string& text);
+
+private:
+    std::string prompt_;
+    bool terminal_;
+    bool at_end_ = false;
+    std::string partial_;  // pipe mode: text after the last newline
+};
+
+}  // namespace papo::cli

@@ -1,0 +1,75 @@
+#pragma once
+// The receiving side of a user's session, shared by `papo read`, interactive mode
+// and the one-shot commands that must open the session (join, leave):
+// decode, drop repeats by id, show, then acknowledge with receipts so that
+// papo-server's queue counts fall. Messages a one-shot command could not show
+// are kept in a local spool and shown first next time.
+#include "papo/seen_ids.h"
+#include "papo/session.h"
+
+#include <functional>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace papo {
+
+// One message as a person or a script sees it.
+struct message_view {
+    bool direct = true;      // DM, else a topic post
+    std::string from;
+    std::string to;          // DM: the recipient
+    std::string topic;       // post: the topic
+    std::string id;
+    std::string text;
+    std::string sent_at;
+    bool waited = false;     // it waited in the queue while the reader was offline
+};
+nlohmann::json to_json_line(const message_view& m);
+std::string format_for_people(const message_view& m);
+
+class reader {
+public:
+    using show_fn = std::function<void(const message_view&)>;
+    // state_dir holds the seen ids and the spool of this user on this broker.
+    reader(session& connection, std::string me, std::string state_dir, show_fn show);
+
+    // The time the session was opened: messages sent before it waited for us.
+    void set_online_since(std::string rfc3339) { online_since_ = std::move(rfc3339); }
+
+    // Handles one inbound message; returns true when it was a chat message
+    // (shown, or dropped as a repeat), false for anything else.
+    bool handle(const inbound& message);
+    // Keeps a message for later instead of showing it (one-shot commands).
+    bool spool(const inbound& message);
+    // Shows what an earlier one-shot command spooled.
+    void show_spooled();
+    // Publishes receipts for everything shown since the last call.
+    void send_receipts();
+
+    std::size_t shown() const { return shown_; }
+    std::size_t repeats() const { return repeats_; }
+    std::size_t malformed() const { return malformed_; }
+    bool has_seen(const std::string& id) const { return seen_.contains(id); }
+
+private:
+    std::optional<message_view> view_of(const inbound& message);
+    void show(const message_view& view);
+
+    session& connection_;
+    std::string me_;
+    std::string spool_file_;
+    std::string online_since_;
+    seen_ids seen_;
+    show_fn show_fn_;
+    std::map<std::string, std::vector<std::string>> unreceipted_;  // sender -> ids
+    std::size_t shown_ = 0, repeats_ = 0, malformed_ = 0;
+};
+
+// ~/.local/state/papo/<user>@<host_port> (or $XDG_STATE_HOME), created if missing.
+std::string default_state_dir(const std::string& base, const std::string& user, const std::string& broker);
+
+}  // namespace papo
