@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
     po::options_description options("papo-server options");
     options.add_options()
         ("help,h", "show this help")
-        ("broker,b", po::value(&config.broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port)")
+        ("broker,b", po::value(&config.broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port); or PAPO_BROKER")
         ("username", po::value(&config.broker.username), "user name for the broker")
         ("password", po::value(&config.broker.password), "password for the broker (prefer PAPO_SERVER_PASSWORD)")
         ("ca-file", po::value(&config.broker.ca_file), "CA certificate for ssl:// brokers")
@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
         std::cout << "Usage: papo-server [options]\n\n" << options;
         return 0;
     }
+    if (const char* env = std::getenv("PAPO_BROKER"); env && values["broker"].defaulted()) config.broker.broker = env;
     if (const char* password = std::getenv("PAPO_SERVER_PASSWORD"); password && config.broker.password.empty())
         config.broker.password = password;
     config.snapshot_interval = std::chrono::milliseconds(snapshot_ms);

@@ -21,6 +21,7 @@ std::string registered_name(rpc_client& rpc, const context& c) {
     try {
         return rpc.call("users.info", {{"name", c.user}}, c.broker.timeout).at("name").get<std::string>();
     } catch (const error& e) {
+        if (std::string(e.what()).rfind("no such user", 0) != 0) throw;
         throw error(std::string(e.what()) + " (register first with: papo --user " + c.user + " register)");
     }
 }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what papo needs to build, run and test, from Debian 12's packages.
+# Skips apt entirely when everything is already there.
+set -euo pipefail
+packages=(build-essential cmake pkg-config mosquitto mosquitto-clients libmosquitto-dev
+  libpaho-mqtt-dev libpaho-mqttpp-dev libssl-dev nlohmann-json3-dev libboost-program-options-dev
+  libgtest-dev libgmock-dev libreadline-dev python3 python3-jsonschema)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "papo: installing ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

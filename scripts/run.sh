@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The README's run command: installs what is missing, builds, then starts the
+# broker (with the project's mosquitto.conf) and papo-server in the background.
+#   scripts/run.sh          start (or say what is already running)
+#   scripts/run.sh stop     stop papo-server and the broker
+# Logs and pid files live in data/; broker persistence in data/broker/.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+data="$root/data"
+mkdir -p "$data/broker"
+
+running() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+stop_one() {
+  if running "$1"; then kill "$(cat "$1")"; for _ in $(seq 50); do running "$1" || break; sleep 0.1; done; fi
+  rm -f "$1"
+}
+
+if [[ ${1:-} == stop ]]; then
+  stop_one "$data/papo-server.pid"
+  stop_one "$data/mosquitto.pid"
+  echo "papo: stopped"
+  exit 0
+fi
+
+bash scripts/install-deps.sh
+bash scripts/build.sh
+
+# Mosquitto started as root drops to the user 'mosquitto', which must be able to
+# write data/broker/. When the project sits where that user cannot reach (under
+# /root, say), the broker keeps running as root, with the same settings.
+config="$root/mosquitto.conf"
+if [[ $(id -u) -eq 0 ]] && id mosquitto >/dev/null 2>&1; then
+  chown -R mosquitto: "$data/broker"
+  if ! runuser -u mosquitto -- test -w "$data/broker" 2>/dev/null; then
+    config="$data/mosquitto.run.conf"
+    { cat "$root/mosquitto.conf"; echo "user root"; } >"$config"
+    echo "papo: the 'mosquitto' user cannot reach $data/broker; running the broker as root ($config)"
+  fi
+fi
+
+if running "$data/mosquitto.pid"; then
+  echo "papo: broker already running (pid $(cat "$data/mosquitto.pid"))"
+else
+  if (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; then
+    echo "papo: something already listens on 127.0.0.1:1883 (a system mosquitto? try: systemctl stop mosquitto)" >&2
+    exit 1
+  fi
+  nohup mosquitto -c "$config" >>"$data/mosquitto.log" 2>&1 &
+  echo $! >"$data/mosquitto.pid"
+  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null && break; sleep 0.1; done
+  (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null || { echo "papo: the broker did not start; see $data/mosquitto.log" >&2; exit 1; }
+  echo "papo: broker listening on 127.0.0.1:1883 (log: data/mosquitto.log)"
+fi
+
+if running "$data/papo-server.pid"; then
+  echo "papo: papo-server already running (pid $(cat "$data/papo-server.pid"))"
+else
+  nohup "$root/build/server/papo-server" --broker tcp://127.0.0.1:1883 >>"$data/papo-server.log" 2>&1 &
+  echo $! >"$data/papo-server.pid"
+  sleep 0.5
+  running "$data/papo-server.pid" || { echo "papo: papo-server did not start; see $data/papo-server.log" >&2; exit 1; }
+  echo "papo: papo-server running (log: data/papo-server.log)"
+fi
+cat <<EOT
+
+Ready. Try:
+  build/client/papo-admin users ls
+  build/client/papo --user alice register
+  build/client/papo --user alice            # interactive chat
+Stop with: scripts/run.sh stop
+EOT
