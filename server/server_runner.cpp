@@ -62,7 +62,14 @@ void server_runner::load_registry() {
 }
 
 void server_runner::open_queue_session(const std::string& name, const std::vector<std::string>& filters) {
-    session queue(options_for(name, true));
+    // A new queue starts empty, whatever an earlier session of this client id left.
+    close_queue_session(name);
+    // Then resume-style (clean start off): Mosquitto 2.0.11 restores a session that was
+    // created with clean start ON from its database without its queued messages, so a
+    // queue made that way would lose its mail at the first broker restart.
+    session_options options = options_for(name, true);
+    options.clean_start = false;
+    session queue(options);
     queue.connect();
     std::vector<std::string> inbox, posts;
     for (const auto& filter : filters) (filter.rfind("topics/", 0) == 0 ? posts : inbox).push_back(filter);
@@ -147,7 +154,7 @@ void server_runner::dispatch(const inbound& message) {
                 break;
             default: break;
         }
-    } catch (const error& e) {
+    } catch (const std::exception& e) {  // one bad message never stops the server
         ++malformed_;
         log_warn("ignored malformed message on " + message.topic + ": " + e.what() + " (" +
                  std::to_string(malformed_) + " so far)");

@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
             return papo::cli::interactive(c);
         }
         return run(words[0], {words.begin() + 1, words.end()}, c);
-    } catch (const papo::error& e) {
+    } catch (const std::exception& e) {
         if (c.json) std::cout << nlohmann::json{{"ok", false}, {"error", e.what()}}.dump() << "\n";
         std::cerr << "papo: " << e.what() << "\n";
         return 1;

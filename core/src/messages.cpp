@@ -121,7 +121,13 @@ template topic_record decode<topic_record>(std::string_view, std::size_t);
 template queue_snapshot decode<queue_snapshot>(std::string_view, std::size_t);
 template nlohmann::json decode<nlohmann::json>(std::string_view, std::size_t);
 
-std::string encode(const nlohmann::json& j) { return j.dump(); }
+std::string encode(const nlohmann::json& j) {
+    try {
+        return j.dump();
+    } catch (const nlohmann::json::type_error&) {  // a string that is not UTF-8
+        throw error("text is not valid UTF-8");
+    }
+}
 
 chat_message make_message(std::string text, std::optional<std::uint64_t> seq) {
     if (text.empty()) throw error("message text is empty");

@@ -180,8 +180,7 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
             if (registry_.online(user->name))
                 throw error("'" + user->name + "' is online and reading its queue; purge it while it is offline");
             data = {{"name", user->name}, {"purged", accounting_.depth(user->name)}};
-            actions.push_back(delete_queue(user->name));
-            actions.push_back(create_queue(user->name, queue_filters(*user)));
+            actions.push_back(create_queue(user->name, queue_filters(*user)));  // a created queue starts empty
             accounting_.purge(user->name);
         } else {
             throw error("unknown command '" + command + "'");
@@ -190,6 +189,9 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
     } catch (const error& e) {
         outcome.actions.clear();
         outcome.response = make_failure(command, e.what());
+    } catch (const nlohmann::json::exception& e) {
+        outcome.actions.clear();
+        outcome.response = make_failure(command, std::string("malformed request: ") + e.what());
     }
     return outcome;
 }

@@ -5,6 +5,7 @@
 
 #include <mqtt/async_client.h>
 
+#include <deque>
 #include <future>
 #include <mutex>
 #include <set>
@@ -34,7 +35,7 @@ struct session::impl {
     session_options options;
     mqtt::async_client client;
     bool session_present = false;
-    std::vector<mqtt::delivery_token_ptr> outstanding;
+    std::deque<mqtt::delivery_token_ptr> outstanding;
     std::mutex outstanding_guard;
 
     explicit impl(session_options o)
@@ -182,8 +183,20 @@ void session::publish(const std::string& topic, const std::string& payload, cons
 
 void session::publish_async(const std::string& topic, const std::string& payload, const publish_options& options) {
     try {
+        // A sliding window: Paho refuses publishes beyond the broker's Receive Maximum
+        // ("No more messages can be buffered"), so wait for the oldest beyond it.
+        constexpr std::size_t window = 64;
+        std::unique_lock<std::mutex> lock(impl_->outstanding_guard);
+        while (impl_->outstanding.size() >= window) {
+            auto oldest = impl_->outstanding.front();
+            impl_->outstanding.pop_front();
+            lock.unlock();
+            if (!oldest->wait_for(impl_->options.timeout)) throw error("the broker did not acknowledge a publish in time");
+            lock.lock();
+        }
+        lock.unlock();
         auto token = impl_->client.publish(make_message(topic, payload, options));
-        std::lock_guard<std::mutex> lock(impl_->outstanding_guard);
+        lock.lock();
         impl_->outstanding.push_back(std::move(token));
     } catch (const mqtt::exception& e) {
         throw error("cannot publish to " + topic + ": " + describe(e), e.get_reason_code());
@@ -191,7 +204,7 @@ void session::publish_async(const std::string& topic, const std::string& payload
 }
 
 void session::flush() {
-    std::vector<mqtt::delivery_token_ptr> tokens;
+    std::deque<mqtt::delivery_token_ptr> tokens;
     {
         std::lock_guard<std::mutex> lock(impl_->outstanding_guard);
         tokens.swap(impl_->outstanding);

@@ -18,7 +18,7 @@ inline constexpr const char* admin_name = "papo-admin";
 struct server_action {
     enum class kind {
         publish_retained,  // topic + payload; an empty payload deletes the retained message
-        create_queue,      // a persistent session for `name`, subscribed to `filters`
+        create_queue,      // a new, empty persistent session for `name`, subscribed to `filters`
         delete_queue,      // end the session of `name` and the messages it holds
     };
     kind type;

@@ -1,0 +1,94 @@
+#include "chat_fixture.h"
+
+#include <chrono>
+#include <sstream>
+#include <thread>
+
+namespace papo::e2e {
+
+void chat_test::SetUp() {
+    broker_ = std::make_unique<mosquitto_broker>();
+    state_dir_ = make_temp_dir("papo-state");
+    start_server();
+}
+
+void chat_test::TearDown() {
+    if (HasFailure() && broker_) {
+        if (server_) std::cerr << "---- papo-server output ----\n" << server_->output();
+        const std::string log = broker_->log_text();
+        std::cerr << "---- broker log (tail) ----\n" << log.substr(log.size() > 6000 ? log.size() - 6000 : 0);
+    }
+    server_.reset();
+    broker_.reset();
+    remove_tree(state_dir_);
+}
+
+void chat_test::start_server() {
+    server_ = std::make_unique<background_process>(
+        std::vector<std::string>{env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker_->uri()});
+    // Ready once it has loaded the registry and subscribed.
+    for (int i = 0; i < 400; ++i) {
+        if (server_->output().find("papo-server serving") != std::string::npos) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    FAIL() << "papo-server did not come up:\n" << server_->output();
+}
+
+void chat_test::stop_server() {
+    if (server_) server_->terminate();
+}
+
+command_result chat_test::papo(const std::string& user, std::vector<std::string> args, int timeout_seconds) {
+    std::vector<std::string> argv{env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", broker_->uri(), "--state-dir", state_dir_};
+    if (!user.empty()) argv.insert(argv.end(), {"--user", user});
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, timeout_seconds);
+}
+
+command_result chat_test::admin(std::vector<std::string> args, int timeout_seconds) {
+    std::vector<std::string> argv{env_or("PAPO_ADMIN_BIN", PAPO_ADMIN_BIN_DEFAULT), "--broker", broker_->uri()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, timeout_seconds);
+}
+
+std::unique_ptr<background_process> chat_test::start_reader(const std::string& user, int wait_seconds) {
+    return std::make_unique<background_process>(std::vector<std::string>{
+        env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", broker_->uri(), "--state-dir", state_dir_, "--user", user, "read",
+        "--json", "--wait", std::to_string(wait_seconds)});
+}
+
+void chat_test::register_users(const std::vector<std::string>& names) {
+    for (const auto& name : names) {
+        const auto result = papo(name, {"register"});
+        ASSERT_EQ(result.exit_code, 0) << name << ": " << result.err;
+    }
+}
+
+int chat_test::queue_depth(const std::string& queue) {
+    const auto result = admin({"--json", "queues", "ls"});
+    if (result.exit_code != 0) return -1;
+    for (const auto& row : nlohmann::json::parse(result.out))
+        if (row.at("name") == queue) return row.at("messages").get<int>();
+    return -1;
+}
+
+int chat_test::settled_depth(const std::string& queue, int expected) {
+    int depth = -1;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+        depth = queue_depth(queue);
+        if (depth == expected) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return depth;
+}
+
+std::vector<nlohmann::json> chat_test::messages_in(const std::string& json_lines) {
+    std::vector<nlohmann::json> messages;
+    std::istringstream lines(json_lines);
+    for (std::string line; std::getline(lines, line);)
+        if (!line.empty() && line[0] == '{') messages.push_back(nlohmann::json::parse(line));
+    return messages;
+}
+
+}  // namespace papo::e2e

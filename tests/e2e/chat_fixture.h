@@ -1,0 +1,44 @@
+#pragma once
+// End-to-end fixture: a real mosquitto, the real papo-server, and the real papo
+// and papo-admin executables (paths from CTest's environment).
+#include "harness.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace papo::e2e {
+
+class chat_test : public ::testing::Test {
+protected:
+    void SetUp() override;
+    void TearDown() override;
+
+    // papo --broker <uri> --state-dir <tmp> --user USER args...
+    command_result papo(const std::string& user, std::vector<std::string> args, int timeout_seconds = 30);
+    // papo-admin --broker <uri> args...
+    command_result admin(std::vector<std::string> args, int timeout_seconds = 30);
+    // `papo --user USER read --json --wait SECONDS` in the background.
+    std::unique_ptr<background_process> start_reader(const std::string& user, int wait_seconds);
+    // Registers users (papo register) and checks each succeeded.
+    void register_users(const std::vector<std::string>& names);
+
+    void start_server();
+    void stop_server();
+    // The message count of `queue` in `papo-admin --json queues ls`; -1 if absent.
+    int queue_depth(const std::string& queue);
+    // Polls queue_depth until it equals `expected` (bounded by 10 s); returns the last value.
+    int settled_depth(const std::string& queue, int expected);
+    // The JSON lines `papo read --json` printed.
+    static std::vector<nlohmann::json> messages_in(const std::string& json_lines);
+
+    std::unique_ptr<mosquitto_broker> broker_;
+    std::unique_ptr<background_process> server_;
+    std::string state_dir_;
+};
+
+}  // namespace papo::e2e

@@ -1,0 +1,96 @@
+// Queues: counts per queue (exact across online/offline, DMs and posts), named
+// queues, purge, and no silent drop past Mosquitto's default limit of 1000.
+#include "chat_fixture.h"
+
+#include "papo/messages.h"
+#include "papo/session.h"
+#include "papo/topics.h"
+
+#include <thread>
+
+namespace papo::e2e {
+namespace {
+
+class queues : public chat_test {};
+
+// The "done when" walkthrough.
+TEST_F(queues, OfflineUserSeesExactlyHisThreeMessagesOnceAndQueueEmpties) {
+    register_users({"alice", "bob", "carol"});
+    ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("bob", {"join", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("carol", {"join", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"send", "bob", "first"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"send", "bob", "second"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"post", "lobby", "third"}).exit_code, 0);
+    EXPECT_EQ(settled_depth("bob", 3), 3);
+    EXPECT_EQ(settled_depth("carol", 1), 1);
+    auto table = admin({"queues", "ls"});
+    EXPECT_NE(table.out.find("MESSAGES"), std::string::npos) << table.out;
+
+    auto read = papo("bob", {"read", "--json"});
+    ASSERT_EQ(read.exit_code, 0) << read.err;
+    auto got = messages_in(read.out);
+    ASSERT_EQ(got.size(), 3u) << read.out;
+    EXPECT_EQ(got[0]["text"], "first");
+    EXPECT_EQ(got[1]["text"], "second");
+    EXPECT_EQ(got[2]["text"], "third");
+    EXPECT_EQ(got[2]["topic"], "lobby");
+    EXPECT_EQ(settled_depth("bob", 0), 0);
+    EXPECT_EQ(queue_depth("carol"), 1);
+}
+
+TEST_F(queues, NamedQueueIsAddedFilledDrainedAndRemoved) {
+    register_users({"alice"});
+    ASSERT_EQ(admin({"queues", "add", "sensors"}).exit_code, 0);
+    auto clash = admin({"users", "add", "sensors"});
+    EXPECT_EQ(clash.exit_code, 1);
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(papo("alice", {"send", "sensors", "reading " + std::to_string(i)}).exit_code, 0);
+    EXPECT_EQ(settled_depth("sensors", 3), 3);
+    auto drained = messages_in(papo("sensors", {"read", "--json"}).out);
+    EXPECT_EQ(drained.size(), 3u);
+    EXPECT_EQ(settled_depth("sensors", 0), 0);
+    auto wrong = admin({"queues", "rm", "alice"});
+    EXPECT_EQ(wrong.exit_code, 1);
+    EXPECT_NE(wrong.err.find("users rm"), std::string::npos) << wrong.err;
+    ASSERT_EQ(admin({"queues", "rm", "sensors"}).exit_code, 0);
+    EXPECT_EQ(queue_depth("sensors"), -1);
+}
+
+TEST_F(queues, PurgeDropsWaitingMessagesButKeepsTheQueue) {
+    register_users({"alice", "bob"});
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(papo("alice", {"send", "bob", "noise"}).exit_code, 0);
+    EXPECT_EQ(settled_depth("bob", 4), 4);
+    ASSERT_EQ(admin({"queues", "purge", "bob"}).exit_code, 0);
+    EXPECT_EQ(queue_depth("bob"), 0);
+    EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());
+    ASSERT_EQ(papo("alice", {"send", "bob", "after purge"}).exit_code, 0);
+    auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["text"], "after purge");
+}
+
+// Mosquitto's default max_queued_messages (1000) would drop these silently.
+TEST_F(queues, MoreThanAThousandWaitingMessagesAreAllDelivered) {
+    register_users({"alice", "bob"});
+    const int count = 1500;
+    {
+        session_options options;
+        options.broker = broker_->uri();
+        options.client_id = "alice~bulk";
+        session alice(options);
+        alice.connect();
+        for (int i = 0; i < count; ++i)
+            alice.publish_async(topics::inbox("bob", "alice"), encode(make_message("bulk " + std::to_string(i))));
+        alice.flush();
+    }
+    EXPECT_EQ(settled_depth("bob", count), count);
+    auto read = papo("bob", {"read", "--json"}, 60);
+    ASSERT_EQ(read.exit_code, 0) << read.err;
+    auto got = messages_in(read.out);
+    ASSERT_EQ(got.size(), static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) ASSERT_EQ(got[i]["text"], "bulk " + std::to_string(i));
+    EXPECT_EQ(settled_depth("bob", 0), 0);
+}
+
+}  // namespace
+}  // namespace papo::e2e

@@ -1,0 +1,46 @@
+// papo-server and the broker restart without losing registry, counts or queued messages.
+#include "chat_fixture.h"
+
+namespace papo::e2e {
+namespace {
+
+class restarts : public chat_test {};
+
+TEST_F(restarts, ServerRestartKeepsRegistryAndCounts) {
+    register_users({"alice", "bob"});
+    ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("bob", {"join", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"send", "bob", "before restart"}).exit_code, 0);
+    EXPECT_EQ(settled_depth("bob", 1), 1);
+    stop_server();
+    // Traffic while the server is down still counts: it waits in the server's own session.
+    ASSERT_EQ(run_command({"mosquitto_pub", "-V", "5", "-p", std::to_string(broker_->port()), "-q", "1", "-t",
+                           "topics/lobby/alice", "-m",
+                           R"({"id":"while-down-1","text":"posted while the server was down","sent_at":"2026-11-24T10:00:00.000Z"})"},
+                          10).exit_code,
+              0);
+    start_server();
+    EXPECT_EQ(settled_depth("bob", 2), 2);
+    EXPECT_EQ(admin({"users", "add", "alice"}).exit_code, 1);  // still known after the restart
+    auto topics = admin({"--json", "topics", "ls"});
+    ASSERT_EQ(nlohmann::json::parse(topics.out).size(), 1u);
+    EXPECT_EQ(messages_in(papo("bob", {"read", "--json"}).out).size(), 2u);
+    EXPECT_EQ(settled_depth("bob", 0), 0);
+}
+
+TEST_F(restarts, BrokerCleanRestartKeepsQueuedMessagesAndRegistry) {
+    register_users({"alice", "bob"});
+    ASSERT_EQ(papo("alice", {"send", "bob", "survives a broker restart"}).exit_code, 0);
+    EXPECT_EQ(settled_depth("bob", 1), 1);
+    stop_server();
+    broker_->stop();
+    broker_->start();
+    start_server();
+    EXPECT_EQ(settled_depth("bob", 1), 1);
+    auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["text"], "survives a broker restart");
+}
+
+}  // namespace
+}  // namespace papo::e2e
