@@ -56,7 +56,10 @@ void from_json(const nlohmann::json& j, chat_message& m) {
     if (m.id.empty() || m.id.size() > 64) throw error("message id must be 1 to 64 characters");
     if (m.text.size() > max_text_bytes) throw error("message text is longer than the limit");
     m.seq.reset();
-    if (j.contains("seq")) m.seq = required<std::uint64_t>(j, "seq");
+    if (j.contains("seq")) {
+        if (!j["seq"].is_number_unsigned()) throw error("payload field \"seq\" has the wrong type");
+        m.seq = j["seq"].get<std::uint64_t>();
+    }
 }
 
 void to_json(nlohmann::json& j, const receipt& r) { j = {{"ids", r.ids}}; }
