@@ -70,6 +70,7 @@ void print_result(const std::string& command, const nlohmann::json& data) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    papo::leave_clients_to_process_exit();
     papo::session_options broker;
     bool as_json = false;
     double timeout_seconds = 5;

@@ -50,6 +50,7 @@ int run(const std::string& command, const std::vector<std::string>& args, const 
 }  // namespace
 
 int main(int argc, char** argv) {
+    papo::leave_clients_to_process_exit();
     papo::cli::context c;
     std::string state_base;
     double timeout_seconds = 5;

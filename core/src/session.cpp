@@ -5,6 +5,7 @@
 
 #include <mqtt/async_client.h>
 
+#include <atomic>
 #include <deque>
 #include <future>
 #include <mutex>
@@ -76,12 +77,18 @@ session::session(session_options options) : impl_(std::make_unique<impl>(std::mo
     impl_->client.set_connected_handler([port](const std::string&) { detail::set_nodelay_on_sockets_to(port); });
 }
 
+namespace {
+std::atomic<bool> leave_to_exit{false};
+}
+void leave_clients_to_process_exit() { leave_to_exit = true; }
+
 session::~session() {
     try {
         disconnect();
     } catch (...) {
     }
     impl_->client.stop_consuming();
+    if (leave_to_exit) (void)impl_.release();  // deliberately not destroyed: the process is ending
 }
 
 void session::connect() {

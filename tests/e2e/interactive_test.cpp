@@ -1,0 +1,74 @@
+// Interactive papo: slash commands, plain lines to the current topic, waiting
+// messages first and marked, incoming messages shown as they arrive.
+#include "chat_fixture.h"
+
+#include <thread>
+
+namespace papo::e2e {
+namespace {
+
+class interactive : public chat_test {
+protected:
+    // Types `script` (lines separated by \n, "<pause>" waits a second) into papo --user USER.
+    command_result chat(const std::string& user, const std::string& script) {
+        std::string feed = "(";
+        std::size_t start = 0;
+        for (std::size_t end; (end = script.find("<pause>", start)) != std::string::npos; start = end + 7)
+            feed += "printf '%s' '" + script.substr(start, end - start) + "'; sleep 1; ";
+        feed += "printf '%s' '" + script.substr(start) + "')";
+        return run_command({"sh", "-c", feed + " | \"$0\" --broker \"$1\" --state-dir \"$2\" --user \"$3\"",
+                            env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, user},
+                           30);
+    }
+};
+
+TEST_F(interactive, SlashCommandsPlainLinesAndWaitingMessages) {
+    register_users({"alice", "bob", "carol"});
+    ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("carol", {"join", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("bob", {"send", "alice", "this waited for you"}).exit_code, 0);
+
+    auto session = chat("alice", "/join lobby\n<pause>hello lobby\n/msg bob hi bob\n/who\n/topics\n/bogus\n/quit\n");
+    ASSERT_EQ(session.exit_code, 0) << session.err;
+    const std::string& out = session.out;
+    const auto connected = out.find("connected as alice");
+    const auto waited = out.find("bob -> you: this waited for you  (waited while you were away)");
+    ASSERT_NE(connected, std::string::npos) << out;
+    ASSERT_NE(waited, std::string::npos) << out;
+    EXPECT_LT(connected, waited);
+    EXPECT_NE(out.find("joined #lobby"), std::string::npos) << out;
+    EXPECT_NE(out.find("#lobby you: hello lobby"), std::string::npos) << out;
+    EXPECT_NE(out.find("you -> bob: hi bob"), std::string::npos) << out;
+    EXPECT_NE(out.find("PRESENCE"), std::string::npos) << out;
+    EXPECT_NE(out.find("MEMBERS"), std::string::npos) << out;
+    EXPECT_NE(out.find("error: unknown or incomplete command '/bogus'"), std::string::npos) << out;
+
+    auto bob_got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(bob_got.size(), 1u);
+    EXPECT_EQ(bob_got[0]["text"], "hi bob");
+    auto carol_got = messages_in(papo("carol", {"read", "--json"}).out);
+    ASSERT_EQ(carol_got.size(), 1u);
+    EXPECT_EQ(carol_got[0]["text"], "hello lobby");
+    EXPECT_EQ(carol_got[0]["topic"], "lobby");
+    EXPECT_EQ(settled_depth("alice", 0), 0);
+}
+
+TEST_F(interactive, MessagesArriveWhileChattingAndPresenceShows) {
+    register_users({"alice", "bob"});
+    background_process alice({"sh", "-c", "sleep 3 | \"$0\" --broker \"$1\" --state-dir \"$2\" --user alice",
+                              env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_});
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    auto who = papo("bob", {"--json", "who"});
+    ASSERT_EQ(who.exit_code, 0);
+    bool alice_online = false;
+    for (const auto& user : nlohmann::json::parse(who.out))
+        if (user["name"] == "alice") alice_online = user["online"].get<bool>();
+    EXPECT_TRUE(alice_online) << who.out;
+    ASSERT_EQ(papo("bob", {"send", "alice", "live message"}).exit_code, 0);
+    alice.wait();
+    EXPECT_NE(alice.output().find("bob -> you: live message"), std::string::npos) << alice.output();
+    EXPECT_EQ(alice.output().find("waited while you were away"), std::string::npos) << alice.output();
+}
+
+}  // namespace
+}  // namespace papo::e2e
