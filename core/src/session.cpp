@@ -14,7 +14,10 @@
 namespace papo {
 namespace {
 
-constexpr int never_expires = static_cast<int>(0xFFFFFFFFu);  // Paho takes the 32-bit value as int
+// MQTT's "never expires" is 0xFFFFFFFF, but Paho C 1.3.12 puts 0x000000FF on the wire
+// for it (and for other values with the top bits set): the session would die 255 s
+// after a disconnect. 0x7FFFFFFF (68 years) is encoded faithfully.
+constexpr int session_expiry_seconds = 0x7FFFFFFF;
 
 std::string describe(const mqtt::exception& e) {
     const int reason = e.get_reason_code();
@@ -102,7 +105,7 @@ void session::connect() {
     if (o.auto_reconnect) connect_options.set_automatic_reconnect(std::chrono::milliseconds(250), std::chrono::seconds(8));
     if (o.persistent) {
         // Without an expiry interval a v5 session, and its queued messages, die at disconnect.
-        connect_options.set_properties(mqtt::properties{{mqtt::property::SESSION_EXPIRY_INTERVAL, never_expires}});
+        connect_options.set_properties(mqtt::properties{{mqtt::property::SESSION_EXPIRY_INTERVAL, session_expiry_seconds}});
     }
     if (o.will) {
         connect_options.set_will_message(mqtt::message(o.will->topic, o.will->payload, 1, o.will->retained));
