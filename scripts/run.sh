@@ -24,7 +24,7 @@ if [[ ${1:-} == stop ]]; then
 fi
 
 bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/build.sh --target papo papo-admin papo-server
 
 # Mosquitto started as root drops to the user 'mosquitto', which must be able to
 # write data/broker/. When the project sits where that user cannot reach (under
