@@ -67,6 +67,17 @@ TEST_F(contract, DeviceMessageWrittenWithMosquittoPubIsAccepted) {
     EXPECT_EQ(settled_depth("bob", 0), 0);
 }
 
+TEST_F(contract, ARedeliveredIdIsShownOnce) {
+    register_users({"alice", "bob"});
+    const std::string message = R"({"id":"same-id-1","text":"only once","sent_at":"2026-11-24T10:00:00.000Z"})";
+    ASSERT_EQ(device_publish("users/bob/inbox/alice", message).exit_code, 0);
+    ASSERT_EQ(device_publish("users/bob/inbox/alice", message).exit_code, 0);  // as a QoS 1 redelivery would
+    EXPECT_EQ(messages_in(papo("bob", {"read", "--json"}).out).size(), 1u);
+    ASSERT_EQ(device_publish("users/bob/inbox/alice", message).exit_code, 0);  // even in a later session
+    EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());
+    EXPECT_EQ(settled_depth("bob", 0), 0);  // repeats are acknowledged, so the count still falls
+}
+
 TEST_F(contract, HandWrittenRequestGetsAnAnswer) {
     ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
     background_process answer({"mosquitto_sub", "-V", "5", "-p", std::to_string(broker_->port()), "-C", "1", "-W",
