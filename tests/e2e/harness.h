@@ -28,6 +28,7 @@ public:
     int wait();        // exit status
     bool running();
     std::string output() const;  // stdout + stderr so far
+    pid_t pid() const { return pid_; }
 
 private:
     pid_t pid_ = -1;

@@ -1,0 +1,237 @@
+#include "scenarios.h"
+
+#include "papo/clock.h"
+#include "papo/error.h"
+#include "papo/messages.h"
+#include "papo/reader.h"
+#include "papo/rpc.h"
+#include "papo/server_core.h"
+#include "papo/topics.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+namespace papo::bench {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+constexpr auto run_limit = std::chrono::seconds(60);  // no run may take longer
+
+double seconds_since(clock_type::time_point start) {
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+std::string unique(const std::string& prefix) {
+    static int counter = 0;
+    return prefix + std::to_string(++counter) + "x" + random_hex(4);
+}
+
+session_options options_for(const target& t, const std::string& client_id, bool persistent) {
+    session_options o;
+    o.broker = t.broker;
+    o.client_id = client_id;
+    o.persistent = persistent;
+    o.clean_start = !persistent;
+    o.timeout = std::chrono::seconds(10);
+    return o;
+}
+
+rpc_client& admin(const target& t) {
+    static rpc_client client(options_for(t, "", false), admin_name);
+    return client;
+}
+
+std::string body_of_100_bytes() { return std::string(100, 'x'); }
+
+// The receiving side: counts raw messages, or runs papo's reader (dedupe + receipts).
+struct receiver {
+    session& connection;
+    bool papo_side;
+    std::unique_ptr<reader> papo_reader;
+    std::size_t received = 0;
+    clock_type::time_point last{};
+    std::function<void(const std::string&)> on_body;
+
+    receiver(session& s, bool papo, const std::string& me, std::function<void(const std::string&)> body = {})
+        : connection(s), papo_side(papo), on_body(std::move(body)) {
+        if (papo_side)
+            papo_reader = std::make_unique<reader>(s, me, "", [this](const message_view& m) {
+                if (on_body) on_body(m.text);
+            });
+    }
+    void take(std::size_t expected) {
+        const auto deadline = clock_type::now() + run_limit;
+        while (count() < expected && clock_type::now() < deadline) {
+            auto message = connection.next(std::chrono::milliseconds(100));
+            if (!message) {
+                if (papo_side) papo_reader->send_receipts();
+                continue;
+            }
+            if (message->connection_lost) throw error("receiver lost the broker");
+            if (papo_side) {
+                papo_reader->handle(*message);
+                if (papo_reader->shown() % 256 == 0) papo_reader->send_receipts();
+            } else {
+                ++received;
+                if (on_body) on_body(message->payload);
+            }
+            last = clock_type::now();
+        }
+        if (papo_side) papo_reader->send_receipts();
+        if (count() != expected)
+            throw error("delivery check failed: " + std::to_string(count()) + " of " + std::to_string(expected) +
+                        " messages arrived");
+    }
+    std::size_t count() const { return papo_side ? papo_reader->shown() : received; }
+};
+
+struct pair_of_ends {
+    std::string sender, recipient, topic;
+};
+
+// Registers the two users (papo) or picks a raw topic; returns names and the topic to publish on.
+pair_of_ends ends(const target& t, bool papo_side) {
+    pair_of_ends e{unique("s"), unique("r"), ""};
+    if (papo_side) {
+        admin(t).call("users.add", {{"name", e.sender}});
+        admin(t).call("users.add", {{"name", e.recipient}});
+        e.topic = topics::inbox(e.recipient, e.sender);
+    } else {
+        e.topic = "bench/raw/" + e.recipient;
+    }
+    return e;
+}
+
+std::string outgoing(bool papo_side, const std::string& body) {
+    return papo_side ? encode(make_message(body)) : body;
+}
+
+}  // namespace
+
+measurements dm_throughput(const target& t, bool papo_side, int messages) {
+    auto e = ends(t, papo_side);
+    session rx(options_for(t, e.recipient, true));
+    rx.connect();
+    if (!papo_side) rx.subscribe({e.topic}, 1);
+    session tx(options_for(t, e.sender + "~bench", false));
+    tx.connect();
+    receiver in(rx, papo_side, e.recipient);
+    const auto start = clock_type::now();
+    std::thread sender([&] {
+        const std::string body = body_of_100_bytes();
+        for (int i = 0; i < messages; ++i) tx.publish_async(e.topic, outgoing(papo_side, body));
+        tx.flush();
+    });
+    try {
+        in.take(static_cast<std::size_t>(messages));
+    } catch (...) {
+        sender.join();
+        throw;
+    }
+    sender.join();
+    const double elapsed = std::chrono::duration<double>(in.last - start).count();
+    return {{"messages_per_s", messages / elapsed}};
+}
+
+measurements dm_latency(const target& t, bool papo_side, int per_second, int seconds) {
+    auto e = ends(t, papo_side);
+    session rx(options_for(t, e.recipient, true));
+    rx.connect();
+    if (!papo_side) rx.subscribe({e.topic}, 1);
+    session tx(options_for(t, e.sender + "~bench", false));
+    tx.connect();
+    std::vector<double> latencies_ms;
+    receiver in(rx, papo_side, e.recipient, [&](const std::string& body) {
+        const long long sent = std::stoll(body.substr(0, body.find(' ')));
+        const long long now = clock_type::now().time_since_epoch().count();
+        latencies_ms.push_back(static_cast<double>(now - sent) / 1e6);
+    });
+    const int total = per_second * seconds;
+    std::thread sender([&] {
+        auto next = clock_type::now();
+        for (int i = 0; i < total; ++i) {
+            std::this_thread::sleep_until(next);
+            std::string body = std::to_string(clock_type::now().time_since_epoch().count()) + " ";
+            body.resize(100, 'x');
+            tx.publish_async(e.topic, outgoing(papo_side, body));
+            next += std::chrono::microseconds(1000000 / per_second);
+        }
+        tx.flush();
+    });
+    try {
+        in.take(static_cast<std::size_t>(total));
+    } catch (...) {
+        sender.join();
+        throw;
+    }
+    sender.join();
+    std::sort(latencies_ms.begin(), latencies_ms.end());
+    auto at = [&](double q) { return latencies_ms[static_cast<std::size_t>(q * static_cast<double>(latencies_ms.size() - 1))]; };
+    return {{"p50_ms", at(0.5)}, {"p99_ms", at(0.99)}, {"max_ms", latencies_ms.back()}};
+}
+
+measurements offline_drain(const target& t, bool papo_side, int messages) {
+    auto e = ends(t, papo_side);
+    if (!papo_side) {  // the raw queue: a persistent session subscribed, then offline
+        session q(options_for(t, e.recipient, true));
+        q.connect();
+        q.subscribe({e.topic}, 1);
+        q.disconnect();
+    }
+    {
+        session tx(options_for(t, e.sender + "~bench", false));
+        tx.connect();
+        const std::string body = body_of_100_bytes();
+        for (int i = 0; i < messages; ++i) tx.publish_async(e.topic, outgoing(papo_side, body));
+        tx.flush();
+    }
+    const auto start = clock_type::now();
+    session rx(options_for(t, e.recipient, true));
+    receiver in(rx, papo_side, e.recipient);
+    rx.connect();
+    in.take(static_cast<std::size_t>(messages));
+    const double drain = std::chrono::duration<double>(in.last - start).count();
+    return {{"drain_s", drain}, {"first_login_to_all_ms", drain * 1000}};
+}
+
+measurements create_users(const target& t, bool papo_side, int users) {
+    const std::string prefix = unique("u");
+    const auto start = clock_type::now();
+    for (int i = 0; i < users; ++i) {
+        const std::string name = prefix + "-" + std::to_string(i);
+        if (papo_side) {
+            admin(t).call("users.add", {{"name", name}}, std::chrono::seconds(30));
+        } else {  // the raw equivalent: one persistent session per user, subscribed to its inbox
+            session q(options_for(t, name, true));
+            q.connect();
+            q.subscribe({topics::inbox_filter(name)}, 1);
+            q.disconnect();
+        }
+    }
+    return {{"seconds", seconds_since(start)}, {"users_per_s", users / seconds_since(start)}};
+}
+
+measurements server_costs(const target& t) {
+    std::vector<double> times;
+    std::size_t queues = 0;
+    for (int i = 0; i < 5; ++i) {
+        const auto start = clock_type::now();
+        queues = admin(t).call("queues.ls", {}, std::chrono::seconds(30)).size();
+        times.push_back(seconds_since(start) * 1000);
+    }
+    std::sort(times.begin(), times.end());
+    double rss_kb = 0;
+    std::ifstream status("/proc/" + std::to_string(t.server_pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmRSS:", 0) == 0) rss_kb = std::stod(line.substr(6));
+    return {{"queues", static_cast<double>(queues)},
+            {"queues_ls_ms", times[2]},
+            {"server_rss_kb", rss_kb},
+            {"server_kb_per_queue", queues ? rss_kb / static_cast<double>(queues) : 0}};
+}
+
+}  // namespace papo::bench

@@ -1,0 +1,24 @@
+#pragma once
+// Benchmark scenarios. Each runs one side (papo or the raw Paho baseline) once on a
+// broker and papo-server that the caller started, and returns its measurements.
+// Every run is bounded in count and time, and checks its delivery count exactly.
+#include <map>
+#include <string>
+
+namespace papo::bench {
+
+struct target {
+    std::string broker;  // tcp://127.0.0.1:PORT
+    int server_pid = 0;
+};
+
+using measurements = std::map<std::string, double>;
+
+measurements dm_throughput(const target& t, bool papo_side, int messages);
+measurements dm_latency(const target& t, bool papo_side, int per_second, int seconds);
+measurements offline_drain(const target& t, bool papo_side, int messages);
+measurements create_users(const target& t, bool papo_side, int users);
+// papo only: queues ls with the users that exist now, and papo-server's memory.
+measurements server_costs(const target& t);
+
+}  // namespace papo::bench
