@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
     }
     const int dms = quick ? 200 : 100000, drain = quick ? 200 : 20000, rate = 100, latency_s = quick ? 1 : 10;
     const int users = quick ? 20 : 1000;
+    const int members = quick ? 5 : 50, posts = quick ? 50 : 10000;
     try {
         papo::e2e::mosquitto_broker broker;
         papo::e2e::background_process server({papo::e2e::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker.uri()});
@@ -78,8 +79,11 @@ int main(int argc, char** argv) {
         auto add = [&](std::vector<row> more) { rows.insert(rows.end(), more.begin(), more.end()); };
         add(compare("DM 1->1 QoS 1, 100 B, " + std::to_string(dms) + " msgs", pairs,
                     [&](bool p) { return dm_throughput(t, p, dms); }, {{"messages_per_s", true}}));
+        add(compare("topic fan-out 1->" + std::to_string(members) + ", " + std::to_string(posts) + " posts", pairs,
+                    [&](bool p) { return topic_fanout(t, p, members, posts); }, {{"deliveries_per_s", true}}));
         add(compare("offline drain, " + std::to_string(drain) + " waiting", pairs,
-                    [&](bool p) { return offline_drain(t, p, drain); }, {{"first_login_to_all_ms", false}}));
+                    [&](bool p) { return offline_drain(t, p, drain); },
+                    {{"first_login_to_all_ms", false}, {"login_to_first_ms", false}}));
         add(compare("DM latency at 100/s for " + std::to_string(latency_s) + " s", pairs,
                     [&](bool p) { return dm_latency(t, p, rate, latency_s); },
                     {{"p50_ms", false}, {"p99_ms", false}, {"max_ms", false}}));

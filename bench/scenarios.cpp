@@ -53,7 +53,7 @@ struct receiver {
     bool papo_side;
     std::unique_ptr<reader> papo_reader;
     std::size_t received = 0;
-    clock_type::time_point last{};
+    clock_type::time_point first{}, last{};
     std::function<void(const std::string&)> on_body;
 
     receiver(session& s, bool papo, const std::string& me, std::function<void(const std::string&)> body = {})
@@ -80,6 +80,7 @@ struct receiver {
                 if (on_body) on_body(message->payload);
             }
             last = clock_type::now();
+            if (first == clock_type::time_point{}) first = last;
         }
         if (papo_side) papo_reader->send_receipts();
         if (count() != expected)
@@ -195,7 +196,52 @@ measurements offline_drain(const target& t, bool papo_side, int messages) {
     rx.connect();
     in.take(static_cast<std::size_t>(messages));
     const double drain = std::chrono::duration<double>(in.last - start).count();
-    return {{"drain_s", drain}, {"first_login_to_all_ms", drain * 1000}};
+    const double first = std::chrono::duration<double>(in.first - start).count();
+    return {{"first_login_to_all_ms", drain * 1000}, {"login_to_first_ms", first * 1000}};
+}
+
+measurements topic_fanout(const target& t, bool papo_side, int members, int posts) {
+    const std::string topic_name = unique("t"), sender = unique("s");
+    std::vector<std::string> names;
+    for (int i = 0; i < members; ++i) names.push_back(topic_name + "-m" + std::to_string(i));
+    const std::string topic = papo_side ? topics::post(topic_name, sender) : "bench/fan/" + topic_name;
+    if (papo_side) {
+        admin(t).call("users.add", {{"name", sender}});
+        admin(t).call("topics.add", {{"name", topic_name}});
+        for (const auto& name : names) admin(t).call("users.add", {{"name", name}});
+    }
+    std::vector<session_options> member_options;
+    for (const auto& name : names) member_options.push_back(options_for(t, name, true));
+    auto sessions = connect_all(member_options);
+    for (std::size_t i = 0; i < sessions.size(); ++i) {
+        sessions[i]->subscribe({papo_side ? topics::post_filter(topic_name) : topic}, 1, papo_side);
+        if (papo_side) rpc_client(options_for(t, "", false), names[i]).call("topics.join", {{"name", topic_name}});
+    }
+    session tx(options_for(t, sender + "~bench", false));
+    tx.connect();
+    std::vector<std::unique_ptr<receiver>> receivers;
+    for (std::size_t i = 0; i < sessions.size(); ++i)
+        receivers.push_back(std::make_unique<receiver>(*sessions[i], papo_side, names[i]));
+    const auto start = clock_type::now();
+    std::vector<std::thread> readers;
+    std::atomic<int> failures{0};
+    for (auto& r : receivers)
+        readers.emplace_back([&r, posts, &failures] {
+            try {
+                r->take(static_cast<std::size_t>(posts));
+            } catch (const error&) {
+                ++failures;
+            }
+        });
+    const std::string body = body_of_100_bytes();
+    for (int i = 0; i < posts; ++i) tx.publish_async(topic, outgoing(papo_side, body));
+    tx.flush();
+    for (auto& r : readers) r.join();
+    if (failures) throw error("delivery check failed: " + std::to_string(failures.load()) + " members missed posts");
+    auto last = start;
+    for (auto& r : receivers) last = std::max(last, r->last);
+    const double elapsed = std::chrono::duration<double>(last - start).count();
+    return {{"deliveries_per_s", static_cast<double>(members) * posts / elapsed}};
 }
 
 measurements create_users(const target& t, bool papo_side, int users) {

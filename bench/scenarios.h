@@ -17,6 +17,7 @@ using measurements = std::map<std::string, double>;
 measurements dm_throughput(const target& t, bool papo_side, int messages);
 measurements dm_latency(const target& t, bool papo_side, int per_second, int seconds);
 measurements offline_drain(const target& t, bool papo_side, int messages);
+measurements topic_fanout(const target& t, bool papo_side, int members, int posts);
 measurements create_users(const target& t, bool papo_side, int users);
 // papo only: queues ls with the users that exist now, and papo-server's memory.
 measurements server_costs(const target& t);

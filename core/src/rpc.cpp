@@ -55,7 +55,7 @@ nlohmann::json rpc_client::call(const std::string& command, nlohmann::json args,
         if (message->correlation_data != correlation) continue;  // an answer to an earlier, timed-out call
         nlohmann::json response;
         try {
-            response = decode<nlohmann::json>(message->payload);
+            response = decode<nlohmann::json>(message->payload, max_snapshot_bytes);  // lists of thousands of queues
         } catch (const error& e) {
             throw error(std::string("papo-server sent an unreadable answer: ") + e.what());
         }

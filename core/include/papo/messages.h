@@ -72,7 +72,8 @@ void from_json(const nlohmann::json& j, queue_snapshot& q);
 template <typename T>
 T decode(std::string_view payload, std::size_t limit = max_payload_bytes);
 
-// Registry snapshots hold one id per waiting message, so they may be larger.
+// Registry snapshots (one id per waiting message) and answers listing thousands of
+// queues may be larger than a chat payload.
 inline constexpr std::size_t max_snapshot_bytes = 4 * 1024 * 1024;
 
 std::string encode(const nlohmann::json& j);
