@@ -2,7 +2,9 @@
 // and papo-server, runs every scenario for papo and for a raw Paho baseline,
 // interleaved A B A B after a warm-up, and prints medians and papo/raw ratios
 // (also written as JSON). A run that loses a message fails the benchmark.
-#include "harness.h"
+#include "broker.h"
+#include "files.h"
+#include "process.h"
 #include "scenarios.h"
 
 #include "papo/clock.h"
@@ -69,8 +71,8 @@ int main(int argc, char** argv) {
     const int users = quick ? 20 : 1000;
     const int members = quick ? 5 : 50, posts = quick ? 50 : 10000;
     try {
-        papo::e2e::mosquitto_broker broker;
-        papo::e2e::background_process server({papo::e2e::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker.uri()});
+        papo::test::broker broker;
+        papo::test::process server({papo::test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker.uri()});
         for (int i = 0; i < 200 && server.output().find("serving") == std::string::npos; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(25));
         const target t{broker.uri(), server.pid()};

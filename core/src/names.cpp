@@ -2,6 +2,7 @@
 
 #include "papo/error.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace papo {
@@ -61,7 +62,7 @@ std::optional<std::string> name_problem(std::string_view name) {
         return "is too long (" + std::to_string(name.size()) + " bytes, at most " +
                std::to_string(max_name_bytes) + ")";
     if (!is_valid_utf8(name)) return "is not valid UTF-8";
-    if (name.rfind("papo-", 0) == 0) return "starts with 'papo-', which is reserved for papo's own services";
+    if (name_key(name.substr(0, 5)) == "papo-") return "starts with 'papo-', which is reserved for papo's own services";
     if (name == "." || name == "..") return "is reserved";
     std::uint32_t c = 0;
     for (std::size_t i = 0; i < name.size();) {
@@ -78,10 +79,13 @@ std::optional<std::string> name_problem(std::string_view name) {
 
 void require_valid_name(std::string_view name, std::string_view what) {
     if (auto problem = name_problem(name)) {
-        std::string shown(name.substr(0, 40));
+        // Cut at a character boundary, so a long Unicode name is still shown readably.
+        std::size_t cut = std::min<std::size_t>(name.size(), 40);
+        while (cut > 0 && cut < name.size() && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+        std::string shown(name.substr(0, cut));
         if (!is_valid_utf8(shown)) shown = "<not UTF-8>";
         throw error("invalid " + std::string(what) + " name '" + shown +
-                    (name.size() > 40 ? "...'" : "'") + ": " + *problem);
+                    (cut < name.size() ? "...'" : "'") + ": " + *problem);
     }
 }
 

@@ -29,6 +29,10 @@ std::vector<std::string_view> split(std::string_view topic) {
 
 bool valid(std::string_view name) { return !name_problem(name).has_value(); }
 
+bool two_names(route::kind type) {
+    return type == route::kind::inbox || type == route::kind::post || type == route::kind::receipt;
+}
+
 }  // namespace
 
 std::string inbox(std::string_view to, std::string_view from) { return join({"users", to, "inbox", from}); }
@@ -53,7 +57,8 @@ std::optional<route> parse(std::string_view topic) {
     const auto levels = split(topic);
     using k = route::kind;
     auto make = [](k type, std::string_view first, std::string_view second = {}) -> std::optional<route> {
-        if (!valid(first) || (!second.empty() && !valid(second))) return std::nullopt;
+        // An empty level is no name: MQTT's + matches it, so "users/bob/inbox/" must not pass as a DM.
+        if (!valid(first) || (two_names(type) && !valid(second))) return std::nullopt;
         return route{type, std::string(first), std::string(second)};
     };
     if (levels.size() == 4 && levels[0] == "users" && levels[2] == "inbox") return make(k::inbox, levels[1], levels[3]);

@@ -35,7 +35,7 @@ void chat_test::start_server() {
 }
 
 void chat_test::stop_server() {
-    if (server_) server_->terminate();
+    if (server_) server_->stop();
 }
 
 command_result chat_test::papo(const std::string& user, std::vector<std::string> args, int timeout_seconds) {

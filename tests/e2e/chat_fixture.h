@@ -1,17 +1,31 @@
 #pragma once
 // End-to-end fixture: a real mosquitto, the real papo-server, and the real papo
 // and papo-admin executables (paths from CTest's environment).
-#include "harness.h"
+#include "broker.h"
+#include "files.h"
+#include "process.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace papo::e2e {
+
+using test::command_result;
+using test::env_or;
+using test::make_temp_dir;
+using test::remove_tree;
+using background_process = test::process;
+using mosquitto_broker = test::broker;
+
+inline command_result run_command(const std::vector<std::string>& argv, int timeout_seconds) {
+    return test::run_command(argv, std::chrono::seconds(timeout_seconds));
+}
 
 class chat_test : public ::testing::Test {
 protected:

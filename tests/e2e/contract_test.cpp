@@ -36,7 +36,7 @@ TEST_F(contract, EverythingPapoPublishesMatchesTheSchemas) {
     ASSERT_EQ(admin({"users", "rm", "carol"}).exit_code, 0);
     ASSERT_EQ(admin({"topics", "rm", "lobby"}).exit_code, 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // snapshots are saved every 100 ms
-    capture.terminate();
+    capture.stop();
 
     const std::string traffic = capture.output();
     for (const char* expected : {"users/bob/inbox/alice ", "topics/lobby/alice ", "users/alice/receipts/bob ",

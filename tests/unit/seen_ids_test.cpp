@@ -1,41 +1,121 @@
+// The reader's memory of shown ids (seen_ids.h): repeats are recognised,
+// memory and file stay bounded, and the memory survives a restart.
 #include "papo/seen_ids.h"
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <unistd.h>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
 
 namespace papo {
 namespace {
 
-TEST(seen_ids, RepeatsAreRecognised) {
+class seen_ids_file : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/papo-seen-XXXXXX";
+        ASSERT_NE(mkdtemp(pattern), nullptr);
+        dir = pattern;
+        path = dir + "/seen";
+    }
+    void TearDown() override { std::filesystem::remove_all(dir); }
+    std::size_t lines_in_file() const {
+        std::ifstream in(path);
+        std::size_t count = 0;
+        for (std::string line; std::getline(in, line);) ++count;
+        return count;
+    }
+    std::string dir;
+    std::string path;
+};
+
+TEST(seen_ids, OnlyTheFirstOfferOfAnIdIsNew) {
     seen_ids seen;
     EXPECT_TRUE(seen.first_time("a"));
     EXPECT_FALSE(seen.first_time("a"));
+    EXPECT_FALSE(seen.first_time("a"));
     EXPECT_TRUE(seen.first_time("b"));
+    EXPECT_TRUE(seen.contains("a"));
+    EXPECT_FALSE(seen.contains("c"));
+    EXPECT_EQ(seen.size(), 2u);
 }
 
-TEST(seen_ids, MemoryIsBounded) {
+TEST(seen_ids, MemoryIsBoundedAndForgetsTheOldestFirst) {
     seen_ids seen(3);
-    for (const char* id : {"a", "b", "c", "d"}) seen.first_time(id);
+    for (const char* id : {"a", "b", "c", "d", "e"}) EXPECT_TRUE(seen.first_time(id)) << id;
     EXPECT_EQ(seen.size(), 3u);
     EXPECT_FALSE(seen.contains("a"));
-    EXPECT_TRUE(seen.contains("d"));
+    EXPECT_FALSE(seen.contains("b"));
+    for (const char* id : {"c", "d", "e"}) EXPECT_FALSE(seen.first_time(id)) << id;
+    EXPECT_TRUE(seen.first_time("a"));  // forgotten, so new again
+    EXPECT_EQ(seen.size(), 3u);
 }
 
-TEST(seen_ids, SurvivesARestartThroughItsFile) {
-    char path[] = "/tmp/papo-seen-XXXXXX";
-    const int fd = mkstemp(path);
-    ASSERT_GE(fd, 0);
-    close(fd);
+TEST(seen_ids, ARepeatDoesNotRefreshOrDuplicateAnId) {
+    seen_ids seen(2);
+    seen.first_time("a");
+    seen.first_time("a");
+    seen.first_time("b");
+    EXPECT_EQ(seen.size(), 2u);
+    EXPECT_TRUE(seen.contains("a"));
+    EXPECT_TRUE(seen.contains("b"));
+}
+
+TEST_F(seen_ids_file, SurvivesARestartThroughItsFile) {
     {
         seen_ids seen(100, path);
-        seen.first_time("x");
+        EXPECT_TRUE(seen.first_time("x"));
+        EXPECT_TRUE(seen.first_time("y"));
     }
     seen_ids again(100, path);
+    EXPECT_EQ(again.size(), 2u);
     EXPECT_FALSE(again.first_time("x"));
-    EXPECT_TRUE(again.first_time("y"));
-    std::remove(path);
+    EXPECT_FALSE(again.first_time("y"));
+    EXPECT_TRUE(again.first_time("z"));
+    seen_ids third(100, path);
+    EXPECT_FALSE(third.first_time("z"));
+}
+
+TEST_F(seen_ids_file, IsKnownWithoutAClosedInstance) {
+    // A crash leaves no destructor run: each id must be on disk when first_time returns.
+    seen_ids seen(100, path);
+    seen.first_time("x");
+    seen_ids reader(100, path);
+    EXPECT_TRUE(reader.contains("x"));
+}
+
+TEST_F(seen_ids_file, MissingFileStartsEmpty) {
+    seen_ids seen(100, path);
+    EXPECT_EQ(seen.size(), 0u);
+    EXPECT_TRUE(seen.first_time("x"));
+    EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+TEST_F(seen_ids_file, RepeatsAreNotWrittenAgain) {
+    seen_ids seen(100, path);
+    for (int i = 0; i < 5; ++i) seen.first_time("x");
+    EXPECT_EQ(lines_in_file(), 1u);
+}
+
+TEST_F(seen_ids_file, FileIsCompactedToTheCapacityOnRestart) {
+    {
+        seen_ids seen(3, path);
+        for (int i = 0; i < 10; ++i) seen.first_time("id" + std::to_string(i));
+    }
+    seen_ids again(3, path);
+    EXPECT_EQ(again.size(), 3u);
+    EXPECT_LE(lines_in_file(), 3u);
+    for (int i = 7; i < 10; ++i) EXPECT_TRUE(again.contains("id" + std::to_string(i))) << i;  // the most recent
+    EXPECT_FALSE(again.contains("id0"));
+}
+
+TEST_F(seen_ids_file, EmptyLinesInTheFileAreIgnored) {
+    std::ofstream(path) << "a\n\n\nb\n";
+    seen_ids seen(100, path);
+    EXPECT_EQ(seen.size(), 2u);
+    EXPECT_FALSE(seen.contains(""));
 }
 
 }  // namespace

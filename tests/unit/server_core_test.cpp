@@ -1,11 +1,18 @@
-// papo-server's decisions, without a broker.
+// papo-server's decisions (server_core.h), without a broker: requests in,
+// responses and broker actions out; observed traffic in, queue depths out.
 #include "papo/messages.h"
 #include "papo/server_core.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace papo {
 namespace {
+
+using action_kind = server_action::kind;
 
 class server_decisions : public ::testing::Test {
 protected:
@@ -16,111 +23,434 @@ protected:
     }
     static bool ok(const server_outcome& o) { return o.response.value("ok", false); }
     static std::string why(const server_outcome& o) { return o.response.value("error", ""); }
+    void must(const server_outcome& o) { ASSERT_TRUE(ok(o)) << o.response.dump(); }
+    void add_user(const std::string& name) { must(ask(name, "users.add", name)); }
+    void add_topic(const std::string& name) { must(ask(admin_name, "topics.add", name)); }
+    void join(const std::string& user, const std::string& topic) { must(ask(user, "topics.join", topic)); }
+
     server_core core;
 };
+
+// --- Registration -------------------------------------------------------------
 
 TEST_F(server_decisions, RegistrationCreatesTheQueueBeforeTheRegistryEntry) {
     auto o = ask("alice", "users.add", "alice");
     ASSERT_TRUE(ok(o)) << why(o);
+    EXPECT_EQ(o.response["command"], "users.add");
+    EXPECT_EQ(o.response["data"]["name"], "alice");
+    EXPECT_EQ(o.response["data"]["kind"], "user");
     ASSERT_EQ(o.actions.size(), 2u);
-    EXPECT_EQ(o.actions[0].type, server_action::kind::create_queue);
+    EXPECT_EQ(o.actions[0].type, action_kind::create_queue);
+    EXPECT_EQ(o.actions[0].name, "alice");
     EXPECT_EQ(o.actions[0].filters, std::vector<std::string>{"users/alice/inbox/+"});
-    EXPECT_EQ(o.actions[1].type, server_action::kind::publish_retained);
+    EXPECT_EQ(o.actions[1].type, action_kind::publish_retained);
     EXPECT_EQ(o.actions[1].topic, "registry/users/alice");
+    const auto entry = decode<user_record>(o.actions[1].payload);
+    EXPECT_EQ(entry.name, "alice");
+    EXPECT_FALSE(entry.is_queue);
+    ASSERT_NE(core.state().find_user("alice"), nullptr);
+    EXPECT_EQ(core.depth("alice"), 0u);
+}
+
+TEST_F(server_decisions, TheManagerMayRegisterAnyone) {
+    must(ask(admin_name, "users.add", "bob"));
+    EXPECT_NE(core.state().find_user("bob"), nullptr);
 }
 
 TEST_F(server_decisions, DuplicateNamesAreRefusedWhateverTheCase) {
-    ASSERT_TRUE(ok(ask("alice", "users.add", "alice")));
-    auto again = ask("papo-admin", "users.add", "ALICE");
-    EXPECT_FALSE(ok(again));
-    EXPECT_NE(why(again).find("taken"), std::string::npos);
-    EXPECT_TRUE(again.actions.empty());
-    EXPECT_FALSE(ok(ask("papo-admin", "queues.add", "Alice")));
+    add_user("alice");
+    for (const char* again : {"alice", "ALICE", "Alice", "aLiCe"}) {
+        auto o = ask(admin_name, "users.add", again);
+        EXPECT_FALSE(ok(o)) << again;
+        EXPECT_NE(why(o).find("taken"), std::string::npos) << why(o);
+        EXPECT_TRUE(o.actions.empty()) << again;  // nothing may touch the existing queue
+    }
+    EXPECT_FALSE(ok(ask("ALICE", "users.add", "ALICE")));
+    EXPECT_FALSE(ok(ask(admin_name, "queues.add", "Alice")));  // users and named queues share names
+    EXPECT_EQ(core.state().find_user("alice")->name, "alice");  // the first spelling is kept
 }
 
-TEST_F(server_decisions, InvalidOrForeignRegistrationsAreRefused) {
-    EXPECT_NE(why(ask("papo-admin", "users.add", "a/b")).find("'/'"), std::string::npos);
-    EXPECT_NE(why(ask("mallory", "users.add", "bob")).find("only register itself"), std::string::npos);
+TEST_F(server_decisions, NamedQueuesAndUsersShareOneNamespace) {
+    must(ask(admin_name, "queues.add", "alerts"));
+    auto o = ask("alerts", "users.add", "alerts");
+    EXPECT_FALSE(ok(o));
+    EXPECT_NE(why(o).find("a queue"), std::string::npos) << why(o);
+}
+
+TEST_F(server_decisions, InvalidNamesAreRefusedWithTheReason) {
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"a/b", "'/'"}, {"a+b", "'+'"}, {"a b", "whitespace"}, {"papo-x", "reserved"},
+        {std::string(65, 'a'), "too long"}, {"\xC3\x28", "UTF-8"},
+    };
+    for (const auto& [name, reason] : cases) {
+        auto o = ask(admin_name, "users.add", name);
+        EXPECT_FALSE(ok(o)) << name;
+        EXPECT_NE(why(o).find("invalid user name"), std::string::npos) << why(o);
+        EXPECT_NE(why(o).find(reason), std::string::npos) << why(o);
+        EXPECT_TRUE(o.actions.empty());
+        EXPECT_NE(why(ask(admin_name, "topics.add", name)).find("invalid topic name"), std::string::npos) << name;
+    }
+    // An empty name is an invalid name too, not a missing one.
+    EXPECT_FALSE(ok(core.handle(admin_name, {{"command", "users.add"}, {"name", ""}})));
+    EXPECT_TRUE(core.state().users().empty());
+    EXPECT_TRUE(core.state().topics().empty());
+}
+
+TEST_F(server_decisions, RegistrationOfSomeoneElseIsRefused) {
+    auto o = ask("mallory", "users.add", "bob");
+    EXPECT_FALSE(ok(o));
+    EXPECT_NE(why(o).find("only register itself"), std::string::npos) << why(o);
+    EXPECT_TRUE(o.actions.empty());
+    EXPECT_EQ(core.state().find_user("bob"), nullptr);
+    EXPECT_FALSE(ok(ask("Bob", "users.add", "bob")));  // not even in another case
+}
+
+TEST_F(server_decisions, MalformedRequestsAreRefusedWithAReason) {
     EXPECT_NE(why(core.handle("x", {{"command", "users.add"}, {"name", 5}})).find("\"name\""), std::string::npos);
+    EXPECT_NE(why(core.handle("x", {{"command", "users.add"}})).find("\"name\""), std::string::npos);
     EXPECT_NE(why(core.handle("x", nlohmann::json::array())).find("\"command\""), std::string::npos);
+    EXPECT_NE(why(core.handle("x", {{"command", 7}})).find("\"command\""), std::string::npos);
+    EXPECT_NE(why(core.handle("x", nlohmann::json())).find("\"command\""), std::string::npos);
     EXPECT_NE(why(ask("x", "users.explode")).find("unknown command"), std::string::npos);
 }
 
-TEST_F(server_decisions, ManagerCommandsAreForTheManagerOnly) {
-    for (const char* command : {"users.rm", "topics.add", "topics.rm", "queues.add", "queues.rm", "queues.ls", "queues.purge"})
-        EXPECT_NE(why(ask("alice", command, "x")).find("papo-admin"), std::string::npos) << command;
+// --- Who may do what ----------------------------------------------------------
+
+TEST_F(server_decisions, ManagerCommandsAreRefusedForUsers) {
+    add_user("alice");
+    add_user("bob");
+    add_topic("lobby");
+    must(ask(admin_name, "queues.add", "alerts"));
+    core.take_snapshots();
+    for (const char* command : {"users.rm", "topics.add", "topics.rm", "queues.add", "queues.rm", "queues.ls",
+                                "queues.purge"}) {
+        for (const char* target : {"bob", "lobby", "alerts", "alice", "new"}) {
+            auto o = ask("alice", command, target);
+            EXPECT_FALSE(ok(o)) << command << " " << target;
+            EXPECT_NE(why(o).find("papo-admin"), std::string::npos) << command << ": " << why(o);
+            EXPECT_TRUE(o.actions.empty()) << command;
+        }
+    }
+    // A user whose name differs from the manager's only in case is still a user.
+    EXPECT_FALSE(ok(ask("PAPO-ADMIN", "users.rm", "bob")));
+    EXPECT_NE(core.state().find_user("bob"), nullptr);
+    EXPECT_NE(core.state().find_topic("lobby"), nullptr);
+    EXPECT_NE(core.state().find_user("alerts"), nullptr);
 }
 
-TEST_F(server_decisions, QueueCountsFollowMessagesAndReceipts) {
-    ASSERT_TRUE(ok(ask("alice", "users.add", "alice")));
-    ASSERT_TRUE(ok(ask("bob", "users.add", "bob")));
-    ASSERT_TRUE(ok(ask("carol", "users.add", "carol")));
-    ASSERT_TRUE(ok(ask("papo-admin", "topics.add", "lobby")));
-    ASSERT_TRUE(ok(ask("bob", "topics.join", "lobby")));
-    ASSERT_TRUE(ok(ask("alice", "topics.join", "lobby")));
+TEST_F(server_decisions, AnyoneMayListAndLookUp) {
+    add_user("alice");
+    add_topic("lobby");
+    join("alice", "lobby");
+    auto users = ask("alice", "users.ls");
+    ASSERT_TRUE(ok(users)) << why(users);
+    ASSERT_EQ(users.response["data"].size(), 1u);
+    EXPECT_EQ(users.response["data"][0]["name"], "alice");
+    EXPECT_EQ(users.response["data"][0]["topics"], nlohmann::json::array({"lobby"}));
+    auto info = ask("alice", "topics.info", "LOBBY");
+    ASSERT_TRUE(ok(info)) << why(info);
+    EXPECT_EQ(info.response["data"]["name"], "lobby");
+    EXPECT_EQ(info.response["data"]["members"], nlohmann::json::array({"alice"}));
+    EXPECT_NE(why(ask("alice", "users.info", "nobody")).find("no such user"), std::string::npos);
+}
+
+// --- Queue counting -------------------------------------------------------------
+
+TEST_F(server_decisions, DirectMessagesCountWhetherTheReceiverIsOnlineOrNot) {
+    add_user("alice");
+    add_user("bob");
     core.on_direct_message("bob", "alice", "m1");
-    core.on_direct_message("bob", "alice", "m1");  // a QoS 1 redelivery is not a second message
-    core.on_direct_message("nobody", "alice", "m0");
+    core.on_presence("bob", true);
+    core.on_direct_message("bob", "alice", "m2");
+    core.on_presence("bob", false);
+    core.on_direct_message("bob", "alice", "m3");
+    EXPECT_EQ(core.depth("bob"), 3u);
+    EXPECT_EQ(core.depth("alice"), 0u);
+}
+
+TEST_F(server_decisions, RedeliveredDirectMessagesAreCountedOnce) {
+    add_user("bob");
+    core.on_direct_message("bob", "alice", "m1");
+    core.on_direct_message("bob", "alice", "m1");
+    EXPECT_EQ(core.depth("bob"), 1u);
+}
+
+TEST_F(server_decisions, MessagesToUnknownReceiversAreNotCounted) {
+    add_user("bob");
+    core.on_direct_message("nobody", "bob", "m0");
+    core.on_direct_message("BOB", "alice", "m1");  // another topic than bob's inbox: not bob's queue
+    EXPECT_EQ(core.depth("nobody"), 0u);
+    EXPECT_EQ(core.depth("bob"), 0u);
+    EXPECT_EQ(core.depth("BOB"), 0u);
+}
+
+TEST_F(server_decisions, NamedQueuesCountTheirMessagesLikeUsers) {
+    must(ask(admin_name, "queues.add", "alerts"));
+    core.on_direct_message("alerts", "sensor", "m1");
+    EXPECT_EQ(core.depth("alerts"), 1u);
+}
+
+TEST_F(server_decisions, PostsCountForEveryMemberButTheSender) {
+    for (const char* name : {"alice", "bob", "carol", "dave"}) add_user(name);
+    add_topic("lobby");
+    join("alice", "lobby");
+    join("bob", "lobby");
+    join("carol", "lobby");
+    core.on_presence("carol", true);  // online or offline: the message waits in the queue either way
+    core.on_post("lobby", "alice", "p1");
+    EXPECT_EQ(core.depth("alice"), 0u);  // the sender of a post is not counted
+    EXPECT_EQ(core.depth("bob"), 1u);
+    EXPECT_EQ(core.depth("carol"), 1u);
+    EXPECT_EQ(core.depth("dave"), 0u);  // not a member
+    core.on_post("lobby", "dave", "p2");  // a non-member's post still reaches the members
+    EXPECT_EQ(core.depth("alice"), 1u);
+    EXPECT_EQ(core.depth("bob"), 2u);
+    core.on_post("lobby", "alice", "p1");  // redelivery
+    EXPECT_EQ(core.depth("bob"), 2u);
+}
+
+TEST_F(server_decisions, PostsToUnknownTopicsAreNotCounted) {
+    add_user("bob");
+    add_topic("lobby");
+    join("bob", "lobby");
+    core.on_post("other", "alice", "p1");
+    core.on_post("LOBBY", "alice", "p2");  // another topic on the broker: bob is not subscribed to it
+    EXPECT_EQ(core.depth("bob"), 0u);
+}
+
+TEST_F(server_decisions, LeavingATopicStopsItsCounting) {
+    add_user("bob");
+    add_topic("lobby");
+    join("bob", "lobby");
+    core.on_post("lobby", "alice", "p1");
+    auto left = ask("bob", "topics.leave", "lobby");
+    ASSERT_TRUE(ok(left)) << why(left);
+    EXPECT_TRUE(left.response["data"]["changed"].get<bool>());
+    core.on_post("lobby", "alice", "p2");
+    EXPECT_EQ(core.depth("bob"), 1u);  // what arrived before leaving still waits
+    EXPECT_FALSE(ask("bob", "topics.leave", "lobby").response["data"]["changed"].get<bool>());
+}
+
+TEST_F(server_decisions, JoiningTwiceChangesNothing) {
+    add_user("bob");
+    add_topic("lobby");
+    join("bob", "lobby");
+    auto again = ask("bob", "topics.join", "Lobby");
+    ASSERT_TRUE(ok(again)) << why(again);
+    EXPECT_FALSE(again.response["data"]["changed"].get<bool>());
+    EXPECT_EQ(again.response["data"]["name"], "lobby");
+    EXPECT_TRUE(again.actions.empty());
+    core.on_post("lobby", "alice", "p1");
+    EXPECT_EQ(core.depth("bob"), 1u);
+}
+
+TEST_F(server_decisions, ReceiptsDecrementTheReadersQueue) {
+    add_user("bob");
+    add_user("carol");
+    add_topic("lobby");
+    join("bob", "lobby");
+    join("carol", "lobby");
+    core.on_direct_message("bob", "alice", "m1");
     core.on_post("lobby", "alice", "p1");
     EXPECT_EQ(core.depth("bob"), 2u);
-    EXPECT_EQ(core.depth("alice"), 0u);  // the sender of a post is not counted
-    EXPECT_EQ(core.depth("carol"), 0u);  // not a member
     core.on_receipt("bob", {"m1", "m1", "unknown"});
     EXPECT_EQ(core.depth("bob"), 1u);
     core.on_receipt("bob", {"p1"});
     EXPECT_EQ(core.depth("bob"), 0u);
+    EXPECT_EQ(core.depth("carol"), 1u);  // bob's receipt is not carol's
+    core.on_receipt("bob", {"p1"});
+    EXPECT_EQ(core.depth("bob"), 0u);
 }
 
+TEST_F(server_decisions, PendingIdsAreTheReadersOwn) {
+    add_user("bob");
+    core.on_direct_message("bob", "alice", "m1");
+    auto pending = ask("bob", "users.pending");
+    ASSERT_TRUE(ok(pending)) << why(pending);
+    EXPECT_EQ(pending.response["data"]["ids"], nlohmann::json::array({"m1"}));
+    EXPECT_FALSE(ok(ask("nobody", "users.pending")));
+}
+
+// --- Topics ---------------------------------------------------------------------
+
 TEST_F(server_decisions, RemovingATopicStopsCountingAndClearsMemberships) {
-    ASSERT_TRUE(ok(ask("bob", "users.add", "bob")));
-    ASSERT_TRUE(ok(ask("papo-admin", "topics.add", "lobby")));
-    ASSERT_TRUE(ok(ask("bob", "topics.join", "lobby")));
-    auto removed = ask("papo-admin", "topics.rm", "lobby");
-    ASSERT_TRUE(ok(removed));
-    core.on_post("lobby", "alice", "p1");
-    EXPECT_EQ(core.depth("bob"), 0u);
+    add_user("alice");
+    add_user("bob");
+    add_topic("lobby");
+    join("alice", "lobby");
+    join("bob", "lobby");
+    core.on_post("lobby", "carol", "p1");
+    auto removed = ask(admin_name, "topics.rm", "LOBBY");
+    ASSERT_TRUE(ok(removed)) << why(removed);
+    EXPECT_EQ(removed.response["data"]["name"], "lobby");
+    // Each member's registry entry is rewritten without the topic, then the topic is deleted.
+    ASSERT_EQ(removed.actions.size(), 3u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(removed.actions[i].topic.rfind("registry/users/", 0), 0u) << removed.actions[i].topic;
+        EXPECT_TRUE(decode<user_record>(removed.actions[i].payload).topics.empty());
+    }
+    EXPECT_EQ(removed.actions[2].topic, "registry/topics/lobby");
+    EXPECT_TRUE(removed.actions[2].payload.empty());
+
+    core.on_post("lobby", "carol", "p2");
+    EXPECT_EQ(core.depth("bob"), 1u);  // p1 still waits; p2 is not counted
     EXPECT_TRUE(core.state().find_user("bob")->topics.empty());
+    EXPECT_TRUE(core.state().members("lobby").empty());
+    EXPECT_EQ(core.state().find_topic("lobby"), nullptr);
     EXPECT_NE(why(ask("bob", "topics.join", "lobby")).find("no such topic"), std::string::npos);
+
+    add_topic("lobby");  // a new topic of the same name has no members
+    core.on_post("lobby", "carol", "p3");
+    EXPECT_EQ(core.depth("bob"), 1u);
+}
+
+TEST_F(server_decisions, TopicNamesAreUniqueWhateverTheCase) {
+    add_topic("lobby");
+    EXPECT_NE(why(ask(admin_name, "topics.add", "LOBBY")).find("exists"), std::string::npos);
+    EXPECT_NE(why(ask(admin_name, "topics.rm", "nothing")).find("no such topic"), std::string::npos);
+}
+
+// --- Removing users and purging queues -------------------------------------------
+
+TEST_F(server_decisions, RemovingAUserDeletesQueueRegistryAndPresence) {
+    add_user("bob");
+    add_topic("lobby");
+    join("bob", "lobby");
+    core.on_direct_message("bob", "alice", "m1");
+    auto removed = ask(admin_name, "users.rm", "BOB");
+    ASSERT_TRUE(ok(removed)) << why(removed);
+    ASSERT_EQ(removed.actions.size(), 4u);
+    EXPECT_EQ(removed.actions[0].type, action_kind::delete_queue);
+    EXPECT_EQ(removed.actions[0].name, "bob");
+    std::vector<std::string> deleted;
+    for (std::size_t i = 1; i < 4; ++i) {
+        EXPECT_TRUE(removed.actions[i].payload.empty());
+        deleted.push_back(removed.actions[i].topic);
+    }
+    std::sort(deleted.begin(), deleted.end());
+    EXPECT_EQ(deleted, (std::vector<std::string>{"presence/bob", "registry/queues/bob", "registry/users/bob"}));
+    EXPECT_EQ(core.state().find_user("bob"), nullptr);
+    EXPECT_TRUE(core.state().members("lobby").empty());
+    EXPECT_EQ(core.depth("bob"), 0u);
+    EXPECT_TRUE(core.take_snapshots().empty());
+    EXPECT_NE(why(ask(admin_name, "queues.rm", "bob")).find("no such"), std::string::npos);
+
+    add_user("bob");  // the name is free again, and the new queue starts empty
+    EXPECT_EQ(core.depth("bob"), 0u);
+    core.on_post("lobby", "alice", "p1");
+    EXPECT_EQ(core.depth("bob"), 0u);  // the old membership did not come back
+}
+
+TEST_F(server_decisions, UsersAndNamedQueuesAreRemovedByTheirOwnCommand) {
+    add_user("bob");
+    must(ask(admin_name, "queues.add", "alerts"));
+    EXPECT_FALSE(ok(ask(admin_name, "queues.rm", "bob")));
+    EXPECT_FALSE(ok(ask(admin_name, "users.rm", "alerts")));
+    auto removed = ask(admin_name, "queues.rm", "alerts");
+    ASSERT_TRUE(ok(removed)) << why(removed);
+    EXPECT_EQ(removed.actions.size(), 3u);  // a named queue has no presence
 }
 
 TEST_F(server_decisions, PurgeIsRefusedWhileTheOwnerIsOnline) {
-    ASSERT_TRUE(ok(ask("bob", "users.add", "bob")));
+    add_user("bob");
     core.on_direct_message("bob", "alice", "m1");
+    core.on_direct_message("bob", "alice", "m2");
     core.on_presence("bob", true);
-    EXPECT_NE(why(ask("papo-admin", "queues.purge", "bob")).find("online"), std::string::npos);
+    auto refused = ask(admin_name, "queues.purge", "bob");
+    EXPECT_FALSE(ok(refused));
+    EXPECT_NE(why(refused).find("online"), std::string::npos) << why(refused);
+    EXPECT_TRUE(refused.actions.empty());
+    EXPECT_EQ(core.depth("bob"), 2u);
+
     core.on_presence("bob", false);
-    auto purged = ask("papo-admin", "queues.purge", "bob");
+    auto purged = ask(admin_name, "queues.purge", "bob");
     ASSERT_TRUE(ok(purged)) << why(purged);
-    EXPECT_EQ(purged.response["data"]["purged"], 1);
+    EXPECT_EQ(purged.response["data"]["purged"], 2);
+    ASSERT_EQ(purged.actions.size(), 1u);
+    EXPECT_EQ(purged.actions[0].type, action_kind::create_queue);  // a fresh, empty session
+    EXPECT_EQ(purged.actions[0].filters, std::vector<std::string>{"users/bob/inbox/+"});
     EXPECT_EQ(core.depth("bob"), 0u);
+    EXPECT_NE(why(ask(admin_name, "queues.purge", "nobody")).find("no such queue"), std::string::npos);
 }
 
-TEST_F(server_decisions, SnapshotsCoverOnlyChangedQueuesAndRestoreAfterRestart) {
-    ASSERT_TRUE(ok(ask("bob", "users.add", "bob")));
-    ASSERT_TRUE(ok(ask("carol", "users.add", "carol")));
-    core.take_snapshots();
+TEST_F(server_decisions, PurgeKeepsTheQueuesTopicSubscriptions) {
+    add_user("bob");
+    add_topic("lobby");
+    join("bob", "lobby");
+    auto purged = ask(admin_name, "queues.purge", "bob");
+    ASSERT_TRUE(ok(purged)) << why(purged);
+    ASSERT_EQ(purged.actions.size(), 1u);
+    EXPECT_EQ(purged.actions[0].filters, (std::vector<std::string>{"users/bob/inbox/+", "topics/lobby/+"}));
+}
+
+// --- Snapshots and restart ---------------------------------------------------------
+
+TEST_F(server_decisions, SnapshotsCoverOnlyChangedQueues) {
+    add_user("bob");
+    add_user("carol");
+    auto first = core.take_snapshots();
+    EXPECT_EQ(first.size(), 2u);  // new queues are written once, empty
+    EXPECT_TRUE(core.take_snapshots().empty());
+
+    core.on_direct_message("bob", "alice", "m1");
     core.on_direct_message("bob", "alice", "m1");
     auto snapshots = core.take_snapshots();
     ASSERT_EQ(snapshots.size(), 1u);
+    EXPECT_EQ(snapshots[0].type, action_kind::publish_retained);
     EXPECT_EQ(snapshots[0].topic, "registry/queues/bob");
+    const auto snapshot = decode<queue_snapshot>(snapshots[0].payload, max_snapshot_bytes);
+    EXPECT_EQ(snapshot.name, "bob");
+    EXPECT_EQ(snapshot.pending, std::vector<std::string>{"m1"});
     EXPECT_TRUE(core.take_snapshots().empty());
 
-    server_core restarted;
-    restarted.load_user(*core.state().find_user("bob"));
-    restarted.load_queue(decode<queue_snapshot>(snapshots[0].payload, max_snapshot_bytes));
-    EXPECT_EQ(restarted.depth("bob"), 1u);
-    EXPECT_FALSE(restarted.handle("bob", {{"command", "users.add"}, {"name", "bob"}}).response["ok"].get<bool>());
+    core.on_receipt("carol", {"m1"});  // nothing of carol's changed
+    core.on_direct_message("bob", "alice", "m1");  // a repeat changes nothing
+    EXPECT_TRUE(core.take_snapshots().empty());
+    core.on_receipt("bob", {"m1"});
+    ASSERT_EQ(core.take_snapshots().size(), 1u);
 }
 
-TEST_F(server_decisions, RemovingAUserDeletesQueueRegistryAndPresence) {
-    ASSERT_TRUE(ok(ask("bob", "users.add", "bob")));
-    auto removed = ask("papo-admin", "users.rm", "bob");
-    ASSERT_TRUE(ok(removed));
-    ASSERT_EQ(removed.actions.size(), 4u);
-    EXPECT_EQ(removed.actions[0].type, server_action::kind::delete_queue);
-    for (std::size_t i = 1; i < 4; ++i) EXPECT_TRUE(removed.actions[i].payload.empty());
-    EXPECT_FALSE(core.state().find_user("bob"));
-    EXPECT_NE(why(ask("papo-admin", "queues.rm", "bob")).find("no such"), std::string::npos);
+TEST_F(server_decisions, LoadingTheRegistryRestoresTheStateAfterARestart) {
+    add_user("alice");
+    add_user("bob");
+    add_topic("lobby");
+    join("bob", "lobby");
+    must(ask(admin_name, "queues.add", "alerts"));
+    core.on_direct_message("bob", "alice", "m1");
+    core.on_post("lobby", "alice", "p1");
+    core.on_direct_message("alerts", "sensor", "a1");
+
+    // What papo-server reads back from the retained registry.
+    server_core restarted;
+    restarted.load_topic(*core.state().find_topic("lobby"));
+    for (const char* name : {"alice", "bob", "alerts"}) restarted.load_user(*core.state().find_user(name));
+    for (const auto& snapshot : core.take_snapshots())
+        restarted.load_queue(decode<queue_snapshot>(snapshot.payload, max_snapshot_bytes));
+
+    EXPECT_EQ(restarted.depth("bob"), 2u);
+    EXPECT_EQ(restarted.depth("alerts"), 1u);
+    EXPECT_EQ(restarted.depth("alice"), 0u);
+    EXPECT_EQ(restarted.state().members("lobby"), std::vector<std::string>{"bob"});
+    EXPECT_TRUE(restarted.take_snapshots().empty());  // loading is not a change to write back
+
+    // Counting and receipts go on where they were.
+    restarted.on_post("lobby", "alice", "p2");
+    restarted.on_post("lobby", "alice", "p1");  // already counted before the restart
+    EXPECT_EQ(restarted.depth("bob"), 3u);
+    restarted.on_receipt("bob", {"m1", "p1", "p2"});
+    EXPECT_EQ(restarted.depth("bob"), 0u);
+
+    // Names stay taken.
+    EXPECT_FALSE(restarted.handle("bob", {{"command", "users.add"}, {"name", "Bob"}}).response["ok"].get<bool>());
+    EXPECT_FALSE(
+        restarted.handle(admin_name, {{"command", "topics.add"}, {"name", "lobby"}}).response["ok"].get<bool>());
+    EXPECT_TRUE(restarted.state().find_user("alerts")->is_queue);
+}
+
+TEST_F(server_decisions, SnapshotsOfUnknownQueuesAreIgnoredOnLoad) {
+    core.load_queue(queue_snapshot{"ghost", {"m1"}});
+    EXPECT_EQ(core.depth("ghost"), 0u);
+    EXPECT_EQ(core.state().find_user("ghost"), nullptr);
 }
 
 }  // namespace
