@@ -7,6 +7,8 @@
 #include "papo/rpc.h"
 #include "papo/topics.h"
 
+#include <memory>
+
 namespace papo {
 
 server_runner::server_runner(server_config config) : config_(std::move(config)) {}
@@ -62,20 +64,27 @@ void server_runner::load_registry() {
 }
 
 void server_runner::open_queue_session(const std::string& name, const std::vector<std::string>& filters) {
-    // A new queue starts empty, whatever an earlier session of this client id left.
-    close_queue_session(name);
-    // Then resume-style (clean start off): Mosquitto 2.0.11 restores a session that was
-    // created with clean start ON from its database without its queued messages, so a
-    // queue made that way would lose its mail at the first broker restart.
+    // Clean start off: Mosquitto 2.0.11 restores a session that was created with clean
+    // start ON from its database without its queued messages, so a queue made that way
+    // would lose its mail at the first broker restart.
     session_options options = options_for(name, true);
     options.clean_start = false;
-    session queue(options);
-    queue.connect();
+    auto queue = std::make_unique<session>(options);
+    queue->connect();
+    if (queue->session_present()) {
+        // A new queue starts empty: wipe what an earlier session of this client id left
+        // (a purge, or a name used before), then make the durable session again.
+        queue->disconnect();
+        queue.reset();
+        close_queue_session(name);
+        queue = std::make_unique<session>(options);
+        queue->connect();
+    }
     std::vector<std::string> inbox, posts;
     for (const auto& filter : filters) (filter.rfind("topics/", 0) == 0 ? posts : inbox).push_back(filter);
-    queue.subscribe(inbox, 1);
-    queue.subscribe(posts, 1, /*no_local=*/true);  // a member's own posts do not come back to it
-    queue.disconnect();
+    queue->subscribe(inbox, 1);
+    queue->subscribe(posts, 1, /*no_local=*/true);  // a member's own posts do not come back to it
+    queue->disconnect();
 }
 
 void server_runner::close_queue_session(const std::string& name) {
