@@ -55,11 +55,12 @@ std::vector<row> compare(const std::string& scenario, int pairs, const std::func
 int main(int argc, char** argv) {
     int pairs = 3;
     bool quick = false;
-    std::string json_file;
+    std::string json_file, only;
     po::options_description options("papo-bench options");
     options.add_options()("help,h", "show this help")("pairs", po::value(&pairs)->default_value(3), "A/B pairs per scenario (after one warm-up pair)")(
         "quick", po::bool_switch(&quick), "tiny counts: a smoke run that only proves the benchmark works")(
-        "json", po::value(&json_file), "also write the results to this JSON file");
+        "json", po::value(&json_file), "also write the results to this JSON file")(
+        "only", po::value(&only), "run only the scenarios whose name contains this text (e.g. users, fan-out)");
     po::variables_map values;
     po::store(po::parse_command_line(argc, argv, options), values);
     po::notify(values);
@@ -79,6 +80,11 @@ int main(int argc, char** argv) {
 
         std::vector<row> rows;
         auto add = [&](std::vector<row> more) { rows.insert(rows.end(), more.begin(), more.end()); };
+        auto compare = [&](const std::string& scenario, int n, const std::function<measurements(bool)>& run,
+                           const std::vector<std::pair<std::string, bool>>& metrics) {
+            if (!only.empty() && scenario.find(only) == std::string::npos) return std::vector<row>{};
+            return ::compare(scenario, n, run, metrics);
+        };
         add(compare("DM 1->1 QoS 1, 100 B, " + std::to_string(dms) + " msgs", pairs,
                     [&](bool p) { return dm_throughput(t, p, dms); }, {{"messages_per_s", true}}));
         add(compare("topic fan-out 1->" + std::to_string(members) + ", " + std::to_string(posts) + " posts", pairs,
