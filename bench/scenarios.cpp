@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -111,65 +112,66 @@ std::string outgoing(bool papo_side, const std::string& body) {
     return papo_side ? encode(make_message(body)) : body;
 }
 
-}  // namespace
 
-measurements dm_throughput(const target& t, bool papo_side, int messages) {
-    auto e = ends(t, papo_side);
-    session rx(options_for(t, e.recipient, true));
-    rx.connect();
-    if (!papo_side) rx.subscribe({e.topic}, 1);
-    session tx(options_for(t, e.sender + "~bench", false));
-    tx.connect();
-    receiver in(rx, papo_side, e.recipient);
-    const auto start = clock_type::now();
-    std::thread sender([&] {
-        const std::string body = body_of_100_bytes();
-        for (int i = 0; i < messages; ++i) tx.publish_async(e.topic, outgoing(papo_side, body));
-        tx.flush();
-    });
+// A sender and an online receiver of direct messages (papo) or of a raw topic.
+struct live_link {
+    pair_of_ends e;
+    session rx, tx;
+    live_link(const target& t, bool papo_side)
+        : e(ends(t, papo_side)), rx(options_for(t, e.recipient, true)), tx(options_for(t, e.sender + "~bench", false)) {
+        rx.connect();
+        if (!papo_side) rx.subscribe({e.topic}, 1);
+        tx.connect();
+    }
+};
+
+// Runs `send` on its own thread while `in` takes `expected` messages.
+void send_while_receiving(receiver& in, int expected, const std::function<void()>& send) {
+    std::thread sender(send);
     try {
-        in.take(static_cast<std::size_t>(messages));
+        in.take(static_cast<std::size_t>(expected));
     } catch (...) {
         sender.join();
         throw;
     }
     sender.join();
+}
+
+}  // namespace
+
+measurements dm_throughput(const target& t, bool papo_side, int messages) {
+    live_link link(t, papo_side);
+    receiver in(link.rx, papo_side, link.e.recipient);
+    const auto start = clock_type::now();
+    send_while_receiving(in, messages, [&] {
+        const std::string body = body_of_100_bytes();
+        for (int i = 0; i < messages; ++i) link.tx.publish_async(link.e.topic, outgoing(papo_side, body));
+        link.tx.flush();
+    });
     const double elapsed = std::chrono::duration<double>(in.last - start).count();
     return {{"messages_per_s", messages / elapsed}};
 }
 
 measurements dm_latency(const target& t, bool papo_side, int per_second, int seconds) {
-    auto e = ends(t, papo_side);
-    session rx(options_for(t, e.recipient, true));
-    rx.connect();
-    if (!papo_side) rx.subscribe({e.topic}, 1);
-    session tx(options_for(t, e.sender + "~bench", false));
-    tx.connect();
+    live_link link(t, papo_side);
     std::vector<double> latencies_ms;
-    receiver in(rx, papo_side, e.recipient, [&](const std::string& body) {
+    receiver in(link.rx, papo_side, link.e.recipient, [&](const std::string& body) {
         const long long sent = std::stoll(body.substr(0, body.find(' ')));
         const long long now = clock_type::now().time_since_epoch().count();
         latencies_ms.push_back(static_cast<double>(now - sent) / 1e6);
     });
     const int total = per_second * seconds;
-    std::thread sender([&] {
+    send_while_receiving(in, total, [&] {
         auto next = clock_type::now();
         for (int i = 0; i < total; ++i) {
             std::this_thread::sleep_until(next);
             std::string body = std::to_string(clock_type::now().time_since_epoch().count()) + " ";
             body.resize(100, 'x');
-            tx.publish_async(e.topic, outgoing(papo_side, body));
+            link.tx.publish_async(link.e.topic, outgoing(papo_side, body));
             next += std::chrono::microseconds(1000000 / per_second);
         }
-        tx.flush();
+        link.tx.flush();
     });
-    try {
-        in.take(static_cast<std::size_t>(total));
-    } catch (...) {
-        sender.join();
-        throw;
-    }
-    sender.join();
     std::sort(latencies_ms.begin(), latencies_ms.end());
     auto at = [&](double q) { return latencies_ms[static_cast<std::size_t>(q * static_cast<double>(latencies_ms.size() - 1))]; };
     return {{"p50_ms", at(0.5)}, {"p99_ms", at(0.99)}, {"max_ms", latencies_ms.back()}};

@@ -38,6 +38,13 @@ void keep_for_later(session& s, reader& r) {
         if (!message->connection_lost) r.spool(*message);
 }
 
+// Ends a one-shot use of the user's session without losing what it delivered meanwhile.
+void close_keeping(session& s, reader& r) {
+    keep_for_later(s, r);
+    s.disconnect();
+    keep_for_later(s, r);
+}
+
 void show_message(const context& c, const message_view& m) {
     if (c.json) std::cout << to_json_line(m).dump() << std::endl;
     else std::cout << format_for_people(m) << std::endl;
@@ -98,9 +105,7 @@ int join_topic(const context& c, const std::string& topic) {
         keep_for_later(queue, keeper);
         throw;
     }
-    keep_for_later(queue, keeper);
-    queue.disconnect();
-    keep_for_later(queue, keeper);
+    close_keeping(queue, keeper);
     if (c.json) std::cout << nlohmann::json{{"joined", name}}.dump() << "\n";
     else std::cout << "joined #" << name << "\n";
     return 0;
@@ -116,9 +121,7 @@ int leave_topic(const context& c, const std::string& topic) {
     queue.connect();
     reader keeper(queue, me, c.state_dir, [](const message_view&) {});
     queue.unsubscribe({topics::post_filter(name)});
-    keep_for_later(queue, keeper);
-    queue.disconnect();
-    keep_for_later(queue, keeper);
+    close_keeping(queue, keeper);
     if (c.json) std::cout << nlohmann::json{{"left", name}}.dump() << "\n";
     else std::cout << "left #" << name << "\n";
     return 0;
