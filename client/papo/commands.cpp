@@ -122,8 +122,9 @@ int leave_topic(const context& c, const std::string& topic) {
     reader keeper(queue, me, c.state_dir, [](const message_view&) {});
     queue.unsubscribe({topics::post_filter(name)});
     close_keeping(queue, keeper);
-    if (c.json) std::cout << nlohmann::json{{"left", name}}.dump() << "\n";
-    else std::cout << "left #" << name << "\n";
+    const bool was_member = data.value("changed", false);
+    if (c.json) std::cout << nlohmann::json{{"left", name}, {"was_member", was_member}}.dump() << "\n";
+    else std::cout << (was_member ? "left #" + name : "you were not in #" + name) << "\n";
     return 0;
 }
 

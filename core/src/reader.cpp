@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -105,9 +106,14 @@ void reader::show_spooled() {
 }
 
 void reader::send_receipts() {
+    // At most 500 ids (about 18 KB) per receipt, far below the 64 KiB payload limit.
+    constexpr std::size_t ids_per_receipt = 500;
     for (auto& [sender, ids] : unreceipted_) {
-        if (ids.empty()) continue;
-        connection_.publish_async(topics::receipt(sender, me_), encode(receipt{ids}));
+        for (std::size_t start = 0; start < ids.size(); start += ids_per_receipt) {
+            const auto end = ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), start + ids_per_receipt));
+            connection_.publish_async(topics::receipt(sender, me_),
+                                      encode(receipt{{ids.begin() + static_cast<std::ptrdiff_t>(start), end}}));
+        }
         ids.clear();
     }
     unreceipted_.clear();

@@ -253,6 +253,8 @@ void session::unsubscribe(const std::vector<std::string>& filters) {
         auto token = impl_->client.unsubscribe(mqtt::string_collection::create(filters));
         if (!token->wait_for(impl_->options.timeout)) throw error("the broker did not answer an unsubscribe in time");
     } catch (const mqtt::exception& e) {
+        constexpr int no_subscription_existed = 0x11;  // already unsubscribed: the goal is reached
+        if (e.get_reason_code() == no_subscription_existed) return;
         throw error("cannot unsubscribe: " + describe(e), e.get_reason_code());
     }
 }

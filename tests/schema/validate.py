@@ -199,13 +199,25 @@ def _no_constant(name):
     raise ValueError(f"{name} is not JSON")
 
 
-def _depth(value):
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, (dict, list)):
+def nesting_depth(text):
+    """Deepest nesting of [ and { outside strings, measured before parsing as papo does."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
             deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+        elif ch in "]}":
+            depth -= 1
     return deepest
 
 
@@ -231,12 +243,12 @@ def parse_payload(raw, limit):
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         return None, [f"payload is not valid UTF-8 ({e.reason} at byte {e.start})"]
+    if nesting_depth(text) > MAX_DEPTH:
+        return None, [f"payload JSON is nested deeper than {MAX_DEPTH} levels"]
     try:
         document = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as e:
+    except ValueError as e:
         return None, [f"payload is not valid JSON: {e}"]
-    if _depth(document) > MAX_DEPTH:
-        return None, [f"payload JSON is nested deeper than {MAX_DEPTH} levels"]
     if _lone_surrogate(document):
         return None, ["payload has a \\u escape of a lone UTF-16 surrogate (not UTF-8 text)"]
     return document, []
@@ -563,6 +575,9 @@ def self_test(out, err):
         ("message", b'{"id":"x1","text":"hi","sent_at":"2026-11-24T10:00:00Z","x":' + b"[" * 32 + b"]" * 32 + b"}",
          "nested deeper than 32"),
         ("message", b'{"id":"x1","text":"hi","sent_at":"2026-11-24T10:00:00Z","x":' + b"[" * 31 + b"]" * 31 + b"}", None),
+        ("message", b"[" * 30000 + b"]" * 30000, "nested deeper than 32"),
+        ("message", b'{"id":"x1","text":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{",'
+                    b'"sent_at":"2026-11-24T10:00:00Z"}', None),
         ("registry-queue", json.dumps({"name": "bob", "messages": 60000,
                                        "pending": [f"{i:032x}" for i in range(60000)]}).encode(), None),
         ("receipt", json.dumps({"ids": [f"{i:032x}" for i in range(2000)]}).encode(), "more than the limit of 65536"),
