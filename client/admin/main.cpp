@@ -1,5 +1,6 @@
 // papo-admin: the manager's command line. Each command becomes one request to
 // papo-server (like mosquitto_ctrl); tables for people, --json for scripts.
+#include "../command_line.h"
 #include "papo/error.h"
 #include "papo/rpc.h"
 #include "papo/table.h"
@@ -84,16 +85,8 @@ int main(int argc, char** argv) {
         ("ca-file", po::value(&broker.ca_file), "CA certificate for ssl:// brokers")
         ("json", po::bool_switch(&as_json), "print the server's answer as JSON")
         ("timeout", po::value(&timeout_seconds)->default_value(5), "seconds to wait for papo-server");
-    po::options_description hidden;
-    hidden.add_options()("words", po::value(&words));
-    po::options_description all;
-    all.add(options).add(hidden);
-    po::positional_options_description positional;
-    positional.add("words", -1);
     try {
-        po::variables_map values;
-        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), values);
-        po::notify(values);
+        const auto values = papo::cli::parse_command_line(argc, argv, options, words);
         if (values.count("help") || words.empty()) {
             std::cout << usage << options;
             return words.empty() && !values.count("help") ? 2 : 0;

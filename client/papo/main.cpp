@@ -1,5 +1,6 @@
 // papo: the user's command line. One-shot subcommands for scripts and devices;
 // with no subcommand, an interactive chat.
+#include "../command_line.h"
 #include "context.h"
 
 #include "papo/error.h"
@@ -66,16 +67,9 @@ int main(int argc, char** argv) {
         ("wait", po::value(&c.wait_seconds)->default_value(0), "read: keep waiting for new messages this many seconds")
         ("timeout", po::value(&timeout_seconds)->default_value(5), "seconds to wait for the broker and papo-server")
         ("state-dir", po::value(&state_base), "where papo keeps seen message ids and its spool (default ~/.local/state/papo)");
-    po::options_description hidden;
-    hidden.add_options()("words", po::value(&words));
-    po::options_description all;
-    all.add(options).add(hidden);
-    po::positional_options_description positional;
-    positional.add("words", -1);
     po::variables_map values;
     try {
-        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), values);
-        po::notify(values);
+        values = papo::cli::parse_command_line(argc, argv, options, words);
     } catch (const std::exception& e) {
         std::cerr << "papo: " << e.what() << "\n";
         return 2;
