@@ -32,17 +32,12 @@ int print_sent(const context& c, const chat_message& m, const std::string& where
     return 0;
 }
 
-// Messages that reached a one-shot command go to the spool, shown by the next read.
-void keep_for_later(session& s, reader& r) {
-    while (auto message = s.next(std::chrono::milliseconds(50)))
-        if (!message->connection_lost) r.spool(*message);
-}
-
 // Ends a one-shot use of the user's session without losing what it delivered meanwhile.
+// Messages that reached a one-shot command go to the spool, shown by the next read.
 void close_keeping(session& s, reader& r) {
-    keep_for_later(s, r);
+    r.keep_the_rest();
     s.disconnect();
-    keep_for_later(s, r);
+    r.keep_the_rest();
 }
 
 void show_message(const context& c, const message_view& m) {
@@ -102,7 +97,7 @@ int join_topic(const context& c, const std::string& topic) {
         rpc.call("topics.join", {{"name", name}}, c.broker.timeout);
     } catch (const error&) {
         queue.unsubscribe({topics::post_filter(name)});
-        keep_for_later(queue, keeper);
+        keeper.keep_the_rest();
         throw;
     }
     close_keeping(queue, keeper);
@@ -174,8 +169,7 @@ int read_messages(const context& c) {
     inbox.send_receipts();
     queue.publish(topics::presence(me), encode(presence{false, now_text()}), retained);
     queue.disconnect();
-    reader keeper(queue, me, c.state_dir, [](const message_view&) {});
-    keep_for_later(queue, keeper);
+    inbox.keep_the_rest();  // what arrived after the last receipt is shown by the next read
     return 0;
 }
 

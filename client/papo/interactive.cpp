@@ -68,9 +68,7 @@ public:
         }
         announce(false, now_text());
         queue_.disconnect();
-        reader keeper(queue_, me_, c_.state_dir, [](const message_view&) {});
-        while (auto message = queue_.next(std::chrono::milliseconds(0)))
-            if (!message->connection_lost) keeper.spool(*message);
+        inbox.keep_the_rest();
         return 0;
     }
 

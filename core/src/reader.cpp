@@ -86,6 +86,11 @@ bool reader::spool(const inbound& message) {
     return static_cast<bool>(out);
 }
 
+void reader::keep_the_rest() {
+    while (auto message = connection_.next(std::chrono::milliseconds(50)))
+        if (!message->connection_lost) spool(*message);
+}
+
 void reader::show_spooled() {
     if (spool_file_.empty()) return;
     std::ifstream in(spool_file_);

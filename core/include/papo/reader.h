@@ -45,6 +45,9 @@ public:
     bool handle(const inbound& message);
     // Keeps a message for later instead of showing it (one-shot commands).
     bool spool(const inbound& message);
+    // Spools whatever the connection still holds (after a disconnect, or in a
+    // one-shot command that shows nothing), so nothing Paho took is lost.
+    void keep_the_rest();
     // Shows what an earlier one-shot command spooled.
     void show_spooled();
     // Publishes receipts for everything shown since the last call.
