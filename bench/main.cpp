@@ -72,8 +72,9 @@ int main(int argc, char** argv) {
     const int users = quick ? 20 : 1000;
     const int members = quick ? 5 : 50, posts = quick ? 50 : 10000;
     try {
-        papo::test::broker broker;
-        papo::test::process server({papo::test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker.uri()});
+        papo::test::broker broker({}, papo::test::broker::access::open);
+        // An open broker (no accounts) for both sides: the baseline has no accounts either.
+        papo::test::process server({papo::test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker.uri(), "--no-accounts"});
         for (int i = 0; i < 200 && server.output().find("serving") == std::string::npos; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(25));
         const target t{broker.uri(), server.pid()};

@@ -99,8 +99,8 @@ struct pair_of_ends {
 pair_of_ends ends(const target& t, bool papo_side) {
     pair_of_ends e{unique("s"), unique("r"), ""};
     if (papo_side) {
-        admin(t).call("users.add", {{"name", e.sender}});
-        admin(t).call("users.add", {{"name", e.recipient}});
+        admin(t).call("users.add", {{"name", e.sender}, {"password", "bench-password"}});
+        admin(t).call("users.add", {{"name", e.recipient}, {"password", "bench-password"}});
         e.topic = topics::inbox(e.recipient, e.sender);
     } else {
         e.topic = "bench/raw/" + e.recipient;
@@ -208,9 +208,9 @@ measurements topic_fanout(const target& t, bool papo_side, int members, int post
     for (int i = 0; i < members; ++i) names.push_back(topic_name + "-m" + std::to_string(i));
     const std::string topic = papo_side ? topics::post(topic_name, sender) : "bench/fan/" + topic_name;
     if (papo_side) {
-        admin(t).call("users.add", {{"name", sender}});
+        admin(t).call("users.add", {{"name", sender}, {"password", "bench-password"}});
         admin(t).call("topics.add", {{"name", topic_name}});
-        for (const auto& name : names) admin(t).call("users.add", {{"name", name}});
+        for (const auto& name : names) admin(t).call("users.add", {{"name", name}, {"password", "bench-password"}});
     }
     std::vector<session_options> member_options;
     for (const auto& name : names) member_options.push_back(options_for(t, name, true));
@@ -252,7 +252,7 @@ measurements create_users(const target& t, bool papo_side, int users) {
     for (int i = 0; i < users; ++i) {
         const std::string name = prefix + "-" + std::to_string(i);
         if (papo_side) {
-            admin(t).call("users.add", {{"name", name}}, std::chrono::seconds(30));
+            admin(t).call("users.add", {{"name", name}, {"password", "bench-password"}}, std::chrono::seconds(30));
         } else {  // the raw equivalent: one persistent session per user, subscribed to its inbox
             session q(options_for(t, name, true));
             q.connect();

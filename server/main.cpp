@@ -2,6 +2,8 @@
 // through the retained registry, and counts what waits in each queue.
 #include "server_runner.h"
 
+#include "papo/broker_security.h"
+#include "papo/credentials.h"
 #include "papo/error.h"
 #include "papo/log.h"
 
@@ -20,14 +22,17 @@ void request_stop(int) { stop_requested = true; }
 
 int main(int argc, char** argv) {
     papo::server_config config;
-    std::string config_file;
+    std::string config_file, password_file, init_security, secrets_dir = "data/secrets";
     int snapshot_ms = 100;
     po::options_description options("papo-server options");
     options.add_options()
         ("help,h", "show this help")
         ("broker,b", po::value(&config.broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port); or PAPO_BROKER")
-        ("username", po::value(&config.broker.username), "user name for the broker")
-        ("password", po::value(&config.broker.password), "password for the broker (prefer PAPO_SERVER_PASSWORD)")
+        ("username", po::value(&config.broker.username)->default_value("papo-server"), "papo-server's account on the broker")
+        ("password-file", po::value(&password_file), "file (mode 0600) holding papo-server's broker password; or PAPO_SERVER_PASSWORD_FILE, or PAPO_SERVER_PASSWORD")
+        ("no-accounts", po::bool_switch(&config.no_accounts), "the broker has no dynamic-security plugin (an open broker, e.g. for benchmarks): manage no accounts")
+        ("init-security", po::value(&init_security)->value_name("DYNSEC_FILE"), "first-time setup, then exit: write the broker's dynamic-security file and fresh papo-server / papo-admin passwords into --secrets-dir")
+        ("secrets-dir", po::value(&secrets_dir)->default_value("data/secrets"), "where --init-security writes papo-server.password and papo-admin.password")
         ("ca-file", po::value(&config.broker.ca_file), "CA certificate for ssl:// brokers")
         ("snapshot-interval-ms", po::value(&snapshot_ms)->default_value(100), "how often changed queue counts are saved to the registry")
         ("config,c", po::value(&config_file), "read options from this file (key = value lines)");
@@ -49,8 +54,20 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (const char* env = std::getenv("PAPO_BROKER"); env && values["broker"].defaulted()) config.broker.broker = env;
-    if (const char* password = std::getenv("PAPO_SERVER_PASSWORD"); password && config.broker.password.empty())
-        config.broker.password = password;
+    try {
+        if (!init_security.empty()) {
+            papo::broker_security::bootstrap(init_security, secrets_dir);
+            std::cout << "papo-server: wrote " << init_security << ", " << secrets_dir << "/papo-server.password and "
+                      << secrets_dir << "/papo-admin.password\n";
+            return 0;
+        }
+        if (!config.no_accounts || !password_file.empty() || std::getenv("PAPO_SERVER_PASSWORD"))
+            config.broker.password = papo::resolve_password(
+            {password_file, "PAPO_SERVER_PASSWORD", "PAPO_SERVER_PASSWORD_FILE", "papo-server's broker password: "});
+    } catch (const papo::error& e) {
+        std::cerr << "papo-server: " << e.what() << "\n";
+        return 2;
+    }
     config.snapshot_interval = std::chrono::milliseconds(snapshot_ms);
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);

@@ -1,5 +1,6 @@
 #include "server_runner.h"
 
+#include "papo/broker_security.h"
 #include "papo/clock.h"
 #include "papo/error.h"
 #include "papo/log.h"
@@ -94,6 +95,43 @@ void server_runner::close_queue_session(const std::string& name) {
     queue.disconnect();
 }
 
+void server_runner::secure(const std::vector<nlohmann::json>& commands) {
+    if (commands.empty() || config_.no_accounts) return;
+    if (!control_) {
+        // Its own connection: dynsec answers on one shared topic, and waiting for that
+        // answer must not hold up the traffic queued on the main session.
+        session_options options = options_for("papo-server~control", false);
+        options.auto_reconnect = true;
+        control_ = std::make_unique<session>(options);
+        control_->connect();
+        control_->subscribe({broker_security::control_response_topic}, 1);
+    }
+    const std::string tag = random_hex(12);
+    nlohmann::json batch{{"commands", nlohmann::json::array()}};
+    for (auto command : commands) {
+        command["correlationData"] = tag;
+        batch["commands"].push_back(std::move(command));
+    }
+    control_->publish(broker_security::control_topic, batch.dump());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto message = control_->next(std::chrono::milliseconds(200));
+        if (!message) continue;
+        if (message->connection_lost) throw error("lost the broker while changing accounts");
+        const auto answer = nlohmann::json::parse(message->payload, nullptr, false);
+        const auto responses = answer.find("responses");
+        if (answer.is_discarded() || responses == answer.end() || !responses->is_array() || responses->empty() ||
+            responses->front().value("correlationData", "") != tag)
+            continue;  // someone else's answer
+        const auto failed = broker_security::failures(answer);
+        if (failed.empty()) return;
+        std::string text;
+        for (const auto& f : failed) text += (text.empty() ? "" : "; ") + f;
+        throw error("the broker refused the account change: " + text);
+    }
+    throw error("the broker's dynamic-security plugin did not answer within 10 s (is it loaded?)");
+}
+
 bool server_runner::execute(const std::vector<server_action>& actions, std::string& failure) {
     for (const auto& action : actions) {
         try {
@@ -106,6 +144,7 @@ bool server_runner::execute(const std::vector<server_action>& actions, std::stri
                 }
                 case server_action::kind::create_queue: open_queue_session(action.name, action.filters); break;
                 case server_action::kind::delete_queue: close_queue_session(action.name); break;
+                case server_action::kind::secure: secure(action.commands); break;
             }
         } catch (const error& e) {
             failure = e.what();
@@ -172,6 +211,11 @@ void server_runner::dispatch(const inbound& message) {
 
 void server_runner::run(const std::atomic<bool>& stop) {
     load_registry();
+    // Posting rights follow the registry (idempotent: a crash between the two is repaired here).
+    std::vector<nlohmann::json> open_topics;
+    for (const auto& [key, topic] : core_.state().topics())
+        for (auto& command : broker_security::open_topic(topic.name)) open_topics.push_back(std::move(command));
+    secure(open_topics);
     session_options options = options_for("papo-server", true);
     options.clean_start = false;  // traffic that came while we were down waits in our session
     options.auto_reconnect = true;
@@ -199,6 +243,7 @@ void server_runner::run(const std::atomic<bool>& stop) {
     }
     execute(core_.take_snapshots(), failure);
     main_->disconnect();
+    if (control_) control_->disconnect();
     log_info("papo-server stopped");
 }
 

@@ -12,6 +12,7 @@ namespace papo {
 struct server_config {
     session_options broker;  // broker URI and credentials; the client id is papo-server's own
     std::chrono::milliseconds snapshot_interval{100};
+    bool no_accounts = false;  // an open broker: skip dynamic-security commands
 };
 
 class server_runner {
@@ -27,11 +28,14 @@ private:
     bool execute(const std::vector<server_action>& actions, std::string& failure);
     void open_queue_session(const std::string& name, const std::vector<std::string>& filters);
     void close_queue_session(const std::string& name);
+    // Sends dynamic-security commands and waits for the broker's answer; throws papo::error on refusal.
+    void secure(const std::vector<nlohmann::json>& commands);
     session_options options_for(const std::string& client_id, bool persistent) const;
 
     server_config config_;
     server_core core_;
     session_ptr main_;
+    session_ptr control_;  // papo-server~control: dynamic-security administration
     std::size_t malformed_ = 0;
 };
 

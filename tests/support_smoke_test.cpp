@@ -41,7 +41,7 @@ std::optional<inbound> next_on(session& s, const std::string& topic) {
 }
 
 TEST(broker_fixture, DeliversAMessageAndKeepsRetainedOnesAcrossARestart) {
-    broker mosquitto;
+    broker mosquitto({}, broker::access::open);
     EXPECT_NE(mosquitto.port(), 1883);
     EXPECT_EQ(mosquitto.uri(), "tcp://127.0.0.1:" + std::to_string(mosquitto.port()));
 
@@ -78,7 +78,7 @@ TEST(broker_fixture, DeliversAMessageAndKeepsRetainedOnesAcrossARestart) {
 }
 
 TEST(broker_fixture, KillIsACrashThatStartCanRecoverFrom) {
-    broker mosquitto;
+    broker mosquitto({}, broker::access::open);
     mosquitto.kill();
     EXPECT_FALSE(mosquitto.running());
     EXPECT_THROW(session(client(mosquitto, "smoke-down")).connect(), papo::error);

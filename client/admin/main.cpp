@@ -1,6 +1,7 @@
 // papo-admin: the manager's command line. Each command becomes one request to
 // papo-server (like mosquitto_ctrl); tables for people, --json for scripts.
 #include "../command_line.h"
+#include "papo/credentials.h"
 #include "papo/error.h"
 #include "papo/rpc.h"
 #include "papo/table.h"
@@ -15,18 +16,35 @@ namespace {
 
 const char* usage = R"(Usage: papo-admin [options] <group> <command> [NAME]
 
-  users  add NAME      create a user and its queue (refuses a name that exists)
-  users  rm NAME       remove a user, its queue and its waiting messages
+  users  add NAME      create a user, its broker account and its queue (refuses a name that exists)
+  users  passwd NAME   set a user's password
+  users  rm NAME       remove a user, its account, its queue and its waiting messages
   users  ls            list users with presence and joined topics
   topics add NAME      create a chat topic
   topics rm NAME       remove a topic (posting to it fails from then on)
   topics ls            list topics with their member counts
-  queues add NAME      create a named queue that belongs to no user (devices, services)
+  queues add NAME      create a named queue (with its own account) for devices and services
   queues rm NAME       remove a named queue and its waiting messages
   queues ls            list every queue with the number of messages waiting in it
   queues purge NAME    drop the messages waiting in a queue (its owner must be offline)
 
+)"
+R"(papo-admin logs in as papo-admin: its password comes from --password-file, or
+PAPO_ADMIN_PASSWORD_FILE, or PAPO_ADMIN_PASSWORD, or is asked for at a terminal.
+The new password of 'add' and 'passwd' comes from --new-password-file, or
+PAPO_NEW_PASSWORD, or is asked for twice at a terminal (8 to 256 bytes).
+
 )";
+
+// The password for a new account or a reset, asked twice at a terminal.
+std::string new_password(const std::string& file, const std::string& name) {
+    if (!file.empty()) return papo::read_password_file(file);
+    if (const char* value = std::getenv("PAPO_NEW_PASSWORD"); value && *value) return value;
+    auto first = papo::prompt_password("new password for " + name + ": ");
+    if (!first) throw papo::error("no password for " + name + ": use --new-password-file FILE or set PAPO_NEW_PASSWORD");
+    if (papo::prompt_password("again: ") != first) throw papo::error("the two passwords differ");
+    return *first;
+}
 
 std::string text_of(const nlohmann::json& value) {
     if (value.is_string()) return value.get<std::string>();
@@ -60,7 +78,8 @@ void print_result(const std::string& command, const nlohmann::json& data) {
         return print_table(data, {{"name", "QUEUE"}, {"messages", "MESSAGES"}, {"kind", "KIND"}, {"online", "ONLINE"}});
     const std::string name = data.value("name", "");
     if (command == "users.add") std::cout << "created user " << name << " and its queue\n";
-    else if (command == "users.rm") std::cout << "removed user " << name << " and its queue\n";
+    else if (command == "users.rm") std::cout << "removed user " << name << ", its account and its queue\n";
+    else if (command == "users.passwd") std::cout << "changed the password of " << name << "\n";
     else if (command == "topics.add") std::cout << "created topic " << name << "\n";
     else if (command == "topics.rm") std::cout << "removed topic " << name << "\n";
     else if (command == "queues.add") std::cout << "created queue " << name << "\n";
@@ -75,13 +94,14 @@ int main(int argc, char** argv) {
     papo::session_options broker;
     bool as_json = false;
     double timeout_seconds = 5;
+    std::string password_file, new_password_file;
     std::vector<std::string> words;
     po::options_description options("Options");
     options.add_options()
         ("help,h", "show this help")
         ("broker,b", po::value(&broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port); or PAPO_BROKER")
-        ("username", po::value(&broker.username), "user name for the broker")
-        ("password", po::value(&broker.password), "password for the broker (prefer PAPO_ADMIN_PASSWORD)")
+        ("password-file", po::value(&password_file), "file (mode 0600) with papo-admin's broker password")
+        ("new-password-file", po::value(&new_password_file), "users add / users passwd / queues add: file (mode 0600) with the new password")
         ("ca-file", po::value(&broker.ca_file), "CA certificate for ssl:// brokers")
         ("json", po::bool_switch(&as_json), "print the server's answer as JSON")
         ("timeout", po::value(&timeout_seconds)->default_value(5), "seconds to wait for papo-server");
@@ -96,14 +116,14 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (const char* env = std::getenv("PAPO_BROKER"); env && broker.broker == "tcp://127.0.0.1:1883") broker.broker = env;
-    if (const char* password = std::getenv("PAPO_ADMIN_PASSWORD"); password && broker.password.empty())
-        broker.password = password;
+    broker.username = "papo-admin";
 
     const std::string group = words[0];
     const std::string verb = words.size() > 1 ? words[1] : "";
     const bool known_group = group == "users" || group == "topics" || group == "queues";
-    const bool needs_name = verb == "add" || verb == "rm" || verb == "purge";
-    const bool known_verb = verb == "ls" || verb == "add" || verb == "rm" || (verb == "purge" && group == "queues");
+    const bool needs_name = verb == "add" || verb == "rm" || verb == "purge" || verb == "passwd";
+    const bool known_verb = verb == "ls" || verb == "add" || verb == "rm" || (verb == "purge" && group == "queues") ||
+                            (verb == "passwd" && group == "users");
     if (!known_group || !known_verb || (needs_name && words.size() != 3) || (!needs_name && words.size() != 2)) {
         std::cerr << "papo-admin: unknown or incomplete command '";
         for (std::size_t i = 0; i < words.size(); ++i) std::cerr << (i ? " " : "") << words[i];
@@ -114,6 +134,9 @@ int main(int argc, char** argv) {
     nlohmann::json args = nlohmann::json::object();
     if (needs_name) args["name"] = words[2];
     try {
+        if ((verb == "add" && group != "topics") || verb == "passwd") args["password"] = new_password(new_password_file, words[2]);
+        broker.password = papo::resolve_password(
+            {password_file, "PAPO_ADMIN_PASSWORD", "PAPO_ADMIN_PASSWORD_FILE", "papo-admin's broker password: "});
         broker.timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
         papo::rpc_client server(broker, "papo-admin");
         const auto data = server.call(command, args, broker.timeout);

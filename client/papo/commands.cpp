@@ -22,7 +22,7 @@ std::string registered_name(rpc_client& rpc, const context& c) {
         return rpc.call("users.info", {{"name", c.user}}, c.broker.timeout).at("name").get<std::string>();
     } catch (const error& e) {
         if (std::string(e.what()).rfind("no such user", 0) != 0) throw;
-        throw error(std::string(e.what()) + " (register first with: papo --user " + c.user + " register)");
+        throw error(std::string(e.what()) + " (ask the manager: papo-admin users add " + c.user + ")");
     }
 }
 
@@ -54,15 +54,6 @@ session_options user_session_options(const context& c, bool announce_presence) {
     options.clean_start = false;  // resume the queue, never wipe it
     if (announce_presence) options.will = will_message{topics::presence(c.user), encode(presence{false, now_text()}), true};
     return options;
-}
-
-int register_user(const context& c) {
-    if (c.user.empty()) throw error("say which name to register with --user NAME");
-    rpc_client rpc(c.broker, c.user);
-    const auto data = rpc.call("users.add", {{"name", c.user}}, c.broker.timeout);
-    if (c.json) std::cout << data.dump() << "\n";
-    else std::cout << "registered " << c.user << "; your queue is ready and keeps messages while you are away\n";
-    return 0;
 }
 
 int send_direct(const context& c, const std::string& to, const std::string& text) {

@@ -17,7 +17,6 @@ struct context {
 };
 
 // Each returns the process exit status; errors are thrown as papo::error.
-int register_user(const context& c);
 int send_direct(const context& c, const std::string& to, const std::string& text);
 int post_to_topic(const context& c, const std::string& topic, const std::string& text);
 int join_topic(const context& c, const std::string& topic);

@@ -3,6 +3,7 @@
 #include "../command_line.h"
 #include "context.h"
 
+#include "papo/credentials.h"
 #include "papo/error.h"
 #include "papo/names.h"
 #include "papo/reader.h"
@@ -20,7 +21,6 @@ const char* usage = R"(Usage: papo [options] [command [args]]
 With no command, papo opens an interactive chat (type /help there).
 
 Commands:
-  register              create your user and its queue (the name from --user)
   send TO TEXT          send a direct message; it waits in TO's queue if TO is offline
   post TOPIC TEXT       post to a topic: every member gets it, offline members later
   join TOPIC            join a topic (its posts reach you from now on)
@@ -37,7 +37,8 @@ int run(const std::string& command, const std::vector<std::string>& args, const 
     auto need = [&](std::size_t count, const char* shape) {
         if (args.size() != count) throw papo::error(std::string("usage: papo ") + shape);
     };
-    if (command == "register") return need(0, "--user NAME register"), register_user(c);
+    if (command == "register")
+        throw papo::error("accounts are made by the manager: papo-admin users add " + (c.user.empty() ? "NAME" : c.user));
     if (command == "send") return need(2, "--user NAME send TO TEXT"), send_direct(c, args[0], args[1]);
     if (command == "post") return need(2, "--user NAME post TOPIC TEXT"), post_to_topic(c, args[0], args[1]);
     if (command == "join") return need(1, "--user NAME join TOPIC"), join_topic(c, args[0]);
@@ -53,7 +54,7 @@ int run(const std::string& command, const std::vector<std::string>& args, const 
 int main(int argc, char** argv) {
     papo::leave_clients_to_process_exit();
     papo::cli::context c;
-    std::string state_base;
+    std::string state_base, password_file;
     double timeout_seconds = 5;
     std::vector<std::string> words;
     po::options_description options("Options");
@@ -61,7 +62,7 @@ int main(int argc, char** argv) {
         ("help,h", "show this help")
         ("broker,b", po::value(&c.broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port); or PAPO_BROKER")
         ("user,u", po::value(&c.user), "your user name; or PAPO_USER")
-        ("password", po::value(&c.broker.password), "broker password (prefer PAPO_PASSWORD)")
+        ("password-file", po::value(&password_file), "file (mode 0600) with your password; or PAPO_PASSWORD_FILE, or PAPO_PASSWORD, or be asked")
         ("ca-file", po::value(&c.broker.ca_file), "CA certificate for ssl:// brokers")
         ("json", po::bool_switch(&c.json), "machine-readable output: one JSON document per line")
         ("wait", po::value(&c.wait_seconds)->default_value(0), "read: keep waiting for new messages this many seconds")
@@ -80,13 +81,14 @@ int main(int argc, char** argv) {
     }
     if (const char* env = std::getenv("PAPO_BROKER"); env && values["broker"].defaulted()) c.broker.broker = env;
     if (const char* env = std::getenv("PAPO_USER"); env && c.user.empty()) c.user = env;
-    if (const char* env = std::getenv("PAPO_PASSWORD"); env && c.broker.password.empty()) c.broker.password = env;
     c.broker.username = c.user;
     c.broker.timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
     try {
         if (!c.user.empty()) {
             papo::require_valid_name(c.user, "user");
             c.state_dir = papo::default_state_dir(state_base, c.user, c.broker.broker);
+            c.broker.password = papo::resolve_password(
+                {password_file, "PAPO_PASSWORD", "PAPO_PASSWORD_FILE", "password for " + c.user + ": "});
         }
         if (words.empty()) {
             if (c.user.empty()) throw papo::error("say who you are: papo --user NAME");

@@ -1,5 +1,6 @@
 #include "papo/server_core.h"
 
+#include "papo/broker_security.h"
 #include "papo/clock.h"
 #include "papo/error.h"
 #include "papo/names.h"
@@ -10,12 +11,36 @@ namespace papo {
 namespace {
 
 server_action publish_retained(std::string topic, std::string payload) {
-    return {server_action::kind::publish_retained, std::move(topic), std::move(payload), {}, {}};
+    return {server_action::kind::publish_retained, std::move(topic), std::move(payload), {}, {}, {}};
 }
 server_action create_queue(std::string name, std::vector<std::string> filters) {
-    return {server_action::kind::create_queue, {}, {}, std::move(name), std::move(filters)};
+    return {server_action::kind::create_queue, {}, {}, std::move(name), std::move(filters), {}};
 }
-server_action delete_queue(std::string name) { return {server_action::kind::delete_queue, {}, {}, std::move(name), {}}; }
+server_action delete_queue(std::string name) { return {server_action::kind::delete_queue, {}, {}, std::move(name), {}, {}}; }
+server_action secure(std::vector<nlohmann::json> commands) {
+    return {server_action::kind::secure, {}, {}, {}, {}, std::move(commands)};
+}
+
+inline constexpr std::size_t min_password_bytes = 8;
+inline constexpr std::size_t max_password_bytes = 256;
+
+// The new account's password: carried in the request to papo-server only, handed
+// to the broker's dynsec (which stores a salted hash), never kept or logged here.
+std::string password_argument(const nlohmann::json& request) {
+    const auto it = request.find("password");
+    if (it == request.end() || !it->is_string()) throw error("the request needs a \"password\" string");
+    const auto& password = it->get_ref<const std::string&>();
+    if (password.size() < min_password_bytes || password.size() > max_password_bytes)
+        throw error("a password has " + std::to_string(min_password_bytes) + " to " + std::to_string(max_password_bytes) +
+                    " bytes");
+    if (!is_valid_utf8(password)) throw error("a password must be valid UTF-8");
+    return password;
+}
+
+bool reserved(const std::string& name) {
+    return name_key(name) == name_key(broker_security::server_account) ||
+           name_key(name) == name_key(broker_security::admin_account);
+}
 
 std::string name_argument(const nlohmann::json& request) {
     const auto it = request.find("name");
@@ -44,18 +69,22 @@ std::vector<std::string> server_core::queue_filters(const user_record& user) con
     return filters;
 }
 
-nlohmann::json server_core::users_add(const std::string& from, const std::string& name, bool is_queue,
+nlohmann::json server_core::users_add(const std::string& from, const nlohmann::json& request, bool is_queue,
                                       std::vector<server_action>& actions) {
     const char* what = is_queue ? "queue" : "user";
+    require_admin(from, is_queue ? "queues.add" : "users.add");
+    const std::string name = name_argument(request);
     require_valid_name(name, what);
-    if (!is_queue && from != admin_name && from != name)
-        throw error("a user can only register itself; ask the manager to create '" + name + "'");
+    if (reserved(name)) throw error("the name '" + name + "' is reserved for papo's own services");
     if (const user_record* existing = registry_.find_user(name)) {
         const std::string kind = existing->is_queue ? "a queue" : "a user";
         throw error("the name '" + name + "' is taken (" + kind + " '" + existing->name + "' exists)");
     }
+    const std::string password = password_argument(request);
     user_record user{name, is_queue, now_text(), {}};
-    // The session first: a message sent the moment registration succeeds must wait in it.
+    // The credential, then the session: a message sent the moment registration succeeds must wait in it.
+    actions.push_back(secure(broker_security::create_account(name, password)));
+    // The session: a message sent the moment registration succeeds must wait in it.
     actions.push_back(create_queue(name, queue_filters(user)));
     actions.push_back(publish_retained(topics::registry_user(name), encode(user)));
     registry_.put_user(user);
@@ -64,6 +93,8 @@ nlohmann::json server_core::users_add(const std::string& from, const std::string
 }
 
 void server_core::remove_queue_owner(const user_record& user, std::vector<server_action>& actions) {
+    // Revoke first (dynsec also disconnects the user's live connections), then wipe the queue.
+    actions.push_back(secure({broker_security::delete_account(user.name)}));
     actions.push_back(delete_queue(user.name));
     actions.push_back(publish_retained(topics::registry_user(user.name), ""));
     actions.push_back(publish_retained(topics::registry_queue(user.name), ""));
@@ -100,7 +131,7 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
         nlohmann::json data = nlohmann::json::object();
 
         if (command == "users.add") {
-            data = users_add(from, name_argument(request), false, actions);
+            data = users_add(from, request, false, actions);
         } else if (command == "users.rm" || command == "queues.rm") {
             require_admin(from, command);
             const std::string name = name_argument(request);
@@ -111,6 +142,13 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
                             (user && want_queue ? " is a user's queue; it goes with 'users rm'" : ""));
             data = {{"name", user->name}};
             remove_queue_owner(*user, actions);
+        } else if (command == "users.passwd") {
+            require_admin(from, command);
+            const std::string name = name_argument(request);
+            const user_record* user = registry_.find_user(name);
+            if (!user) throw error("no such user: '" + name + "'");
+            actions.push_back(secure({broker_security::set_password(user->name, password_argument(request))}));
+            data = {{"name", user->name}};
         } else if (command == "users.ls") {
             data = user_list(false);
         } else if (command == "users.info") {
@@ -130,6 +168,7 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
             if (const topic_record* existing = registry_.find_topic(name))
                 throw error("the topic '" + existing->name + "' exists already");
             topic_record topic{name, now_text()};
+            actions.push_back(secure(broker_security::open_topic(name)));
             registry_.put_topic(topic);
             actions.push_back(publish_retained(topics::registry_topic(name), encode(topic)));
             data = {{"name", name}};
@@ -139,6 +178,7 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
             const topic_record* topic = registry_.find_topic(name);
             if (!topic) throw error("no such topic: '" + name + "'");
             const std::string canonical = topic->name;
+            actions.push_back(secure(broker_security::close_topic(canonical)));
             for (const auto& member : registry_.members(canonical)) {
                 registry_.leave(member, canonical);
                 actions.push_back(publish_retained(topics::registry_user(member), encode(*registry_.find_user(member))));
@@ -168,7 +208,7 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
             data = {{"name", canonical}, {"changed", changed}};
         } else if (command == "queues.add") {
             require_admin(from, command);
-            data = users_add(from, name_argument(request), true, actions);
+            data = users_add(from, request, true, actions);
         } else if (command == "queues.ls") {
             require_admin(from, command);
             data = user_list(true);

@@ -1,6 +1,11 @@
 #include "chat_fixture.h"
 
+#include "papo/credentials.h"
+
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -25,7 +30,8 @@ void chat_test::TearDown() {
 
 void chat_test::start_server() {
     server_ = std::make_unique<background_process>(
-        std::vector<std::string>{env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker_->uri()});
+        std::vector<std::string>{env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker_->uri(),
+                                 "--password-file", broker_->password_file("papo-server")});
     // Ready once it has loaded the registry and subscribed.
     for (int i = 0; i < 400; ++i) {
         if (server_->output().find("papo-server serving") != std::string::npos) return;
@@ -40,28 +46,42 @@ void chat_test::stop_server() {
 
 command_result chat_test::papo(const std::string& user, std::vector<std::string> args, int timeout_seconds) {
     std::vector<std::string> argv{env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", broker_->uri(), "--state-dir", state_dir_};
-    if (!user.empty()) argv.insert(argv.end(), {"--user", user});
+    if (!user.empty()) argv.insert(argv.end(), {"--user", user, "--password-file", password_file(user)});
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, timeout_seconds);
 }
 
 command_result chat_test::admin(std::vector<std::string> args, int timeout_seconds) {
-    std::vector<std::string> argv{env_or("PAPO_ADMIN_BIN", PAPO_ADMIN_BIN_DEFAULT), "--broker", broker_->uri()};
+    std::vector<std::string> argv{env_or("PAPO_ADMIN_BIN", PAPO_ADMIN_BIN_DEFAULT), "--broker", broker_->uri(),
+                                  "--password-file", broker_->password_file("papo-admin")};
     argv.insert(argv.end(), args.begin(), args.end());
+    // Accounts made or reset here get the user's password_file.
+    for (std::size_t i = 1; i + 1 < args.size(); ++i)
+        if ((args[i - 1] == "users" || args[i - 1] == "queues") && (args[i] == "add" || args[i] == "passwd") &&
+            std::find(args.begin(), args.end(), "--new-password-file") == args.end())
+            argv.insert(argv.end(), {"--new-password-file", password_file(args[i + 1])});
     return run_command(argv, timeout_seconds);
 }
 
 std::unique_ptr<background_process> chat_test::start_reader(const std::string& user, int wait_seconds) {
     return std::make_unique<background_process>(std::vector<std::string>{
-        env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", broker_->uri(), "--state-dir", state_dir_, "--user", user, "read",
-        "--json", "--wait", std::to_string(wait_seconds)});
+        env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", broker_->uri(), "--state-dir", state_dir_, "--user", user,
+        "--password-file", password_file(user), "read", "--json", "--wait", std::to_string(wait_seconds)});
 }
 
 void chat_test::register_users(const std::vector<std::string>& names) {
     for (const auto& name : names) {
-        const auto result = papo(name, {"register"});
+        const auto result = admin({"users", "add", name, "--new-password-file", password_file(name)});
         ASSERT_EQ(result.exit_code, 0) << name << ": " << result.err;
     }
+}
+
+std::string chat_test::password_file(const std::string& user) {
+    std::string file_name;
+    for (const unsigned char c : user) file_name += std::isalnum(c) ? static_cast<char>(c) : '_';
+    const std::string path = state_dir_ + "/" + file_name + "-" + std::to_string(std::hash<std::string>{}(user)) + ".password";
+    if (test::read_file(path).empty()) papo::write_secret_file(path, "password-of-" + user);
+    return path;
 }
 
 int chat_test::queue_depth(const std::string& queue) {

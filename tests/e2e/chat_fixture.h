@@ -38,8 +38,10 @@ protected:
     command_result admin(std::vector<std::string> args, int timeout_seconds = 30);
     // `papo --user USER read --json --wait SECONDS` in the background.
     std::unique_ptr<background_process> start_reader(const std::string& user, int wait_seconds);
-    // Registers users (papo register) and checks each succeeded.
+    // Creates users (papo-admin users add, password from password_file) and checks each succeeded.
     void register_users(const std::vector<std::string>& names);
+    // The 0600 file with `user`'s password ("password-of-<user>"), made on first use.
+    std::string password_file(const std::string& user);
 
     void start_server();
     void stop_server();

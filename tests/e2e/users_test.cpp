@@ -14,7 +14,7 @@ TEST_F(users, ManagerCreatesUserAndRefusesDuplicateName) {
     auto again = admin({"users", "add", "alice"});
     EXPECT_NE(again.exit_code, 0);
     EXPECT_NE(again.err.find("taken"), std::string::npos) << again.err;
-    auto other_case = papo("Alice", {"register"});
+    auto other_case = admin({"users", "add", "Alice"});
     EXPECT_NE(other_case.exit_code, 0);
     EXPECT_NE(other_case.err.find("taken"), std::string::npos) << other_case.err;
     auto listed = admin({"--json", "users", "ls"});
@@ -40,7 +40,7 @@ TEST_F(users, InvalidNamesAreRefusedWithAReason) {
 TEST_F(users, ConcurrentRegistrationsOfOneNameExactlyOneWins) {
     std::vector<std::future<command_result>> attempts;
     for (int i = 0; i < 20; ++i)
-        attempts.push_back(std::async(std::launch::async, [this] { return papo("racer", {"register"}); }));
+        attempts.push_back(std::async(std::launch::async, [this] { return admin({"users", "add", "racer"}); }));
     int wins = 0, refusals = 0;
     for (auto& attempt : attempts) {
         const auto result = attempt.get();

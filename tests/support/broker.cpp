@@ -4,6 +4,8 @@
 #include "files.h"
 #include "ports.h"
 
+#include "papo/broker_security.h"
+
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -16,6 +18,9 @@
 
 #ifndef PAPO_SOURCE_DIR_DEFAULT
 #define PAPO_SOURCE_DIR_DEFAULT ""
+#endif
+#ifndef PAPO_GUARD_PLUGIN_DEFAULT
+#define PAPO_GUARD_PLUGIN_DEFAULT ""
 #endif
 
 namespace papo::test {
@@ -35,9 +40,11 @@ std::string mosquitto_program() {
     return on_path.empty() ? "/usr/sbin/mosquitto" : on_path;
 }
 
-broker::broker(std::vector<std::string> extra_config)
-    : extra_config_(std::move(extra_config)), dir_(make_temp_dir("papo-broker")) {
+broker::broker(std::vector<std::string> extra_config, access mode)
+    : extra_config_(std::move(extra_config)), mode_(mode), dir_(make_temp_dir("papo-broker")) {
     try {
+        if (mode_ == access::project)
+            broker_security::bootstrap(dir_ + "/dynamic-security.json", dir_);
         std::string failure;
         for (int attempt = 0; attempt < start_attempts; ++attempt) {
             port_ = free_loopback_port();
@@ -70,6 +77,8 @@ void broker::write_config() {
     settings.source_dir = source_dir();
     settings.as_root = ::geteuid() == 0;
     settings.extra_lines = extra_config_;
+    settings.open = mode_ == access::open;
+    settings.guard_plugin = env_or("PAPO_GUARD_PLUGIN", PAPO_GUARD_PLUGIN_DEFAULT);
     std::ofstream(config_path(), std::ios::trunc) << derive_broker_config(project, settings);
 }
 

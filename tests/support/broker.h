@@ -23,7 +23,11 @@ public:
     // `extra_config` lines are appended to the derived file (later lines win in
     // mosquitto), e.g. "autosave_interval 1". Throws std::runtime_error with the
     // broker's log when it does not start.
-    explicit broker(std::vector<std::string> extra_config = {});
+    // The broker has the project's access control: papo_guard, dynamic security with
+    // a fresh dynamic-security.json, and papo-server's and papo-admin's passwords in
+    // password_file(...). Pass access::open for a broker without accounts.
+    enum class access { project, open };
+    explicit broker(std::vector<std::string> extra_config = {}, access mode = access::project);
     // Stops the broker and removes its folder; prints the log's tail first when
     // the current test has failed.
     ~broker();
@@ -44,6 +48,8 @@ public:
     const std::string& data_dir() const { return dir_; }
     std::string config_path() const { return dir_ + "/mosquitto.conf"; }
     std::string database_path() const;
+    // The 0600 file with the password of "papo-server" or "papo-admin" (project access).
+    std::string password_file(const std::string& account) const { return dir_ + "/" + account + ".password"; }
     // The broker's log file so far.
     std::string log_text() const;
     // The broker's own stdout/stderr (startup errors land here, before the log opens).
@@ -55,6 +61,7 @@ private:
     bool try_start(std::string& failure);
 
     std::vector<std::string> extra_config_;
+    access mode_;
     std::string dir_;
     int port_ = 0;
     std::unique_ptr<process> mosquitto_;

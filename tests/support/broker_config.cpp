@@ -49,6 +49,14 @@ std::string derive_broker_config(const std::string& project_config, const broker
             log_done = true;
         } else if (option == "log_dest" || (option == "user" && settings.as_root)) {
             out << "# test: dropped '" << line << "'\n";
+        } else if (settings.open && option.rfind("plugin", 0) == 0) {
+            out << "# test (open): dropped '" << line << "'\n";
+        } else if (settings.open && option == "allow_anonymous") {
+            replaced(line) << "allow_anonymous true\n";
+        } else if (option == "plugin" && value.find("papo_guard") != std::string::npos && !settings.guard_plugin.empty()) {
+            replaced(line) << "plugin " << settings.guard_plugin << "\n";
+        } else if (option == "plugin_opt_config_file") {
+            replaced(line) << "plugin_opt_config_file " << settings.dir << "/dynamic-security.json\n";
         } else if (option == "pid_file") {
             replaced(line) << "pid_file " << settings.dir << "/mosquitto.pid\n";
         } else if (path_options.count(option) && !value.empty() && value.front() != '/') {

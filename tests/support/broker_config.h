@@ -11,6 +11,11 @@ struct broker_settings {
     std::string source_dir;   // relative file paths in the project's file are relative to it
     bool as_root = false;     // append "user root": mosquitto drops to user mosquitto otherwise
     std::vector<std::string> extra_lines;
+    // Open: no accounts at all (anonymous allowed, no plugins), for tests and
+    // benchmarks of the library alone. Otherwise the project's access control, with
+    // papo_guard taken from `guard_plugin` and dynsec's file kept in `dir`.
+    bool open = false;
+    std::string guard_plugin;
 };
 
 // `project_config` with the listener, persistence_location, log_dest and pid_file

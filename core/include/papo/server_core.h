@@ -20,12 +20,14 @@ struct server_action {
         publish_retained,  // topic + payload; an empty payload deletes the retained message
         create_queue,      // a new, empty persistent session for `name`, subscribed to `filters`
         delete_queue,      // end the session of `name` and the messages it holds
+        secure,            // dynamic-security commands (`commands`) that must succeed first
     };
     kind type;
     std::string topic;
     std::string payload;
     std::string name;
     std::vector<std::string> filters;
+    std::vector<nlohmann::json> commands;
 };
 
 struct server_outcome {
@@ -59,7 +61,8 @@ public:
     std::vector<std::string> queue_filters(const user_record& user) const;
 
 private:
-    nlohmann::json users_add(const std::string& from, const std::string& name, bool is_queue, std::vector<server_action>& actions);
+    nlohmann::json users_add(const std::string& from, const nlohmann::json& request, bool is_queue,
+                             std::vector<server_action>& actions);
     void remove_queue_owner(const user_record& user, std::vector<server_action>& actions);
     nlohmann::json user_list(bool queues) const;
 

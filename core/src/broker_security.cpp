@@ -1,0 +1,139 @@
+#include "papo/broker_security.h"
+
+#include "papo/credentials.h"
+#include "papo/error.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+namespace papo::broker_security {
+namespace {
+
+using json = nlohmann::json;
+
+json acl(const char* type, const std::string& topic) {
+    return {{"acltype", type}, {"topic", topic}, {"allow", true}, {"priority", 0}};
+}
+
+json role(const std::string& name, json acls) { return {{"rolename", name}, {"acls", std::move(acls)}}; }
+
+std::string base64(const unsigned char* bytes, std::size_t size) {
+    std::string out(4 * ((size + 2) / 3), '\0');
+    const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes, static_cast<int>(size));
+    out.resize(static_cast<std::size_t>(written));
+    return out;
+}
+
+// A client entry as dynsec 2.0 stores it: base64 salt (12 bytes) and base64 of
+// PBKDF2-HMAC-SHA512 over 101 iterations (64 bytes).
+json stored_client(const std::string& username, const std::string& password, const std::string& role_name) {
+    unsigned char salt[12];
+    unsigned char hash[64];
+    const int iterations = 101;
+    if (RAND_bytes(salt, sizeof salt) != 1 ||
+        PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()), salt, sizeof salt, iterations,
+                          EVP_sha512(), sizeof hash, hash) != 1)
+        throw error("cannot hash a password");
+    return {{"username", username}, {"password", base64(hash, sizeof hash)}, {"salt", base64(salt, sizeof salt)},
+            {"iterations", iterations}, {"roles", json::array({{{"rolename", role_name}}})}};
+}
+
+json user_role_acls() {
+    return json::array({
+        // Sending: papo_guard requires the last level to be the sender's own name.
+        acl("publishClientSend", "users/+/inbox/+"), acl("publishClientSend", "users/+/receipts/+"),
+        acl("publishClientSend", "presence/+"), acl("publishClientSend", "server/v1/request/+"),
+        // Reading: papo_guard requires users/<own name>/... and response/<own name>/...
+        acl("subscribePattern", "users/+/#"), acl("subscribePattern", "server/v1/response/+/#"),
+        // The public directory: who exists, which topics exist, who is online.
+        acl("subscribePattern", "presence/+"), acl("subscribePattern", "registry/users/+"),
+        acl("subscribePattern", "registry/topics/+"),
+    });
+}
+
+json admin_role_acls() {
+    return json::array({acl("publishClientSend", "server/v1/request/papo-admin"),
+                        acl("subscribePattern", "server/v1/response/papo-admin/#"),
+                        acl("subscribePattern", "registry/#"), acl("subscribePattern", "presence/+")});
+}
+
+json server_role_acls() {
+    json acls = json::array();
+    for (const char* topic : {"#", "$CONTROL/dynamic-security/#"}) {
+        acls.push_back(acl("publishClientSend", topic));
+        acls.push_back(acl("publishClientReceive", topic));
+        acls.push_back(acl("subscribePattern", topic));
+    }
+    return acls;
+}
+
+}  // namespace
+
+std::vector<json> create_account(const std::string& name, const std::string& password) {
+    // A credential left by an earlier, interrupted removal must not survive.
+    return {delete_account(name),
+            {{"command", "createClient"}, {"username", name}, {"password", password},
+             {"roles", json::array({{{"rolename", user_role}}})}}};
+}
+
+json delete_account(const std::string& name) { return {{"command", "deleteClient"}, {"username", name}}; }
+
+json set_password(const std::string& name, const std::string& password) {
+    return {{"command", "setClientPassword"}, {"username", name}, {"password", password}};
+}
+
+std::vector<json> open_topic(const std::string& topic) {
+    std::vector<json> commands;
+    for (const char* type : {"publishClientSend", "subscribePattern"})
+        commands.push_back({{"command", "addRoleACL"}, {"rolename", user_role}, {"acltype", type},
+                            {"topic", "topics/" + topic + "/+"}, {"allow", true}, {"priority", 0}});
+    return commands;
+}
+
+std::vector<json> close_topic(const std::string& topic) {
+    std::vector<json> commands;
+    for (const char* type : {"publishClientSend", "subscribePattern"})
+        commands.push_back({{"command", "removeRoleACL"}, {"rolename", user_role}, {"acltype", type},
+                            {"topic", "topics/" + topic + "/+"}});
+    return commands;
+}
+
+std::vector<std::string> failures(const json& response) {
+    std::vector<std::string> out;
+    const auto responses = response.find("responses");
+    if (responses == response.end() || !responses->is_array()) return {"malformed dynamic-security response"};
+    for (const auto& r : *responses) {
+        const auto e = r.find("error");
+        if (e == r.end() || !e->is_string()) continue;
+        const std::string text = e->get<std::string>();
+        const std::string command = r.value("command", std::string("?"));
+        // Idempotent intent: deleting what is gone, adding what is there.
+        if ((command == "deleteClient" || command == "removeRoleACL") && text.find("not found") != std::string::npos)
+            continue;
+        if (command == "addRoleACL" && text.find("already exists") != std::string::npos) continue;
+        out.push_back(command + ": " + text);
+    }
+    return out;
+}
+
+std::string initial_config(const std::string& server_password, const std::string& admin_password) {
+    const json config{
+        {"defaultACLAccess",
+         {{"publishClientSend", false}, {"publishClientReceive", true}, {"subscribe", false}, {"unsubscribe", true}}},
+        {"clients", json::array({stored_client(server_account, server_password, "papo-server"),
+                                 stored_client(admin_account, admin_password, "papo-admin")})},
+        {"groups", json::array()},
+        {"roles", json::array({role("papo-server", server_role_acls()), role("papo-admin", admin_role_acls()),
+                               role(user_role, user_role_acls())})},
+    };
+    return config.dump(1, '\t');
+}
+
+void bootstrap(const std::string& broker_file, const std::string& secrets_dir) {
+    const std::string server_password = random_password(), admin_password = random_password();
+    write_secret_file(secrets_dir + "/papo-server.password", server_password);
+    write_secret_file(secrets_dir + "/papo-admin.password", admin_password);
+    write_secret_file(broker_file, initial_config(server_password, admin_password));
+}
+
+}  // namespace papo::broker_security
