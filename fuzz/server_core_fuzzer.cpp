@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,6 +78,21 @@ void check_outcome(const papo::server_outcome& outcome) {
     check_actions(outcome.actions);
 }
 
+bool valid(const std::string& name) { return !papo::name_problem(name); }
+
+// Only papo-server can write registry/ (dynsec grants it no one else), and it writes
+// only names it has validated; an entry with another name is outside the model.
+bool written_by_papo_server(const papo::user_record& user) {
+    return valid(user.name) && std::all_of(user.topics.begin(), user.topics.end(), valid);
+}
+bool written_by_papo_server(const papo::topic_record& topic) { return valid(topic.name); }
+bool written_by_papo_server(const papo::queue_snapshot& queue) { return valid(queue.name); }
+
+template <typename T>
+void keep(std::vector<T>& records, T record) {
+    if (written_by_papo_server(record)) records.push_back(std::move(record));
+}
+
 struct registry_load {
     std::vector<papo::user_record> users;
     std::vector<papo::topic_record> topics;
@@ -120,10 +136,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::optional<papo::server_outcome> outcome;
         try {
             if (loading && registry) {
-                if (route->type == kind::registry_user) load.users.push_back(papo::decode<papo::user_record>(payload));
-                if (route->type == kind::registry_topic) load.topics.push_back(papo::decode<papo::topic_record>(payload));
+                if (route->type == kind::registry_user) keep(load.users, papo::decode<papo::user_record>(payload));
+                if (route->type == kind::registry_topic) keep(load.topics, papo::decode<papo::topic_record>(payload));
                 if (route->type == kind::registry_queue)
-                    load.queues.push_back(papo::decode<papo::queue_snapshot>(payload, papo::max_snapshot_bytes));
+                    keep(load.queues, papo::decode<papo::queue_snapshot>(payload, papo::max_snapshot_bytes));
                 continue;
             }
             if (loading) load.apply(core), loading = false;

@@ -20,10 +20,15 @@ namespace {
 constexpr int session_expiry_seconds = 0x7FFFFFFF;
 
 std::string describe(const mqtt::exception& e) {
-    const int reason = e.get_reason_code();
+    // Paho reports a refused CONNECT's reason in one or the other field.
+    const int reason = e.get_reason_code() ? e.get_reason_code() : e.get_return_code();
     switch (reason) {
-        case 134: return "bad user name or password";
-        case 135: return "not authorized";
+        case 4:  // MQTT 3.1.1's "bad user name or password"
+        case 134:
+        case 5:  // MQTT 3.1.1's "not authorized"
+        case 135:
+            return "the broker refused the login (wrong user name or password, no such account, or a client id "
+                   "that is not yours)";
         case 133: return "client id not valid";
         case 128: return "unspecified error";
         default: break;

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -80,8 +81,17 @@ std::string chat_test::password_file(const std::string& user) {
     std::string file_name;
     for (const unsigned char c : user) file_name += std::isalnum(c) ? static_cast<char>(c) : '_';
     const std::string path = state_dir_ + "/" + file_name + "-" + std::to_string(std::hash<std::string>{}(user)) + ".password";
+    static std::mutex guard;  // tests call this from several threads at once
+    std::lock_guard<std::mutex> lock(guard);
     if (test::read_file(path).empty()) papo::write_secret_file(path, "password-of-" + user);
     return path;
+}
+
+std::vector<std::string> chat_test::mqtt_login(const std::string& user, const std::string& client_id) {
+    const bool service = user == "papo-server" || user == "papo-admin";
+    std::string password = test::read_file(service ? broker_->password_file(user) : password_file(user));
+    while (!password.empty() && password.back() == '\n') password.pop_back();
+    return {"-V", "5", "-p", std::to_string(broker_->port()), "-u", user, "-P", password, "-i", client_id};
 }
 
 int chat_test::queue_depth(const std::string& queue) {

@@ -42,6 +42,9 @@ protected:
     void register_users(const std::vector<std::string>& names);
     // The 0600 file with `user`'s password ("password-of-<user>"), made on first use.
     std::string password_file(const std::string& user);
+    // mosquitto_pub / mosquitto_sub arguments that log in as `user` (papo-server,
+    // papo-admin or a user) with client id `client_id`, on the test broker.
+    std::vector<std::string> mqtt_login(const std::string& user, const std::string& client_id);
 
     void start_server();
     void stop_server();

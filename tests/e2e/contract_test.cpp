@@ -10,16 +10,27 @@ namespace {
 
 class contract : public chat_test {
 protected:
-    command_result device_publish(const std::string& topic, const std::string& payload) {
-        return run_command({"mosquitto_pub", "-V", "5", "-p", std::to_string(broker_->port()), "-q", "1", "-i",
-                            "device~pub", "-t", topic, "-m", payload},
-                           10);
+    // A device publishing as `as` (its own account) with plain mosquitto_pub.
+    command_result device_publish(const std::string& as, const std::string& topic, const std::string& payload) {
+        auto argv = mqtt_login(as, as + "~pub");
+        argv.insert(argv.begin(), "mosquitto_pub");
+        argv.insert(argv.end(), {"-q", "1", "-t", topic, "-m", payload});
+        return run_command(argv, 10);
+    }
+    std::vector<std::string> tool(const char* program, const std::string& as, const std::string& client_id,
+                                  std::vector<std::string> rest) {
+        auto argv = mqtt_login(as, client_id);
+        argv.insert(argv.begin(), program);
+        argv.insert(argv.end(), rest.begin(), rest.end());
+        return argv;
     }
 };
 
 TEST_F(contract, EverythingPapoPublishesMatchesTheSchemas) {
-    background_process capture({"mosquitto_sub", "-V", "5", "-p", std::to_string(broker_->port()), "-v", "-t",
-                                "users/#", "-t", "topics/#", "-t", "presence/#", "-t", "registry/#", "-t", "server/#"});
+    // An operator with papo-server's rights sees everything.
+    background_process capture(tool("mosquitto_sub", "papo-server", "papo-server~capture",
+                                    {"-v", "-t", "users/#", "-t", "topics/#", "-t", "presence/#", "-t", "registry/#",
+                                     "-t", "server/#"}));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     register_users({"alice", "bob", "carol"});
     ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
@@ -55,7 +66,7 @@ TEST_F(contract, DeviceMessageWrittenWithMosquittoPubIsAccepted) {
     register_users({"bob"});
     ASSERT_EQ(admin({"users", "add", "sensor1"}).exit_code, 0);
     // Exactly the README's example.
-    ASSERT_EQ(device_publish("users/bob/inbox/sensor1",
+    ASSERT_EQ(device_publish("sensor1", "users/bob/inbox/sensor1",
                              R"({"id":"sensor1-000001","text":"temperature 21.5 C","sent_at":"2026-11-24T10:00:00.000Z"})")
                   .exit_code,
               0);
@@ -70,22 +81,24 @@ TEST_F(contract, DeviceMessageWrittenWithMosquittoPubIsAccepted) {
 TEST_F(contract, ARedeliveredIdIsShownOnce) {
     register_users({"alice", "bob"});
     const std::string message = R"({"id":"same-id-1","text":"only once","sent_at":"2026-11-24T10:00:00.000Z"})";
-    ASSERT_EQ(device_publish("users/bob/inbox/alice", message).exit_code, 0);
-    ASSERT_EQ(device_publish("users/bob/inbox/alice", message).exit_code, 0);  // as a QoS 1 redelivery would
+    ASSERT_EQ(device_publish("alice", "users/bob/inbox/alice", message).exit_code, 0);
+    ASSERT_EQ(device_publish("alice", "users/bob/inbox/alice", message).exit_code, 0);  // as a QoS 1 redelivery would
     EXPECT_EQ(messages_in(papo("bob", {"read", "--json"}).out).size(), 1u);
-    ASSERT_EQ(device_publish("users/bob/inbox/alice", message).exit_code, 0);  // even in a later session
+    ASSERT_EQ(device_publish("alice", "users/bob/inbox/alice", message).exit_code, 0);  // even in a later session
     EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());
     EXPECT_EQ(settled_depth("bob", 0), 0);  // repeats are acknowledged, so the count still falls
 }
 
 TEST_F(contract, HandWrittenRequestGetsAnAnswer) {
     ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
-    background_process answer({"mosquitto_sub", "-V", "5", "-p", std::to_string(broker_->port()), "-C", "1", "-W",
-                               "10", "-t", "server/v1/response/sensor1/1"});
+    ASSERT_EQ(admin({"users", "add", "sensor1"}).exit_code, 0);
+    background_process answer(
+        tool("mosquitto_sub", "sensor1", "sensor1~sub", {"-C", "1", "-W", "10", "-t", "server/v1/response/sensor1/1"}));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    ASSERT_EQ(run_command({"mosquitto_pub", "-V", "5", "-p", std::to_string(broker_->port()), "-q", "1", "-t",
-                           "server/v1/request/sensor1", "-m", R"({"command":"topics.ls"})", "-D", "publish",
-                           "response-topic", "server/v1/response/sensor1/1", "-D", "publish", "correlation-data", "42"},
+    ASSERT_EQ(run_command(tool("mosquitto_pub", "sensor1", "sensor1~pub",
+                               {"-q", "1", "-t", "server/v1/request/sensor1", "-m", R"({"command":"topics.ls"})", "-D",
+                                "publish", "response-topic", "server/v1/response/sensor1/1", "-D", "publish",
+                                "correlation-data", "42"}),
                           10)
                   .exit_code,
               0);
@@ -100,8 +113,8 @@ TEST_F(contract, MalformedPayloadsAreDroppedAndNothingElseIsLost) {
     register_users({"alice", "bob"});
     for (const std::string& bad : std::vector<std::string>{"not json", "{\"id\":1}", std::string(40, '[') + std::string(40, ']'), "\xff\xfe",
                                   "{\"text\":\"no id\"}"}) {
-        ASSERT_EQ(device_publish("users/bob/inbox/alice", bad).exit_code, 0);
-        ASSERT_EQ(device_publish("server/v1/request/alice", bad).exit_code, 0);
+        ASSERT_EQ(device_publish("alice", "users/bob/inbox/alice", bad).exit_code, 0);
+        ASSERT_EQ(device_publish("alice", "server/v1/request/alice", bad).exit_code, 0);
     }
     ASSERT_EQ(papo("alice", {"send", "bob", "the real one"}).exit_code, 0);
     auto read = papo("bob", {"read", "--json"});

@@ -52,7 +52,7 @@ TEST_F(direct_messages, BadInputGetsAClearErrorAndSendsNothing) {
 
     auto unregistered = papo("mallory", {"send", "bob", "hi"});
     EXPECT_EQ(unregistered.exit_code, 1);
-    EXPECT_NE(unregistered.err.find("register first"), std::string::npos) << unregistered.err;
+    EXPECT_NE(unregistered.err.find("refused the login"), std::string::npos) << unregistered.err;
 
     EXPECT_EQ(queue_depth("bob"), 0);
 }

@@ -16,8 +16,8 @@ protected:
         for (std::size_t end; (end = script.find("<pause>", start)) != std::string::npos; start = end + 7)
             feed += "printf '%s' '" + script.substr(start, end - start) + "'; sleep 1; ";
         feed += "printf '%s' '" + script.substr(start) + "')";
-        return run_command({"sh", "-c", feed + " | \"$0\" --broker \"$1\" --state-dir \"$2\" --user \"$3\"",
-                            env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, user},
+        return run_command({"sh", "-c", feed + " | \"$0\" --broker \"$1\" --state-dir \"$2\" --user \"$3\" --password-file \"$4\"",
+                            env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, user, password_file(user)},
                            30);
     }
 };
@@ -55,8 +55,8 @@ TEST_F(interactive, SlashCommandsPlainLinesAndWaitingMessages) {
 
 TEST_F(interactive, MessagesArriveWhileChattingAndPresenceShows) {
     register_users({"alice", "bob"});
-    background_process alice({"sh", "-c", "sleep 3 | \"$0\" --broker \"$1\" --state-dir \"$2\" --user alice",
-                              env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_});
+    background_process alice({"sh", "-c", "sleep 3 | \"$0\" --broker \"$1\" --state-dir \"$2\" --user alice --password-file \"$3\"",
+                              env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, password_file("alice")});
     std::this_thread::sleep_for(std::chrono::milliseconds(1000));
     auto who = papo("bob", {"--json", "who"});
     ASSERT_EQ(who.exit_code, 0);

@@ -78,6 +78,8 @@ TEST_F(queues, ThousandsOfWaitingMessagesAreAllDeliveredAndCounted) {
         session_options options;
         options.broker = broker_->uri();
         options.client_id = "alice~bulk";
+        options.username = "alice";
+        options.password = "password-of-alice";
         session alice(options);
         alice.connect();
         for (int i = 0; i < count; ++i)

@@ -14,11 +14,11 @@ TEST_F(restarts, ServerRestartKeepsRegistryAndCounts) {
     EXPECT_EQ(settled_depth("bob", 1), 1);
     stop_server();
     // Traffic while the server is down still counts: it waits in the server's own session.
-    ASSERT_EQ(run_command({"mosquitto_pub", "-V", "5", "-p", std::to_string(broker_->port()), "-q", "1", "-t",
-                           "topics/lobby/alice", "-m",
-                           R"({"id":"while-down-1","text":"posted while the server was down","sent_at":"2026-11-24T10:00:00.000Z"})"},
-                          10).exit_code,
-              0);
+    auto publish = mqtt_login("alice", "alice~pub");
+    publish.insert(publish.begin(), "mosquitto_pub");
+    publish.insert(publish.end(), {"-q", "1", "-t", "topics/lobby/alice", "-m",
+                                   R"({"id":"while-down-1","text":"posted while the server was down","sent_at":"2026-11-24T10:00:00.000Z"})"});
+    ASSERT_EQ(run_command(publish, 10).exit_code, 0);
     start_server();
     EXPECT_EQ(settled_depth("bob", 2), 2);
     EXPECT_EQ(admin({"users", "add", "alice"}).exit_code, 1);  // still known after the restart

@@ -19,12 +19,13 @@ protected:
     server_outcome ask(const std::string& from, const std::string& command, const std::string& name = "") {
         nlohmann::json request{{"command", command}};
         if (!name.empty()) request["name"] = name;
+        if (command == "users.add" || command == "queues.add") request["password"] = "a-good-password";
         return core.handle(from, request);
     }
     static bool ok(const server_outcome& o) { return o.response.value("ok", false); }
     static std::string why(const server_outcome& o) { return o.response.value("error", ""); }
     void must(const server_outcome& o) { ASSERT_TRUE(ok(o)) << o.response.dump(); }
-    void add_user(const std::string& name) { must(ask(name, "users.add", name)); }
+    void add_user(const std::string& name) { must(ask(admin_name, "users.add", name)); }
     void add_topic(const std::string& name) { must(ask(admin_name, "topics.add", name)); }
     void join(const std::string& user, const std::string& topic) { must(ask(user, "topics.join", topic)); }
 
@@ -33,19 +34,28 @@ protected:
 
 // --- Registration -------------------------------------------------------------
 
-TEST_F(server_decisions, RegistrationCreatesTheQueueBeforeTheRegistryEntry) {
-    auto o = ask("alice", "users.add", "alice");
+TEST_F(server_decisions, RegistrationCreatesTheAccountThenTheQueueThenTheRegistryEntry) {
+    auto o = ask(admin_name, "users.add", "alice");
     ASSERT_TRUE(ok(o)) << why(o);
     EXPECT_EQ(o.response["command"], "users.add");
     EXPECT_EQ(o.response["data"]["name"], "alice");
     EXPECT_EQ(o.response["data"]["kind"], "user");
-    ASSERT_EQ(o.actions.size(), 2u);
-    EXPECT_EQ(o.actions[0].type, action_kind::create_queue);
-    EXPECT_EQ(o.actions[0].name, "alice");
-    EXPECT_EQ(o.actions[0].filters, std::vector<std::string>{"users/alice/inbox/+"});
-    EXPECT_EQ(o.actions[1].type, action_kind::publish_retained);
-    EXPECT_EQ(o.actions[1].topic, "registry/users/alice");
-    const auto entry = decode<user_record>(o.actions[1].payload);
+    EXPECT_EQ(o.response.dump().find("a-good-password"), std::string::npos);  // never echoed
+    ASSERT_EQ(o.actions.size(), 3u);
+    EXPECT_EQ(o.actions[0].type, action_kind::secure);
+    ASSERT_EQ(o.actions[0].commands.size(), 2u);
+    EXPECT_EQ(o.actions[0].commands[0]["command"], "deleteClient");  // a stale account never survives
+    EXPECT_EQ(o.actions[0].commands[1]["command"], "createClient");
+    EXPECT_EQ(o.actions[0].commands[1]["username"], "alice");
+    EXPECT_EQ(o.actions[0].commands[1]["password"], "a-good-password");
+    EXPECT_EQ(o.actions[0].commands[1]["roles"][0]["rolename"], "papo-user");
+    EXPECT_EQ(o.actions[1].type, action_kind::create_queue);
+    EXPECT_EQ(o.actions[1].name, "alice");
+    EXPECT_EQ(o.actions[1].filters, std::vector<std::string>{"users/alice/inbox/+"});
+    EXPECT_EQ(o.actions[2].type, action_kind::publish_retained);
+    EXPECT_EQ(o.actions[2].topic, "registry/users/alice");
+    EXPECT_EQ(o.actions[2].payload.find("a-good-password"), std::string::npos);  // not in the registry
+    const auto entry = decode<user_record>(o.actions[2].payload);
     EXPECT_EQ(entry.name, "alice");
     EXPECT_FALSE(entry.is_queue);
     ASSERT_NE(core.state().find_user("alice"), nullptr);
@@ -72,7 +82,7 @@ TEST_F(server_decisions, DuplicateNamesAreRefusedWhateverTheCase) {
 
 TEST_F(server_decisions, NamedQueuesAndUsersShareOneNamespace) {
     must(ask(admin_name, "queues.add", "alerts"));
-    auto o = ask("alerts", "users.add", "alerts");
+    auto o = ask(admin_name, "users.add", "alerts");
     EXPECT_FALSE(ok(o));
     EXPECT_NE(why(o).find("a queue"), std::string::npos) << why(o);
 }
@@ -96,18 +106,68 @@ TEST_F(server_decisions, InvalidNamesAreRefusedWithTheReason) {
     EXPECT_TRUE(core.state().topics().empty());
 }
 
-TEST_F(server_decisions, RegistrationOfSomeoneElseIsRefused) {
-    auto o = ask("mallory", "users.add", "bob");
-    EXPECT_FALSE(ok(o));
-    EXPECT_NE(why(o).find("only register itself"), std::string::npos) << why(o);
-    EXPECT_TRUE(o.actions.empty());
+TEST_F(server_decisions, OnlyTheManagerCreatesAccounts) {
+    for (const char* from : {"mallory", "bob", "Bob"}) {
+        auto o = ask(from, "users.add", "bob");
+        EXPECT_FALSE(ok(o));
+        EXPECT_NE(why(o).find("papo-admin"), std::string::npos) << why(o);
+        EXPECT_TRUE(o.actions.empty());
+    }
     EXPECT_EQ(core.state().find_user("bob"), nullptr);
-    EXPECT_FALSE(ok(ask("Bob", "users.add", "bob")));  // not even in another case
+}
+
+TEST_F(server_decisions, AccountsNeedAPasswordOfSaneLength) {
+    for (const nlohmann::json& password : {nlohmann::json(), nlohmann::json(12345678), nlohmann::json("short"),
+                                           nlohmann::json(std::string(257, 'p')), nlohmann::json("bad\xff utf8 here")}) {
+        nlohmann::json request{{"command", "users.add"}, {"name", "bob"}};
+        if (!password.is_null()) request["password"] = password;
+        auto o = core.handle(admin_name, request);
+        EXPECT_FALSE(ok(o)) << password.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        EXPECT_NE(why(o).find("password"), std::string::npos) << why(o);
+        EXPECT_TRUE(o.actions.empty());
+    }
+    EXPECT_EQ(core.state().find_user("bob"), nullptr);
+}
+
+TEST_F(server_decisions, ServiceNamesAreReserved) {
+    for (const char* name : {"papo-server", "papo-admin", "PAPO-Admin"}) {
+        auto o = ask(admin_name, "users.add", name);
+        EXPECT_FALSE(ok(o)) << name;
+        EXPECT_NE(why(o).find("reserved"), std::string::npos) << why(o);
+    }
+}
+
+TEST_F(server_decisions, TopicsOpenAndClosePostingOnTheBroker) {
+    auto added = ask(admin_name, "topics.add", "lobby");
+    ASSERT_TRUE(ok(added));
+    ASSERT_EQ(added.actions.front().type, action_kind::secure);
+    for (const auto& command : added.actions.front().commands) {
+        EXPECT_EQ(command["command"], "addRoleACL");
+        EXPECT_EQ(command["topic"], "topics/lobby/+");
+    }
+    auto removed = ask(admin_name, "topics.rm", "lobby");
+    ASSERT_TRUE(ok(removed));
+    ASSERT_EQ(removed.actions.front().type, action_kind::secure);
+    for (const auto& command : removed.actions.front().commands) {
+        EXPECT_EQ(command["command"], "removeRoleACL");
+        EXPECT_EQ(command["topic"], "topics/lobby/+");
+    }
+}
+
+TEST_F(server_decisions, TheManagerResetsPasswords) {
+    add_user("bob");
+    auto o = core.handle(admin_name, {{"command", "users.passwd"}, {"name", "BOB"}, {"password", "another-password"}});
+    ASSERT_TRUE(ok(o)) << why(o);
+    ASSERT_EQ(o.actions.size(), 1u);
+    EXPECT_EQ(o.actions[0].commands[0]["command"], "setClientPassword");
+    EXPECT_EQ(o.actions[0].commands[0]["username"], "bob");
+    EXPECT_FALSE(ok(core.handle("bob", {{"command", "users.passwd"}, {"name", "bob"}, {"password", "another-password"}})));
+    EXPECT_FALSE(ok(core.handle(admin_name, {{"command", "users.passwd"}, {"name", "nobody"}, {"password", "another-password"}})));
 }
 
 TEST_F(server_decisions, MalformedRequestsAreRefusedWithAReason) {
-    EXPECT_NE(why(core.handle("x", {{"command", "users.add"}, {"name", 5}})).find("\"name\""), std::string::npos);
-    EXPECT_NE(why(core.handle("x", {{"command", "users.add"}})).find("\"name\""), std::string::npos);
+    EXPECT_NE(why(core.handle(admin_name, {{"command", "users.add"}, {"name", 5}})).find("\"name\""), std::string::npos);
+    EXPECT_NE(why(core.handle(admin_name, {{"command", "users.add"}})).find("\"name\""), std::string::npos);
     EXPECT_NE(why(core.handle("x", nlohmann::json::array())).find("\"command\""), std::string::npos);
     EXPECT_NE(why(core.handle("x", {{"command", 7}})).find("\"command\""), std::string::npos);
     EXPECT_NE(why(core.handle("x", nlohmann::json())).find("\"command\""), std::string::npos);
@@ -122,8 +182,8 @@ TEST_F(server_decisions, ManagerCommandsAreRefusedForUsers) {
     add_topic("lobby");
     must(ask(admin_name, "queues.add", "alerts"));
     core.take_snapshots();
-    for (const char* command : {"users.rm", "topics.add", "topics.rm", "queues.add", "queues.rm", "queues.ls",
-                                "queues.purge"}) {
+    for (const char* command : {"users.add", "users.passwd", "users.rm", "topics.add", "topics.rm", "queues.add",
+                                "queues.rm", "queues.ls", "queues.purge"}) {
         for (const char* target : {"bob", "lobby", "alerts", "alice", "new"}) {
             auto o = ask("alice", command, target);
             EXPECT_FALSE(ok(o)) << command << " " << target;
@@ -283,8 +343,11 @@ TEST_F(server_decisions, RemovingATopicStopsCountingAndClearsMemberships) {
     auto removed = ask(admin_name, "topics.rm", "LOBBY");
     ASSERT_TRUE(ok(removed)) << why(removed);
     EXPECT_EQ(removed.response["data"]["name"], "lobby");
-    // Each member's registry entry is rewritten without the topic, then the topic is deleted.
-    ASSERT_EQ(removed.actions.size(), 3u);
+    // Posting is revoked on the broker, each member's registry entry is rewritten
+    // without the topic, then the topic is deleted.
+    ASSERT_EQ(removed.actions.size(), 4u);
+    EXPECT_EQ(removed.actions[0].type, action_kind::secure);
+    removed.actions.erase(removed.actions.begin());
     for (std::size_t i = 0; i < 2; ++i) {
         EXPECT_EQ(removed.actions[i].topic.rfind("registry/users/", 0), 0u) << removed.actions[i].topic;
         EXPECT_TRUE(decode<user_record>(removed.actions[i].payload).topics.empty());
@@ -319,7 +382,10 @@ TEST_F(server_decisions, RemovingAUserDeletesQueueRegistryAndPresence) {
     core.on_direct_message("bob", "alice", "m1");
     auto removed = ask(admin_name, "users.rm", "BOB");
     ASSERT_TRUE(ok(removed)) << why(removed);
-    ASSERT_EQ(removed.actions.size(), 4u);
+    ASSERT_EQ(removed.actions.size(), 5u);
+    EXPECT_EQ(removed.actions[0].type, action_kind::secure);  // the account goes first
+    EXPECT_EQ(removed.actions[0].commands[0]["command"], "deleteClient");
+    removed.actions.erase(removed.actions.begin());
     EXPECT_EQ(removed.actions[0].type, action_kind::delete_queue);
     EXPECT_EQ(removed.actions[0].name, "bob");
     std::vector<std::string> deleted;
@@ -348,7 +414,7 @@ TEST_F(server_decisions, UsersAndNamedQueuesAreRemovedByTheirOwnCommand) {
     EXPECT_FALSE(ok(ask(admin_name, "users.rm", "alerts")));
     auto removed = ask(admin_name, "queues.rm", "alerts");
     ASSERT_TRUE(ok(removed)) << why(removed);
-    EXPECT_EQ(removed.actions.size(), 3u);  // a named queue has no presence
+    EXPECT_EQ(removed.actions.size(), 4u);  // account, session, registry, snapshot: a named queue has no presence
 }
 
 TEST_F(server_decisions, PurgeIsRefusedWhileTheOwnerIsOnline) {
