@@ -62,8 +62,8 @@ report() {  # target, exit status
   echo "fuzz: $target FAILED (exit $status); full log: $log"
   # The reason, then the stack frames in papo's own sources (template frames are long).
   grep -E 'invariant broken|what\(\):|ERROR:|SUMMARY:|runtime error|^MS:|^[^ ].*\\' "$log" | head -n 12 | cut -c 1-300
-  grep -E "^ +#[0-9]+ .* $root/" "$log" | sed -E 's/^ +(#[0-9]+) 0x[0-9a-f]+ in (.{0,120}).* ([^ ]+:[0-9]+:[0-9]+)$/  \1 \3 \2/' |
-    head -n 12
+  grep -E "^ +#[0-9]+ .* $root/" "$log" |
+    sed -E 's/^ +(#[0-9]+) 0x[0-9a-f]+ in (.{0,120}).* ([^ ]+:[0-9]+:[0-9]+)$/  \1 \3 \2/' | head -n 12
   for input in "$build/artifacts/$target"/*; do
     [[ -e $input ]] && echo "fuzz: $target crash input: $input (rerun: $build/${target}_fuzzer $input)"
   done

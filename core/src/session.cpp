@@ -34,7 +34,8 @@ std::string describe(const mqtt::exception& e) {
         default: break;
     }
     if (e.get_return_code() == MQTTASYNC_FAILURE || e.get_return_code() == -1)
-        return "connection refused or broker not running";
+        return "connection refused, broker not running, or a TLS mismatch (ssl:// needs the broker's CA in "
+               "--ca-file and a certificate naming this host; a TLS port needs ssl://)";
     return e.get_error_str().empty() ? e.what() : e.get_error_str();
 }
 
@@ -46,6 +47,9 @@ struct session::impl {
     bool session_present = false;
     std::deque<mqtt::delivery_token_ptr> outstanding;
     std::mutex outstanding_guard;
+    // Paho's consumer queue learns of a dropped socket but not of a DISCONNECT the
+    // broker sends (a kick: account deleted, session taken over); next() reports it.
+    std::atomic<bool> disconnected_by_broker{false};
 
     explicit impl(session_options o)
         : options(std::move(o)), client(options.broker, options.client_id, mqtt::create_options(MQTTVERSION_5)) {}
@@ -120,11 +124,14 @@ void session::connect() {
     if (o.broker.rfind("ssl://", 0) == 0 || o.broker.rfind("mqtts://", 0) == 0) {
         mqtt::ssl_options ssl;
         if (!o.ca_file.empty()) ssl.set_trust_store(o.ca_file);
+        ssl.set_verify(true);  // the certificate must name this host, not just be signed by the CA
         connect_options.set_ssl(ssl);
     }
     // Before connect: consuming started afterwards acknowledges and drops the
     // messages a resumed session delivers at once.
     impl_->client.start_consuming();
+    impl_->client.set_disconnected_handler(
+        [state = impl_.get()](const mqtt::properties&, mqtt::ReasonCode) { state->disconnected_by_broker = true; });
     try {
         auto token = impl_->client.connect(connect_options);
         const auto deadline = std::chrono::steady_clock::now() + o.timeout;
@@ -266,6 +273,11 @@ void session::unsubscribe(const std::vector<std::string>& filters) {
 
 std::optional<inbound> session::next(std::chrono::milliseconds timeout) {
     mqtt::const_message_ptr message;
+    if (impl_->disconnected_by_broker.exchange(false)) {
+        inbound kicked;
+        kicked.connection_lost = true;
+        return kicked;
+    }
     if (!impl_->client.try_consume_message_for(&message, timeout)) return std::nullopt;
     inbound result;
     if (!message) {  // Paho queues a null message when the connection drops

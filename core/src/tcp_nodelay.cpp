@@ -16,7 +16,7 @@ int port_of_uri(const char* uri) {
     const std::string text(uri);
     const auto colon = text.rfind(':');
     const auto scheme_end = text.find("://");
-    if (colon == std::string::npos || colon <= scheme_end + 2) return text.rfind("ssl", 0) == 0 ? 8883 : 1883;
+    if (colon == std::string::npos || colon <= scheme_end + 2) return (text.rfind("ssl", 0) == 0 || text.rfind("mqtts", 0) == 0) ? 8883 : 1883;
     return std::atoi(text.c_str() + colon + 1);
 }
 

@@ -94,6 +94,14 @@ std::vector<std::string> chat_test::mqtt_login(const std::string& user, const st
     return {"-V", "5", "-p", std::to_string(broker_->port()), "-u", user, "-P", password, "-i", client_id};
 }
 
+std::vector<std::string> chat_test::mqtt_tool(const char* program, const std::string& user, const std::string& client_id,
+                                              const std::vector<std::string>& rest) {
+    auto argv = mqtt_login(user, client_id);
+    argv.insert(argv.begin(), program);
+    argv.insert(argv.end(), rest.begin(), rest.end());
+    return argv;
+}
+
 int chat_test::queue_depth(const std::string& queue) {
     const auto result = admin({"--json", "queues", "ls"});
     if (result.exit_code != 0) return -1;

@@ -45,6 +45,9 @@ protected:
     // mosquitto_pub / mosquitto_sub arguments that log in as `user` (papo-server,
     // papo-admin or a user) with client id `client_id`, on the test broker.
     std::vector<std::string> mqtt_login(const std::string& user, const std::string& client_id);
+    // argv of `program` (mosquitto_pub / mosquitto_sub) logged in as mqtt_login says, then `rest`.
+    std::vector<std::string> mqtt_tool(const char* program, const std::string& user, const std::string& client_id,
+                                       const std::vector<std::string>& rest);
 
     void start_server();
     void stop_server();

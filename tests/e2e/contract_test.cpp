@@ -12,23 +12,14 @@ class contract : public chat_test {
 protected:
     // A device publishing as `as` (its own account) with plain mosquitto_pub.
     command_result device_publish(const std::string& as, const std::string& topic, const std::string& payload) {
-        auto argv = mqtt_login(as, as + "~pub");
-        argv.insert(argv.begin(), "mosquitto_pub");
-        argv.insert(argv.end(), {"-q", "1", "-t", topic, "-m", payload});
-        return run_command(argv, 10);
+        return run_command(mqtt_tool("mosquitto_pub", as, as + "~pub", {"-q", "1", "-t", topic, "-m", payload}), 10);
     }
-    std::vector<std::string> tool(const char* program, const std::string& as, const std::string& client_id,
-                                  std::vector<std::string> rest) {
-        auto argv = mqtt_login(as, client_id);
-        argv.insert(argv.begin(), program);
-        argv.insert(argv.end(), rest.begin(), rest.end());
-        return argv;
-    }
+
 };
 
 TEST_F(contract, EverythingPapoPublishesMatchesTheSchemas) {
     // An operator with papo-server's rights sees everything.
-    background_process capture(tool("mosquitto_sub", "papo-server", "papo-server~capture",
+    background_process capture(mqtt_tool("mosquitto_sub", "papo-server", "papo-server~capture",
                                     {"-v", "-t", "users/#", "-t", "topics/#", "-t", "presence/#", "-t", "registry/#",
                                      "-t", "server/#"}));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -93,9 +84,9 @@ TEST_F(contract, HandWrittenRequestGetsAnAnswer) {
     ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
     ASSERT_EQ(admin({"users", "add", "sensor1"}).exit_code, 0);
     background_process answer(
-        tool("mosquitto_sub", "sensor1", "sensor1~sub", {"-C", "1", "-W", "10", "-t", "server/v1/response/sensor1/1"}));
+        mqtt_tool("mosquitto_sub", "sensor1", "sensor1~sub", {"-C", "1", "-W", "10", "-t", "server/v1/response/sensor1/1"}));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    ASSERT_EQ(run_command(tool("mosquitto_pub", "sensor1", "sensor1~pub",
+    ASSERT_EQ(run_command(mqtt_tool("mosquitto_pub", "sensor1", "sensor1~pub",
                                {"-q", "1", "-t", "server/v1/request/sensor1", "-m", R"({"command":"topics.ls"})", "-D",
                                 "publish", "response-topic", "server/v1/response/sensor1/1", "-D", "publish",
                                 "correlation-data", "42"}),

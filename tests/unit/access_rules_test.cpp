@@ -1,0 +1,57 @@
+// papo_guard's identity rules (broker-plugin/access_rules.h), without a broker.
+#include "access_rules.h"
+
+#include <gtest/gtest.h>
+
+namespace papo::access {
+namespace {
+
+constexpr const char* server = "papo-server";
+
+bool allowed(const char* user, action what, const char* topic) {
+    return check_topic(user, what, topic, server) == verdict::defer;
+}
+
+TEST(access_rules, ClientIdsBelongToTheirUser) {
+    EXPECT_EQ(check_client_id("bob", "bob", server), verdict::defer);
+    EXPECT_EQ(check_client_id("bob", "bob~rpc-1f", server), verdict::defer);
+    for (const char* id : {"alice", "bo", "bobby", "bob~", "xbob", "Bob", "", "bob/x"})
+        EXPECT_EQ(check_client_id("bob", id, server), verdict::deny) << id;
+    EXPECT_EQ(check_client_id("", "", server), verdict::deny);
+    EXPECT_EQ(check_client_id(server, "alice", server), verdict::defer);  // it makes everyone's queue
+}
+
+TEST(access_rules, OnlyTheOwnerReadsUnderUsers) {
+    for (auto what : {action::read, action::subscribe}) {
+        EXPECT_TRUE(allowed("bob", what, "users/bob/inbox/alice"));
+        EXPECT_TRUE(allowed("bob", what, "users/bob/#"));
+        for (const char* topic : {"users/alice/inbox/bob", "users/+/inbox/+", "users/#", "#", "+/alice/inbox/+",
+                                  "+/+/#", "server/v1/response/alice/1", "server/v1/response/+/1", "server/#",
+                                  "server/+/response/alice/x"})
+            EXPECT_FALSE(allowed("bob", what, topic)) << topic;
+    }
+    EXPECT_TRUE(allowed("bob", action::subscribe, "server/v1/response/bob/1f"));
+    EXPECT_TRUE(allowed("bob", action::subscribe, "topics/lobby/+"));  // dynsec decides
+}
+
+TEST(access_rules, SendersWriteOnlyUnderTheirOwnName) {
+    EXPECT_TRUE(allowed("carol", action::write, "users/bob/inbox/carol"));
+    EXPECT_TRUE(allowed("carol", action::write, "users/bob/receipts/carol"));
+    EXPECT_TRUE(allowed("carol", action::write, "topics/lobby/carol"));
+    EXPECT_TRUE(allowed("carol", action::write, "presence/carol"));
+    EXPECT_TRUE(allowed("carol", action::write, "server/v1/request/carol"));
+    for (const char* topic : {"users/bob/inbox/alice", "users/bob/receipts/alice", "topics/lobby/alice",
+                              "topics/lobby/carol/x", "presence/alice", "server/v1/request/alice",
+                              "users/bob/inbox", "users/carol/other/carol", "users/bob/inbox/carol/x"})
+        EXPECT_FALSE(allowed("carol", action::write, topic)) << topic;
+    EXPECT_TRUE(allowed("carol", action::write, "registry/users/alice"));  // not ours to refuse: dynsec does
+}
+
+TEST(access_rules, ThePrivilegedServiceIsLeftToDynsec) {
+    EXPECT_TRUE(allowed(server, action::write, "users/bob/inbox/alice"));
+    EXPECT_TRUE(allowed(server, action::subscribe, "#"));
+    EXPECT_FALSE(allowed("", action::read, "topics/x/y"));
+}
+
+}  // namespace
+}  // namespace papo::access
