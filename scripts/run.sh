@@ -24,7 +24,14 @@ if [[ ${1:-} == stop ]]; then
 fi
 
 bash scripts/install-deps.sh
-bash scripts/build.sh --target papo papo-admin papo-server
+bash scripts/build.sh --target papo papo-admin papo-server papo_guard
+
+# First start: the broker's account file (dynamic security) with fresh passwords
+# for papo-server and papo-admin, kept in data/secrets/ (mode 0600).
+if [[ ! -f "$data/broker/dynamic-security.json" ]]; then
+  mkdir -p "$data/secrets" && chmod 700 "$data/secrets"
+  "$root/build/server/papo-server" --init-security "$data/broker/dynamic-security.json" --secrets-dir "$data/secrets"
+fi
 
 # Mosquitto started as root drops to the user 'mosquitto', which must be able to
 # write data/broker/. When the project sits where that user cannot reach (under
@@ -56,7 +63,8 @@ fi
 if running "$data/papo-server.pid"; then
   echo "papo: papo-server already running (pid $(cat "$data/papo-server.pid"))"
 else
-  nohup "$root/build/server/papo-server" --broker tcp://127.0.0.1:1883 >>"$data/papo-server.log" 2>&1 &
+  nohup "$root/build/server/papo-server" --broker tcp://127.0.0.1:1883 \
+    --password-file "$data/secrets/papo-server.password" >>"$data/papo-server.log" 2>&1 &
   echo $! >"$data/papo-server.pid"
   sleep 0.5
   running "$data/papo-server.pid" || { echo "papo: papo-server did not start; see $data/papo-server.log" >&2; exit 1; }
@@ -64,9 +72,9 @@ else
 fi
 cat <<EOT
 
-Ready. Try:
-  build/client/papo-admin users ls
-  build/client/papo --user alice register
-  build/client/papo --user alice            # interactive chat
+Ready. The manager's password is in data/secrets/papo-admin.password. Try:
+  export PAPO_ADMIN_PASSWORD_FILE=$data/secrets/papo-admin.password
+  build/client/papo-admin users add alice   # asks for alice's new password
+  build/client/papo --user alice            # interactive chat (asks for the password)
 Stop with: scripts/run.sh stop
 EOT
