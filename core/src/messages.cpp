@@ -110,10 +110,14 @@ T decode(std::string_view payload, std::size_t limit) {
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(payload);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse errors, and numbers like 1e999 (out_of_range)
         throw error(std::string("payload is not valid JSON: ") + e.what());
     }
-    return j.get<T>();
+    try {
+        return j.get<T>();
+    } catch (const nlohmann::json::exception& e) {  // a field of the wrong type: callers catch papo::error only
+        throw error(std::string("payload does not have the expected fields: ") + e.what());
+    }
 }
 
 template chat_message decode<chat_message>(std::string_view, std::size_t);

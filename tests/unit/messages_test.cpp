@@ -229,3 +229,17 @@ TEST(messages, EncodeRefusesInvalidUtf8InsteadOfCrashing) {
 
 }  // namespace
 }  // namespace papo
+
+namespace papo {
+namespace {
+
+// Found by fuzz/messages_fuzzer and fuzz/server_core_fuzzer: nlohmann's own exceptions
+// escaped decode(), and papo-server's request handler catches papo::error only.
+TEST(decode_regressions, HugeNumbersAndWrongTypesAreAPapoError) {
+    EXPECT_THROW(decode<nlohmann::json>(R"({"command":"users.ls","page":1e999})"), error);
+    EXPECT_THROW(decode<presence>(R"({"status":"online","since":5})"), error);
+    EXPECT_THROW(decode<chat_message>(R"({"id":7,"text":"x","sent_at":"2026-11-26T10:00:00.000Z"})"), error);
+}
+
+}  // namespace
+}  // namespace papo
