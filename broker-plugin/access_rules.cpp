@@ -31,8 +31,9 @@ verdict only(bool allowed) { return allowed ? verdict::defer : verdict::deny; }
 
 // Reading or subscribing: a filter that could match someone else's private topic is denied.
 verdict check_read(std::string_view me, const levels& l) {
-    if (l.count >= 1 && l.at[0] == "#") return verdict::deny;  // would cover users/...
-    if (l.count >= 1 && (l.at[0] == "users" || l.at[0] == "+")) {
+    // A wildcard first level covers users/... and server/... of everyone.
+    if (l.count >= 1 && (l.at[0] == "#" || l.at[0] == "+")) return verdict::deny;
+    if (l.count >= 1 && l.at[0] == "users") {
         if (l.count == 1) return verdict::defer;  // "users" itself is no one's
         return only(l.at[1] == me);
     }
@@ -62,8 +63,11 @@ verdict check_write(std::string_view me, const levels& l) {
 
 }  // namespace
 
+// No papo name holds these; an account that did would turn its name into a wildcard.
+static bool unsafe(std::string_view username) { return username.empty() || username.find_first_of("+#/") != std::string_view::npos; }
+
 verdict check_client_id(std::string_view username, std::string_view client_id, std::string_view privileged) {
-    if (username.empty()) return verdict::deny;
+    if (unsafe(username)) return verdict::deny;
     if (username == privileged) return verdict::defer;
     if (client_id == username) return verdict::defer;
     return only(client_id.size() > username.size() + 1 && client_id.substr(0, username.size()) == username &&
@@ -71,7 +75,7 @@ verdict check_client_id(std::string_view username, std::string_view client_id, s
 }
 
 verdict check_topic(std::string_view username, action what, std::string_view topic, std::string_view privileged) {
-    if (username.empty()) return verdict::deny;
+    if (unsafe(username)) return verdict::deny;
     if (username == privileged) return verdict::defer;
     const levels l = split(topic);
     switch (what) {

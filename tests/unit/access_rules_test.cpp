@@ -32,6 +32,10 @@ TEST(access_rules, OnlyTheOwnerReadsUnderUsers) {
     }
     EXPECT_TRUE(allowed("bob", action::subscribe, "server/v1/response/bob/1f"));
     EXPECT_TRUE(allowed("bob", action::subscribe, "topics/lobby/+"));  // dynsec decides
+    // A user named like a level of server/v1/... gains nothing from a leading wildcard.
+    EXPECT_FALSE(allowed("v1", action::subscribe, "+/v1/response/#"));
+    EXPECT_FALSE(allowed("+", action::subscribe, "users/+/inbox/+"));
+    EXPECT_FALSE(allowed("#", action::read, "users/#"));
 }
 
 TEST(access_rules, SendersWriteOnlyUnderTheirOwnName) {
