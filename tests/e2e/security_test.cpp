@@ -3,6 +3,9 @@
 #include "chat_fixture.h"
 
 #include "papo/credentials.h"
+#include "papo/messages.h"
+#include "papo/session.h"
+#include "papo/topics.h"
 
 #include <thread>
 
@@ -192,6 +195,36 @@ TEST_F(security, RemovingAUserRevokesItsAccountOnlineOrOffline) {
         EXPECT_NE(again.err.find("refused the login"), std::string::npos) << again.err;
     }
     EXPECT_EQ(papo("alice", {"who"}).exit_code, 0);  // everybody else carries on
+}
+
+TEST_F(security, AFloodOfRequestsAndAnOversizedPublishLoseNothing) {
+    register_users({"alice", "bob"});
+    ASSERT_EQ(papo("alice", {"send", "bob", "queued before the flood"}).exit_code, 0);
+    session_options options;
+    options.broker = broker_->uri();
+    options.client_id = "alice~flood";
+    options.username = "alice";
+    options.password = "password-of-alice";
+    {
+        session flood(options);
+        flood.connect();
+        // 3,000 requests, good and bad, as fast as the connection takes them.
+        for (int i = 0; i < 3000; ++i)
+            flood.publish_async(topics::request("alice"), i % 2 ? R"({"command":"users.ls"})" : "{not json");
+        flood.flush();
+        // Larger than the broker's max_packet_size (4 MiB): the broker drops the connection.
+        EXPECT_ANY_THROW({
+            flood.publish(topics::inbox("bob", "alice"), std::string(5 * 1024 * 1024, 'x'));
+            flood.flush();
+        });
+    }
+    // papo-server is still up and answering, and bob's queue holds exactly what was sent.
+    auto who = papo("alice", {"who"}, 60);
+    EXPECT_EQ(who.exit_code, 0) << who.err;
+    EXPECT_TRUE(server_->running());
+    const auto got = read_all("bob");
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["text"], "queued before the flood");
 }
 
 }  // namespace
