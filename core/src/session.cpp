@@ -10,6 +10,7 @@
 #include <future>
 #include <mutex>
 #include <set>
+#include <thread>
 
 namespace papo {
 namespace {
@@ -134,15 +135,26 @@ void session::connect() {
         [state = impl_.get()](const mqtt::properties&, mqtt::ReasonCode) { state->disconnected_by_broker = true; });
     try {
         auto token = impl_->client.connect(connect_options);
-        const auto deadline = std::chrono::steady_clock::now() + o.timeout;
-        while (!token->wait_for(std::chrono::milliseconds(2))) {
-            if (std::chrono::steady_clock::now() > deadline) {
+        const auto start = std::chrono::steady_clock::now();
+        const auto deadline = start + o.timeout;
+        // Nudge at once and then every 500 us: each nudge lets Paho's loop take one
+        // more step of the connect (TCP connect, CONNECT, CONNACK). Polled, because
+        // Paho's wait_for has whole-millisecond granularity.
+        auto next_nudge = start;
+        while (!token->try_wait()) {
+            const auto now = std::chrono::steady_clock::now();
+            if (now > deadline) {
                 impl_->client.stop_consuming();
                 throw error("cannot connect to the broker at " + o.broker + ": timed out after " +
                             std::to_string(o.timeout.count()) + " ms");
             }
-            impl_->nudge_a_sibling();
+            if (now >= next_nudge) {
+                impl_->nudge_a_sibling();
+                next_nudge = now + std::chrono::microseconds(500);
+            }
+            std::this_thread::sleep_for(std::chrono::microseconds(100));
         }
+        token->wait();  // rethrows a refused connect
         impl_->session_present = token->get_connect_response().is_session_present();
     } catch (const mqtt::exception& e) {
         impl_->client.stop_consuming();
