@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
         papo::test::process server({papo::test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker.uri(), "--no-accounts"});
         for (int i = 0; i < 200 && server.output().find("serving") == std::string::npos; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        const target t{broker.uri(), server.pid()};
+        const target t{broker.uri(), server.pid(), broker.pid(), papo::test::env_or("PAPO_BIN", PAPO_BIN_DEFAULT)};
 
         std::vector<row> rows;
         auto add = [&](std::vector<row> more) { rows.insert(rows.end(), more.begin(), more.end()); };
@@ -97,8 +97,13 @@ int main(int argc, char** argv) {
                     [&](bool p) { return dm_latency(t, p, rate, latency_s); },
                     {{"p50_ms", false}, {"p99_ms", false}, {"max_ms", false}}));
         add(compare("create " + std::to_string(users) + " users with queues", 1,
-                    [&](bool p) { return create_users(t, p, users); }, {{"seconds", false}}));
-        const auto costs = server_costs(t);
+                    [&](bool p) { return create_users(t, p, users); }, {{"seconds", false}, {"broker_kb_per_user", false}}));
+        // Memory and scale: papo alone (the raw side has no server and no registry).
+        auto costs = client_memory(t);
+        if (only.empty() || std::string("scale").find(only) != std::string::npos) {
+            for (const auto& [k, v] : scale_to(t, quick ? 50 : 10000)) costs[k] = v;
+        }
+        for (const auto& [k, v] : server_costs(t)) costs[k] = v;
 
         nlohmann::json out{{"date", papo::now_text()}, {"pairs", pairs}, {"quick", quick}, {"rows", nlohmann::json::array()}};
         std::printf("%-42s %-22s %12s %12s %8s\n", "scenario", "metric", "papo", "raw", "papo/raw");
@@ -108,7 +113,7 @@ int main(int argc, char** argv) {
             out["rows"].push_back({{"scenario", r.scenario}, {"metric", r.metric}, {"papo", r.papo}, {"raw", r.raw}, {"ratio", ratio}});
         }
         for (const auto& [metric, value] : costs) {
-            std::printf("%-42s %-22s %12.2f\n", "papo-server", metric.c_str(), value);
+            std::printf("%-42s %-22s %12.2f\n", "papo alone: memory and scale", metric.c_str(), value);
             out["server"][metric] = value;
         }
         if (!json_file.empty()) std::ofstream(json_file) << out.dump(2) << "\n";

@@ -248,6 +248,7 @@ measurements topic_fanout(const target& t, bool papo_side, int members, int post
 
 measurements create_users(const target& t, bool papo_side, int users) {
     const std::string prefix = unique("u");
+    const double broker_before = rss_kb(t.broker_pid);
     const auto start = clock_type::now();
     for (int i = 0; i < users; ++i) {
         const std::string name = prefix + "-" + std::to_string(i);
@@ -260,7 +261,9 @@ measurements create_users(const target& t, bool papo_side, int users) {
             q.disconnect();
         }
     }
-    return {{"seconds", seconds_since(start)}, {"users_per_s", users / seconds_since(start)}};
+    const double seconds = seconds_since(start);
+    return {{"seconds", seconds}, {"users_per_s", users / seconds},
+            {"broker_kb_per_user", (rss_kb(t.broker_pid) - broker_before) / users}};
 }
 
 measurements server_costs(const target& t) {

@@ -10,6 +10,8 @@ namespace papo::bench {
 struct target {
     std::string broker;  // tcp://127.0.0.1:PORT
     int server_pid = 0;
+    int broker_pid = 0;
+    std::string papo_bin;  // the papo client, for its memory
 };
 
 using measurements = std::map<std::string, double>;
@@ -21,5 +23,11 @@ measurements topic_fanout(const target& t, bool papo_side, int members, int post
 measurements create_users(const target& t, bool papo_side, int users);
 // papo only: queues ls with the users that exist now, and papo-server's memory.
 measurements server_costs(const target& t);
+// Creates users until `users` exist; the broker's memory per idle user (session, no traffic).
+measurements scale_to(const target& t, int users);
+// The resident memory of a papo client process reading its queue.
+measurements client_memory(const target& t);
+// A process's resident set (VmRSS), in KB; 0 if unknown.
+double rss_kb(int pid);
 
 }  // namespace papo::bench

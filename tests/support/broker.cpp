@@ -65,6 +65,8 @@ broker::~broker() {
     remove_tree(dir_);
 }
 
+int broker::pid() const { return mosquitto_ ? mosquitto_->pid() : -1; }
+
 void broker::write_config() {
     const std::string project_file = source_dir() + "/mosquitto.conf";
     const std::string project = read_file(project_file);

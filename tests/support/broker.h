@@ -44,6 +44,7 @@ public:
 
     std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
     int port() const { return port_; }
+    int pid() const;  // the mosquitto process, -1 when not running
     // The temporary folder: persistence database, configuration and log.
     const std::string& data_dir() const { return dir_; }
     std::string config_path() const { return dir_ + "/mosquitto.conf"; }

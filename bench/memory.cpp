@@ -1,0 +1,68 @@
+// Memory and scale measurements: papo-server and the broker with many users, and a
+// papo client process. Read from /proc, so they cost the measured processes nothing.
+#include "scenarios.h"
+
+#include "papo/credentials.h"
+#include "papo/error.h"
+#include "papo/rpc.h"
+#include "papo/server_core.h"
+
+#include "files.h"
+#include "process.h"
+
+#include <fstream>
+#include <thread>
+
+namespace papo::bench {
+
+double rss_kb(int pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6));
+    return 0;
+}
+
+namespace {
+
+session_options admin_options(const target& t) {
+    session_options o;
+    o.broker = t.broker;
+    o.timeout = std::chrono::seconds(30);
+    return o;
+}
+
+}  // namespace
+
+measurements scale_to(const target& t, int users) {
+    rpc_client admin(admin_options(t), admin_name);
+    const auto existing = static_cast<int>(admin.call("queues.ls", {}, std::chrono::seconds(30)).size());
+    const int to_add = std::max(0, users - existing);
+    const double broker_before = rss_kb(t.broker_pid);
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < to_add; ++i) {
+        admin.call("users.add", {{"name", "scale-" + std::to_string(i)}, {"password", "bench-password"}},
+                   std::chrono::seconds(30));
+        if (std::chrono::steady_clock::now() - start > std::chrono::minutes(3))
+            throw error("creating " + std::to_string(to_add) + " users took over 3 minutes");
+    }
+    const double broker_after = rss_kb(t.broker_pid);
+    return {{"users_added", to_add},
+            {"broker_kb_per_idle_user", to_add ? (broker_after - broker_before) / to_add : 0},
+            {"broker_rss_kb", broker_after}};
+}
+
+measurements client_memory(const target& t) {
+    rpc_client admin(admin_options(t), admin_name);
+    admin.call("users.add", {{"name", "rss-probe"}, {"password", "bench-password"}}, std::chrono::seconds(30));
+    const std::string dir = test::make_temp_dir("papo-bench-client");
+    write_secret_file(dir + "/password", "bench-password");
+    test::process reader({t.papo_bin, "--broker", t.broker, "--user", "rss-probe", "--password-file", dir + "/password",
+                          "--state-dir", dir, "read", "--wait", "3"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // connected and waiting
+    const double rss = rss_kb(reader.pid());
+    reader.wait();
+    test::remove_tree(dir);
+    return {{"client_rss_kb", rss}};
+}
+
+}  // namespace papo::bench
