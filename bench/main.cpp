@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
                     [&](bool p) { return dm_latency(t, p, rate, latency_s); },
                     {{"p50_ms", false}, {"p99_ms", false}, {"max_ms", false}}));
         add(compare("create " + std::to_string(users) + " users with queues", 1,
-                    [&](bool p) { return create_users(t, p, users); }, {{"seconds", false}, {"broker_kb_per_user", false}}));
+                    [&](bool p) { return create_users(t, p, users); }, {{"seconds", false}}));
         // Memory and scale: papo alone (the raw side has no server and no registry).
         auto costs = client_memory(t);
         if (only.empty() || std::string("scale").find(only) != std::string::npos) {

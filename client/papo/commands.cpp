@@ -19,7 +19,9 @@ namespace {
 std::string registered_name(rpc_client& rpc, const context& c) {
     if (c.user.empty()) throw error("say who you are with --user NAME (or PAPO_USER)");
     try {
-        return rpc.call("users.info", {{"name", c.user}}, c.broker.timeout).at("name").get<std::string>();
+        const std::string me = rpc.call("users.info", {{"name", c.user}}, c.broker.timeout).at("name").get<std::string>();
+        resend_unconfirmed(rpc.connection(), c, me);
+        return me;
     } catch (const error& e) {
         if (std::string(e.what()).rfind("no such user", 0) != 0) throw;
         throw error(std::string(e.what()) + " (ask the manager: papo-admin users add " + c.user + ")");
@@ -56,11 +58,46 @@ session_options user_session_options(const context& c, bool announce_presence) {
     return options;
 }
 
+void resend_unconfirmed(session& connection, const context& c, const std::string& me) {
+    if (c.state_dir.empty()) return;
+    const auto due = outbox(c.state_dir).due_for_resend(c.resend_after);
+    for (const auto& e : due)
+        connection.publish_async(topics::inbox(e.to, me), encode(chat_message{e.id, e.text, e.sent_at, std::nullopt}));
+    if (!due.empty()) connection.flush();
+}
+
+void show_delivered(const context& c, const std::string& reader, const outbox_entry& entry) {
+    if (c.json) {
+        std::cout << nlohmann::json{{"kind", "delivered"}, {"to", reader}, {"id", entry.id}, {"sent_at", entry.sent_at}}.dump()
+                  << std::endl;
+        return;
+    }
+    const std::string text = entry.text.size() > 40 ? entry.text.substr(0, 37) + "..." : entry.text;
+    std::cout << "  \u2713 " << reader << " has your message: " << text << std::endl;
+}
+
+int show_outbox(const context& c) {
+    rpc_client rpc(c.broker, c.user);
+    registered_name(rpc, c);  // also sends again what is due
+    const auto waiting = outbox(c.state_dir).pending();
+    for (const auto& e : waiting) {
+        if (c.json)
+            std::cout << nlohmann::json{{"kind", "pending"}, {"to", e.to}, {"id", e.id}, {"text", e.text}, {"sent_at", e.sent_at}}.dump()
+                      << "\n";
+        else
+            std::cout << "[" << local_time_for_display(e.sent_at) << "] to " << e.to << ": " << e.text << "  (sent, not yet read)\n";
+    }
+    if (waiting.empty() && !c.json) std::cout << "every message you sent has reached its reader\n";
+    return 0;
+}
+
 int send_direct(const context& c, const std::string& to, const std::string& text) {
     chat_message message = make_message(text);  // refuse bad text before touching the network
     rpc_client rpc(c.broker, c.user);
     const std::string me = registered_name(rpc, c);
     const std::string recipient = rpc.call("users.info", {{"name", to}}, c.broker.timeout).at("name").get<std::string>();
+    // Durable first: from here on papo answers for the message until bob confirms it.
+    outbox(c.state_dir).add({recipient, message.id, message.text, message.sent_at});
     rpc.connection().publish(topics::inbox(recipient, me), encode(message));
     return print_sent(c, message, recipient);
 }
@@ -124,7 +161,9 @@ int read_messages(const context& c) {
     retained.retained = true;
     queue.publish(topics::presence(me), encode(presence{true, since}), retained);
 
+    queue.subscribe({topics::receipt_filter(me)}, 1);  // sessions made before receipts came to senders
     reader inbox(queue, me, c.state_dir, [&c](const message_view& m) { show_message(c, m); });
+    inbox.on_delivered([&c](const std::string& who, const outbox_entry& e) { show_delivered(c, who, e); });
     inbox.set_online_since(since);
     inbox.show_spooled();
 
@@ -166,6 +205,7 @@ int read_messages(const context& c) {
 
 int list_users(const context& c) {
     rpc_client rpc(c.broker, c.user.empty() ? "papo-who" : c.user);
+    if (!c.user.empty()) registered_name(rpc, c);
     const auto users = rpc.call("users.ls", {}, c.broker.timeout);
     if (c.json) {
         std::cout << users.dump() << "\n";
@@ -179,6 +219,7 @@ int list_users(const context& c) {
 
 int list_topics(const context& c) {
     rpc_client rpc(c.broker, c.user.empty() ? "papo-who" : c.user);
+    if (!c.user.empty()) registered_name(rpc, c);
     const auto topic_list = rpc.call("topics.ls", {}, c.broker.timeout);
     std::set<std::string> mine;
     if (!c.user.empty()) {

@@ -1,5 +1,6 @@
 #pragma once
 // What every papo command needs: where the broker is, who we are, how to print.
+#include "papo/outbox.h"
 #include "papo/session.h"
 
 #include <chrono>
@@ -14,6 +15,8 @@ struct context {
     std::string state_dir;   // seen ids and spool of this user on this broker
     bool json = false;
     double wait_seconds = 0;
+    // Unconfirmed messages are sent again when papo connects, at most this often each.
+    std::chrono::seconds resend_after{30};
 };
 
 // Each returns the process exit status; errors are thrown as papo::error.
@@ -25,6 +28,13 @@ int read_messages(const context& c);
 int list_users(const context& c);
 int list_topics(const context& c);
 int interactive(const context& c);
+int show_outbox(const context& c);
+
+// Sends again what this user sent and no reader has confirmed yet (see papo/outbox.h);
+// every command that connects as the user calls it first.
+void resend_unconfirmed(session& connection, const context& c, const std::string& me);
+// How papo shows that `reader` confirmed one of our messages.
+void show_delivered(const context& c, const std::string& reader, const outbox_entry& entry);
 
 // The user's own session (the offline queue): persistent, resumed, with the
 // presence will when `announce_presence` is set.

@@ -38,7 +38,13 @@ public:
         const std::string since = now_text();
         queue_.connect();
         announce(true, since);
+        queue_.subscribe({topics::receipt_filter(me_)}, 1);  // sessions made before receipts came to senders
+        resend_unconfirmed(queue_, c_, me_);
         reader inbox(queue_, me_, c_.state_dir, [this](const message_view& m) { input_.print_above(format_for_people(m)); });
+        inbox.on_delivered([this](const std::string& who, const outbox_entry& e) {
+            const std::string text = e.text.size() > 40 ? e.text.substr(0, 37) + "..." : e.text;
+            input_.print_above("  \u2713 " + who + " has your message: " + text);
+        });
         inbox.set_online_since(since);
         input_.print_above("connected as " + me_ + " to " + c_.broker.broker + "; /help lists the commands");
         inbox.show_spooled();
@@ -62,6 +68,7 @@ public:
             if (lost && queue_.connected()) {
                 lost = false;
                 announce(true, now_text());
+                resend_unconfirmed(queue_, c_, me_);  // the broker may have lost what it held
                 input_.print_above("(reconnected)");
             }
             if (queue_.connected()) inbox.send_receipts();
@@ -125,6 +132,7 @@ private:
     void direct(const std::string& to, const std::string& text) {
         auto message = make_message(text);
         const auto recipient = rpc_.call("users.info", {{"name", to}}, c_.broker.timeout).at("name").get<std::string>();
+        outbox(c_.state_dir).add({recipient, message.id, message.text, message.sent_at});
         queue_.publish(topics::inbox(recipient, me_), encode(message));
         say("[" + local_time_for_display(message.sent_at) + "] you -> " + recipient + ": " + text);
     }

@@ -10,6 +10,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <iostream>
 
 namespace po = boost::program_options;
@@ -29,6 +30,8 @@ Commands:
   read --wait SECONDS   ... then keep printing new messages for SECONDS
   who                   users and whether they are online
   topics                topics, member counts, and which you joined
+  outbox                your messages no reader has confirmed yet (papo sends them
+                        again when it connects); --json for scripts
 
 )";
 
@@ -46,6 +49,7 @@ int run(const std::string& command, const std::vector<std::string>& args, const 
     if (command == "read") return need(0, "--user NAME read [--wait SECONDS] [--json]"), read_messages(c);
     if (command == "who") return need(0, "who"), list_users(c);
     if (command == "topics") return need(0, "topics"), list_topics(c);
+    if (command == "outbox") return need(0, "--user NAME outbox"), show_outbox(c);
     throw papo::error("unknown command '" + command + "' (try papo --help)");
 }
 
@@ -56,6 +60,7 @@ int main(int argc, char** argv) {
     papo::cli::context c;
     std::string state_base, password_file;
     double timeout_seconds = 5;
+    int resend_after = 30;
     std::vector<std::string> words;
     po::options_description options("Options");
     options.add_options()
@@ -67,6 +72,7 @@ int main(int argc, char** argv) {
         ("json", po::bool_switch(&c.json), "machine-readable output: one JSON document per line")
         ("wait", po::value(&c.wait_seconds)->default_value(0), "read: keep waiting for new messages this many seconds")
         ("timeout", po::value(&timeout_seconds)->default_value(5), "seconds to wait for the broker and papo-server")
+        ("resend-after", po::value(&resend_after)->default_value(30), "send an unconfirmed message again at most this often (seconds) when papo connects")
         ("state-dir", po::value(&state_base), "where papo keeps seen message ids and its spool (default ~/.local/state/papo)");
     po::variables_map values;
     try {
@@ -82,6 +88,7 @@ int main(int argc, char** argv) {
     if (const char* env = std::getenv("PAPO_BROKER"); env && values["broker"].defaulted()) c.broker.broker = env;
     if (const char* env = std::getenv("PAPO_USER"); env && c.user.empty()) c.user = env;
     c.broker.username = c.user;
+    c.resend_after = std::chrono::seconds(std::max(0, resend_after));
     c.broker.timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
     try {
         if (!c.user.empty()) {

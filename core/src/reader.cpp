@@ -35,7 +35,22 @@ reader::reader(session& connection, std::string me, std::string state_dir, show_
       me_(std::move(me)),
       spool_file_(state_dir.empty() ? "" : state_dir + "/spool.jsonl"),
       seen_(20000, state_dir.empty() ? "" : state_dir + "/seen"),
+      outbox_(state_dir),
       show_fn_(std::move(show)) {}
+
+bool reader::take_receipt(const inbound& message) {
+    const auto route = topics::parse(message.topic);
+    if (!route || route->type != topics::route::kind::receipt || route->first != me_) return false;
+    if (spool_file_.empty()) return true;  // no state folder, no outbox
+    try {
+        for (const auto& entry : outbox_.confirm(route->second, decode<receipt>(message.payload).ids))
+            if (delivered_fn_) delivered_fn_(route->second, entry);
+    } catch (const error& e) {
+        ++malformed_;
+        log_warn("dropped a malformed receipt on " + message.topic + ": " + e.what());
+    }
+    return true;
+}
 
 std::optional<message_view> reader::view_of(const inbound& message) {
     const auto route = topics::parse(message.topic);
@@ -71,6 +86,7 @@ void reader::show(const message_view& view) {
 }
 
 bool reader::handle(const inbound& message) {
+    if (take_receipt(message)) return true;
     auto view = view_of(message);
     if (!view) return topics::parse(message.topic).has_value();
     show(*view);
@@ -78,6 +94,7 @@ bool reader::handle(const inbound& message) {
 }
 
 bool reader::spool(const inbound& message) {
+    if (take_receipt(message)) return true;  // nothing to show later: the outbox is updated now
     auto view = view_of(message);
     if (!view || spool_file_.empty()) return false;
     std::ofstream out(spool_file_, std::ios::app);

@@ -64,7 +64,7 @@ void server_core::load_queue(const queue_snapshot& snapshot) {
 }
 
 std::vector<std::string> server_core::queue_filters(const user_record& user) const {
-    std::vector<std::string> filters{topics::inbox_filter(user.name)};
+    std::vector<std::string> filters{topics::inbox_filter(user.name), topics::receipt_filter(user.name)};
     for (const auto& topic : user.topics) filters.push_back(topics::post_filter(topic));
     return filters;
 }

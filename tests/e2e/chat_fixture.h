@@ -55,7 +55,7 @@ protected:
     int queue_depth(const std::string& queue);
     // Polls queue_depth until it equals `expected` (bounded by 10 s); returns the last value.
     int settled_depth(const std::string& queue, int expected);
-    // The JSON lines `papo read --json` printed.
+    // The messages (kind dm or post) among the JSON lines `papo read --json` printed.
     static std::vector<nlohmann::json> messages_in(const std::string& json_lines);
 
     std::unique_ptr<mosquitto_broker> broker_;

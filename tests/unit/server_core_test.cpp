@@ -51,7 +51,7 @@ TEST_F(server_decisions, RegistrationCreatesTheAccountThenTheQueueThenTheRegistr
     EXPECT_EQ(o.actions[0].commands[1]["roles"][0]["rolename"], "papo-user");
     EXPECT_EQ(o.actions[1].type, action_kind::create_queue);
     EXPECT_EQ(o.actions[1].name, "alice");
-    EXPECT_EQ(o.actions[1].filters, std::vector<std::string>{"users/alice/inbox/+"});
+    EXPECT_EQ(o.actions[1].filters, (std::vector<std::string>{"users/alice/inbox/+", "users/alice/receipts/+"}));
     EXPECT_EQ(o.actions[2].type, action_kind::publish_retained);
     EXPECT_EQ(o.actions[2].topic, "registry/users/alice");
     EXPECT_EQ(o.actions[2].payload.find("a-good-password"), std::string::npos);  // not in the registry
@@ -434,7 +434,7 @@ TEST_F(server_decisions, PurgeIsRefusedWhileTheOwnerIsOnline) {
     EXPECT_EQ(purged.response["data"]["purged"], 2);
     ASSERT_EQ(purged.actions.size(), 1u);
     EXPECT_EQ(purged.actions[0].type, action_kind::create_queue);  // a fresh, empty session
-    EXPECT_EQ(purged.actions[0].filters, std::vector<std::string>{"users/bob/inbox/+"});
+    EXPECT_EQ(purged.actions[0].filters, (std::vector<std::string>{"users/bob/inbox/+", "users/bob/receipts/+"}));
     EXPECT_EQ(core.depth("bob"), 0u);
     EXPECT_NE(why(ask(admin_name, "queues.purge", "nobody")).find("no such queue"), std::string::npos);
 }
@@ -446,7 +446,7 @@ TEST_F(server_decisions, PurgeKeepsTheQueuesTopicSubscriptions) {
     auto purged = ask(admin_name, "queues.purge", "bob");
     ASSERT_TRUE(ok(purged)) << why(purged);
     ASSERT_EQ(purged.actions.size(), 1u);
-    EXPECT_EQ(purged.actions[0].filters, (std::vector<std::string>{"users/bob/inbox/+", "topics/lobby/+"}));
+    EXPECT_EQ(purged.actions[0].filters, (std::vector<std::string>{"users/bob/inbox/+", "users/bob/receipts/+", "topics/lobby/+"}));
 }
 
 // --- Snapshots and restart ---------------------------------------------------------

@@ -4,6 +4,7 @@
 // decode, drop repeats by id, show, then acknowledge with receipts so that
 // papo-server's queue counts fall. Messages a one-shot command could not show
 // are kept in a local spool and shown first next time.
+#include "papo/outbox.h"
 #include "papo/seen_ids.h"
 #include "papo/session.h"
 
@@ -34,11 +35,14 @@ std::string format_for_people(const message_view& m);
 class reader {
 public:
     using show_fn = std::function<void(const message_view&)>;
+    // A message of ours that `reader` confirmed (its receipt came back).
+    using delivered_fn = std::function<void(const std::string& reader, const outbox_entry&)>;
     // state_dir holds the seen ids and the spool of this user on this broker.
     reader(session& connection, std::string me, std::string state_dir, show_fn show);
 
     // The time the session was opened: messages sent before it waited for us.
     void set_online_since(std::string rfc3339) { online_since_ = std::move(rfc3339); }
+    void on_delivered(delivered_fn fn) { delivered_fn_ = std::move(fn); }
 
     // Handles one inbound message; returns true when it was a chat message
     // (shown, or dropped as a repeat), false for anything else.
@@ -60,6 +64,8 @@ public:
 
 private:
     std::optional<message_view> view_of(const inbound& message);
+    // Receipts for our own messages clear them from the outbox; true when it was one.
+    bool take_receipt(const inbound& message);
     void show(const message_view& view);
 
     session& connection_;
@@ -67,7 +73,9 @@ private:
     std::string spool_file_;
     std::string online_since_;
     seen_ids seen_;
+    outbox outbox_;
     show_fn show_fn_;
+    delivered_fn delivered_fn_;
     std::map<std::string, std::vector<std::string>> unreceipted_;  // sender -> ids
     std::size_t shown_ = 0, repeats_ = 0, malformed_ = 0;
 };

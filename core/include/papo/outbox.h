@@ -1,0 +1,43 @@
+#pragma once
+// The sender's durable outbox: every direct message is written here (fsync'd)
+// before it is published, and stays until its reader's receipt names it. Whenever
+// papo connects it sends again what was never confirmed, so a message accepted by
+// papo survives a broker crash (SIGKILL loses the broker's unsaved queues) and a
+// crash of papo itself. Readers drop the repeats by id.
+//
+// One file per user and broker (<state_dir>/outbox.jsonl), shared safely by several
+// papo processes of the same user: every change is one appended line, under flock.
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace papo {
+
+struct outbox_entry {
+    std::string to;       // the recipient's registered name
+    std::string id;
+    std::string text;
+    std::string sent_at;
+};
+
+class outbox {
+public:
+    explicit outbox(std::string state_dir);
+
+    // Records a message before it is published; durable when this returns.
+    void add(const outbox_entry& entry);
+    // The reader `reader` confirmed these ids; returns the entries that were waiting.
+    std::vector<outbox_entry> confirm(const std::string& reader, const std::vector<std::string>& ids);
+    // Messages still waiting for their receipt, oldest first (re-read from the file,
+    // so another papo process's sends and confirmations count).
+    std::vector<outbox_entry> pending() const;
+    // The pending entries not sent for at least `quiet` (each one's clock restarts):
+    // what a reconnecting papo sends again, without flooding a long-offline reader
+    // with a copy on every command.
+    std::vector<outbox_entry> due_for_resend(std::chrono::seconds quiet);
+
+private:
+    std::string file_;
+};
+
+}  // namespace papo

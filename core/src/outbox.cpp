@@ -1,0 +1,172 @@
+#include "papo/outbox.h"
+
+#include "papo/clock.h"
+#include "papo/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace papo {
+namespace {
+
+using json = nlohmann::json;
+
+// An exclusive flock on the outbox file for one read-modify-append.
+class locked_file {
+public:
+    explicit locked_file(const std::string& path) {
+        for (;;) {
+            fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND, 0600);
+            if (fd_ < 0) throw error("cannot open the outbox " + path);
+            ::flock(fd_, LOCK_EX);
+            // Another process may have compacted (renamed a new file into place) while
+            // we waited: then our descriptor is the old file, and we start again.
+            struct stat held {}, named {};
+            if (::fstat(fd_, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino) return;
+            ::flock(fd_, LOCK_UN);
+            ::close(fd_);
+        }
+    }
+    ~locked_file() {
+        ::flock(fd_, LOCK_UN);
+        ::close(fd_);
+    }
+    locked_file(const locked_file&) = delete;
+    locked_file& operator=(const locked_file&) = delete;
+
+    void append(const std::vector<json>& lines) {
+        std::string text;
+        for (const auto& line : lines) text += line.dump() + "\n";
+        if (text.empty()) return;
+        // A crash mid-write can leave a torn last line; start ours on a line of its own.
+        struct stat info {};
+        char last = '\n';
+        if (::fstat(fd_, &info) == 0 && info.st_size > 0) ::pread(fd_, &last, 1, info.st_size - 1);
+        if (last != '\n') text.insert(0, "\n");
+        if (::write(fd_, text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::fdatasync(fd_) != 0)
+            throw error("cannot write the outbox (disk full?); the message was not sent");
+    }
+
+private:
+    int fd_ = -1;
+};
+
+struct replayed {
+    std::vector<outbox_entry> pending;          // in order of sending
+    std::map<std::string, std::time_t> tried;   // id -> last (re)send, seconds
+    std::size_t lines = 0;
+};
+
+// The outbox is a log of {"add":...}, {"done":id} and {"try":id,"at":s} lines.
+replayed replay(const std::string& file) {
+    replayed r;
+    std::ifstream in(file);
+    std::map<std::string, std::size_t> index;
+    std::vector<bool> done;
+    for (std::string line; std::getline(in, line);) {
+        ++r.lines;
+        const auto j = json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.is_object()) continue;  // a torn last line after a crash
+        if (j.contains("add") && j["add"].is_object()) {
+            const auto& a = j["add"];
+            outbox_entry e{a.value("to", ""), a.value("id", ""), a.value("text", ""), a.value("sent_at", "")};
+            if (e.id.empty() || index.count(e.id)) continue;
+            index[e.id] = r.pending.size();
+            r.pending.push_back(std::move(e));
+            done.push_back(false);
+            r.tried[r.pending.back().id] = a.value("at", std::time_t{0});
+        } else if (j.contains("done") && j["done"].is_string()) {
+            const auto it = index.find(j["done"].get<std::string>());
+            if (it != index.end()) done[it->second] = true;
+        } else if (j.contains("try") && j["try"].is_string()) {
+            r.tried[j["try"].get<std::string>()] = j.value("at", std::time_t{0});
+        }
+    }
+    std::vector<outbox_entry> still;
+    for (std::size_t i = 0; i < r.pending.size(); ++i)
+        if (!done[i]) still.push_back(std::move(r.pending[i]));
+    r.pending = std::move(still);
+    return r;
+}
+
+json add_line(const outbox_entry& e, std::time_t at) {
+    return {{"add", {{"to", e.to}, {"id", e.id}, {"text", e.text}, {"sent_at", e.sent_at}, {"at", at}}}};
+}
+
+// Rewrites the file with only what is pending, once it is mostly history.
+void compact(const std::string& file, const replayed& r) {
+    if (r.lines < 1000 || r.lines < 4 * r.pending.size()) return;
+    const std::string temp = file + ".tmp";
+    {
+        std::ofstream out(temp, std::ios::trunc);
+        for (const auto& e : r.pending) {
+            const auto it = r.tried.find(e.id);
+            out << add_line(e, it == r.tried.end() ? 0 : it->second).dump() << "\n";
+        }
+        if (!out) return;  // keep the long file rather than lose entries
+    }
+    const int fd = ::open(temp.c_str(), O_RDONLY);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+    std::rename(temp.c_str(), file.c_str());
+}
+
+}  // namespace
+
+outbox::outbox(std::string state_dir) : file_(std::move(state_dir) + "/outbox.jsonl") {}
+
+void outbox::add(const outbox_entry& entry) {
+    locked_file f(file_);
+    f.append({add_line(entry, std::time(nullptr))});
+}
+
+std::vector<outbox_entry> outbox::confirm(const std::string& reader, const std::vector<std::string>& ids) {
+    locked_file f(file_);
+    const auto r = replay(file_);
+    std::vector<outbox_entry> confirmed;
+    std::vector<json> lines;
+    for (const auto& e : r.pending)
+        for (const auto& id : ids)
+            if (e.id == id && e.to == reader) {
+                confirmed.push_back(e);
+                lines.push_back({{"done", id}});
+            }
+    f.append(lines);
+    return confirmed;
+}
+
+std::vector<outbox_entry> outbox::pending() const {
+    locked_file f(file_);
+    return replay(file_).pending;
+}
+
+std::vector<outbox_entry> outbox::due_for_resend(std::chrono::seconds quiet) {
+    locked_file f(file_);
+    const auto r = replay(file_);
+    const std::time_t now = std::time(nullptr);
+    std::vector<outbox_entry> due;
+    std::vector<json> lines;
+    for (const auto& e : r.pending) {
+        const auto it = r.tried.find(e.id);
+        if (it != r.tried.end() && now - it->second < quiet.count()) continue;
+        due.push_back(e);
+        lines.push_back({{"try", e.id}, {"at", now}});
+    }
+    f.append(lines);
+    compact(file_, replay(file_));
+    return due;
+}
+
+}  // namespace papo

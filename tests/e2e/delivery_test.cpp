@@ -1,0 +1,75 @@
+// End-to-end delivery: the sender's outbox keeps every DM until its reader's receipt
+// comes back, shows "delivered", and sends again what a crashed broker lost.
+#include "chat_fixture.h"
+
+namespace papo::e2e {
+namespace {
+
+class delivery : public chat_test {
+protected:
+    std::vector<nlohmann::json> lines_of_kind(const std::string& json_lines, const std::string& kind) {
+        std::vector<nlohmann::json> out;
+        std::istringstream in(json_lines);
+        for (std::string line; std::getline(in, line);) {
+            if (line.empty() || line[0] != '{') continue;
+            auto j = nlohmann::json::parse(line);
+            if (j.value("kind", "") == kind) out.push_back(std::move(j));
+        }
+        return out;
+    }
+    std::vector<nlohmann::json> outbox_of(const std::string& user) {
+        auto result = papo(user, {"--json", "outbox"});
+        EXPECT_EQ(result.exit_code, 0) << result.err;
+        return lines_of_kind(result.out, "pending");
+    }
+};
+
+TEST_F(delivery, TheSenderSeesSentThenDeliveredAndTheOutboxEmpties) {
+    register_users({"alice", "bob"});
+    auto sent = papo("alice", {"--json", "send", "bob", "did you get this?"});
+    ASSERT_EQ(sent.exit_code, 0) << sent.err;
+    EXPECT_EQ(nlohmann::json::parse(sent.out)["status"], "sent");
+    const std::string id = nlohmann::json::parse(sent.out)["id"];
+    auto waiting = outbox_of("alice");
+    ASSERT_EQ(waiting.size(), 1u);
+    EXPECT_EQ(waiting[0]["to"], "bob");
+    EXPECT_EQ(waiting[0]["id"], id);
+
+    ASSERT_EQ(messages_in(papo("bob", {"read", "--json"}).out).size(), 1u);  // bob reads: a receipt goes to alice
+    auto alice_reads = papo("alice", {"read", "--json"});
+    ASSERT_EQ(alice_reads.exit_code, 0) << alice_reads.err;
+    auto delivered = lines_of_kind(alice_reads.out, "delivered");
+    ASSERT_EQ(delivered.size(), 1u) << alice_reads.out;
+    EXPECT_EQ(delivered[0]["to"], "bob");
+    EXPECT_EQ(delivered[0]["id"], id);
+    EXPECT_TRUE(outbox_of("alice").empty());
+    EXPECT_NE(papo("alice", {"outbox"}).out.find("every message you sent has reached its reader"), std::string::npos);
+}
+
+TEST_F(delivery, MessagesTheBrokerLostInACrashAreSentAgainAndShownOnce) {
+    register_users({"alice", "bob"});
+    broker_->stop();  // a clean stop saves the accounts' sessions and the registry
+    broker_->start();
+    const int count = 30;
+    for (int i = 0; i < count; ++i)
+        ASSERT_EQ(papo("alice", {"send", "bob", "message " + std::to_string(i)}).exit_code, 0);
+    // bob already took the first five: their copies must not show twice.
+    auto early = papo("bob", {"read", "--json"});
+    ASSERT_EQ(messages_in(early.out).size(), static_cast<std::size_t>(count));
+    for (int i = 0; i < 5; ++i) ASSERT_EQ(papo("alice", {"send", "bob", "late " + std::to_string(i)}).exit_code, 0);
+    broker_->kill();  // SIGKILL: everything since the last autosave (60 s) is gone
+    broker_->start();
+    EXPECT_EQ(outbox_of("alice").size(), 35u);  // bob's receipts were lost with the broker too
+    // alice's next command (any) sends again what no receipt confirmed.
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    auto later = papo("bob", {"read", "--json"});
+    ASSERT_EQ(later.exit_code, 0) << later.err;
+    auto got = messages_in(later.out);
+    ASSERT_EQ(got.size(), 5u) << later.out;  // the five late ones, and none of the thirty again
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i)]["text"], "late " + std::to_string(i));
+    papo("alice", {"read"});  // takes bob's receipts
+    EXPECT_TRUE(outbox_of("alice").empty());
+}
+
+}  // namespace
+}  // namespace papo::e2e

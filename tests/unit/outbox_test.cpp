@@ -1,0 +1,86 @@
+// The sender's durable outbox (papo/outbox.h), on a real temporary folder.
+#include "papo/outbox.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace papo {
+namespace {
+
+class outbox_file : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/papo-outbox-XXXXXX";
+        dir = ::mkdtemp(pattern);
+    }
+    void TearDown() override { std::system(("rm -rf '" + dir + "'").c_str()); }
+    static outbox_entry entry(const std::string& to, const std::string& id) { return {to, id, "text " + id, "2026-11-26T10:00:00.000Z"}; }
+    std::string dir;
+};
+
+TEST_F(outbox_file, KeepsWhatNoReaderConfirmedAcrossRestarts) {
+    {
+        outbox box(dir);
+        box.add(entry("bob", "m1"));
+        box.add(entry("bob", "m2"));
+        box.add(entry("carol", "m3"));
+    }
+    outbox again(dir);  // a new papo process
+    ASSERT_EQ(again.pending().size(), 3u);
+    EXPECT_EQ(again.pending()[0].id, "m1");  // oldest first
+    EXPECT_EQ(again.pending()[2].text, "text m3");
+}
+
+TEST_F(outbox_file, OnlyTheRecipientsReceiptConfirms) {
+    outbox box(dir);
+    box.add(entry("bob", "m1"));
+    box.add(entry("carol", "m2"));
+    EXPECT_TRUE(box.confirm("carol", {"m1"}).empty());  // carol cannot confirm bob's message
+    const auto confirmed = box.confirm("bob", {"m1", "unknown"});
+    ASSERT_EQ(confirmed.size(), 1u);
+    EXPECT_EQ(confirmed[0].id, "m1");
+    EXPECT_TRUE(box.confirm("bob", {"m1"}).empty());  // a repeated receipt confirms nothing new
+    ASSERT_EQ(box.pending().size(), 1u);
+    EXPECT_EQ(box.pending()[0].id, "m2");
+}
+
+TEST_F(outbox_file, ResendsEachAtMostOncePerQuietPeriod) {
+    outbox box(dir);
+    box.add(entry("bob", "m1"));
+    EXPECT_TRUE(box.due_for_resend(std::chrono::seconds(60)).empty());  // just sent
+    EXPECT_EQ(box.due_for_resend(std::chrono::seconds(0)).size(), 1u);
+    EXPECT_TRUE(box.due_for_resend(std::chrono::seconds(60)).empty());  // just resent
+    box.confirm("bob", {"m1"});
+    EXPECT_TRUE(box.due_for_resend(std::chrono::seconds(0)).empty());
+}
+
+TEST_F(outbox_file, ATornLastLineFromACrashIsIgnored) {
+    outbox box(dir);
+    box.add(entry("bob", "m1"));
+    std::ofstream(dir + "/outbox.jsonl", std::ios::app) << R"({"add":{"to":"bob","id":"m2","te)";
+    ASSERT_EQ(box.pending().size(), 1u);
+    box.add(entry("bob", "m3"));  // appends after the torn line still count
+    EXPECT_EQ(box.pending().size(), 2u);
+}
+
+TEST_F(outbox_file, CompactionKeepsEveryPendingEntry) {
+    outbox box(dir);
+    for (int i = 0; i < 1500; ++i) box.add(entry("bob", "m" + std::to_string(i)));
+    std::vector<std::string> done;
+    for (int i = 0; i < 1490; ++i) done.push_back("m" + std::to_string(i));
+    box.confirm("bob", done);
+    box.due_for_resend(std::chrono::seconds(0));  // compacts
+    const auto left = box.pending();
+    ASSERT_EQ(left.size(), 10u);
+    EXPECT_EQ(left.front().id, "m1490");
+    std::ifstream in(dir + "/outbox.jsonl");
+    int lines = 0;
+    for (std::string line; std::getline(in, line);) ++lines;
+    EXPECT_LT(lines, 100);
+}
+
+}  // namespace
+}  // namespace papo
