@@ -1,0 +1,112 @@
+// Nothing lost, nothing doubled: a deep offline queue, many registrations at once,
+// and papo-server killed in the middle of registrations.
+#include "chat_fixture.h"
+
+#include "papo/messages.h"
+#include "papo/session.h"
+#include "papo/topics.h"
+
+#include <atomic>
+#include <future>
+#include <set>
+#include <thread>
+
+namespace papo::e2e {
+namespace {
+
+class reliability : public chat_test {};
+
+TEST_F(reliability, TwentyThousandWaitingMessagesAllArriveOnceInOrder) {
+    register_users({"alice", "bob"});
+    const int count = 20000;
+    {
+        session_options options;
+        options.broker = broker_->uri();
+        options.client_id = "alice~bulk";
+        options.username = "alice";
+        options.password = "password-of-alice";
+        options.timeout = std::chrono::seconds(30);
+        session alice(options);
+        alice.connect();
+        for (int i = 0; i < count; ++i)
+            alice.publish_async(topics::inbox("bob", "alice"), encode(make_message("deep " + std::to_string(i))));
+        alice.flush();
+    }
+    auto read = papo("bob", {"read", "--json"}, 120);
+    ASSERT_EQ(read.exit_code, 0) << read.err;
+    auto got = messages_in(read.out);
+    ASSERT_EQ(got.size(), static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) ASSERT_EQ(got[static_cast<std::size_t>(i)]["text"], "deep " + std::to_string(i));
+    EXPECT_EQ(settled_depth("bob", 0), 0);
+}
+
+TEST_F(reliability, TwoHundredNamesRegisteredConcurrentlyAllSucceedConsistently) {
+    const int threads = 8, per_thread = 25;
+    std::vector<std::future<int>> workers;
+    for (int t = 0; t < threads; ++t)
+        workers.push_back(std::async(std::launch::async, [this, t] {
+            int ok = 0;
+            for (int i = 0; i < per_thread; ++i)
+                ok += admin({"users", "add", "u" + std::to_string(t) + "x" + std::to_string(i)}, 60).exit_code == 0;
+            return ok;
+        }));
+    int created = 0;
+    for (auto& w : workers) created += w.get();
+    EXPECT_EQ(created, threads * per_thread);
+    auto users = nlohmann::json::parse(admin({"--json", "users", "ls"}).out);
+    EXPECT_EQ(users.size(), static_cast<std::size_t>(threads * per_thread));
+    auto queues = nlohmann::json::parse(admin({"--json", "queues", "ls"}).out);
+    ASSERT_EQ(queues.size(), static_cast<std::size_t>(threads * per_thread));
+    for (const auto& q : queues) EXPECT_EQ(q["messages"], 0);
+    // Each one's queue and account work: a few of them, spread out.
+    for (const char* name : {"u0x0", "u3x12", "u7x24"}) {
+        ASSERT_EQ(papo("u1x1", {"send", name, std::string("hello ") + name}).exit_code, 0);
+        auto got = messages_in(papo(name, {"read", "--json"}).out);
+        ASSERT_EQ(got.size(), 1u) << name;
+    }
+}
+
+TEST_F(reliability, ServerKilledDuringRegistrationsLosesNoneAndDoublesNone) {
+    std::atomic<bool> stop{false};
+    std::vector<std::future<std::pair<std::set<std::string>, std::set<std::string>>>> workers;
+    for (int t = 0; t < 3; ++t)
+        workers.push_back(std::async(std::launch::async, [this, t, &stop] {
+            std::set<std::string> ok, failed;
+            for (int i = 0; i < 40 && !stop; ++i) {
+                const std::string name = "k" + std::to_string(t) + "x" + std::to_string(i);
+                (admin({"--timeout", "2", "users", "add", name}, 30).exit_code == 0 ? ok : failed).insert(name);
+            }
+            return std::make_pair(ok, failed);
+        }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    server_->kill();  // SIGKILL, in the middle of registrations
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    start_server();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    stop = true;
+    std::set<std::string> succeeded, failed;
+    for (auto& w : workers) {
+        auto [ok, bad] = w.get();
+        succeeded.insert(ok.begin(), ok.end());
+        failed.insert(bad.begin(), bad.end());
+    }
+    ASSERT_FALSE(succeeded.empty());
+    auto users = nlohmann::json::parse(admin({"--json", "users", "ls"}).out);
+    std::multiset<std::string> listed;
+    for (const auto& u : users) listed.insert(u["name"].get<std::string>());
+    for (const auto& name : succeeded) EXPECT_EQ(listed.count(name), 1u) << name << " was created but is not listed once";
+    // A registration the kill interrupted either exists now or can be made again, once.
+    for (const auto& name : failed) {
+        if (listed.count(name)) continue;
+        EXPECT_EQ(admin({"users", "add", name}).exit_code, 0) << name;
+    }
+    // Every listed user has a working queue and account.
+    const std::string probe = *succeeded.begin();
+    ASSERT_EQ(papo(probe, {"send", probe, "to myself"}).exit_code, 0);
+    EXPECT_EQ(messages_in(papo(probe, {"read", "--json"}).out).size(), 1u);
+    auto queues = nlohmann::json::parse(admin({"--json", "queues", "ls"}).out);
+    EXPECT_EQ(queues.size(), nlohmann::json::parse(admin({"--json", "users", "ls"}).out).size());
+}
+
+}  // namespace
+}  // namespace papo::e2e
