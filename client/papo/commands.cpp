@@ -62,7 +62,7 @@ void resend_unconfirmed(session& connection, const context& c, const std::string
     if (c.state_dir.empty()) return;
     const auto due = outbox(c.state_dir).due_for_resend(c.resend_after);
     for (const auto& e : due)
-        connection.publish_async(topics::inbox(e.to, me), encode(chat_message{e.id, e.text, e.sent_at, std::nullopt}));
+        connection.publish_async(topics::inbox(e.to, me), encode(chat_message{e.id, e.text, e.sent_at, e.seq}));
     if (!due.empty()) connection.flush();
 }
 
@@ -97,7 +97,7 @@ int send_direct(const context& c, const std::string& to, const std::string& text
     const std::string me = registered_name(rpc, c);
     const std::string recipient = rpc.call("users.info", {{"name", to}}, c.broker.timeout).at("name").get<std::string>();
     // Durable first: from here on papo answers for the message until bob confirms it.
-    outbox(c.state_dir).add({recipient, message.id, message.text, message.sent_at});
+    message.seq = outbox(c.state_dir).add({recipient, message.id, message.text, message.sent_at});
     rpc.connection().publish(topics::inbox(recipient, me), encode(message));
     return print_sent(c, message, recipient);
 }

@@ -132,7 +132,7 @@ private:
     void direct(const std::string& to, const std::string& text) {
         auto message = make_message(text);
         const auto recipient = rpc_.call("users.info", {{"name", to}}, c_.broker.timeout).at("name").get<std::string>();
-        outbox(c_.state_dir).add({recipient, message.id, message.text, message.sent_at});
+        message.seq = outbox(c_.state_dir).add({recipient, message.id, message.text, message.sent_at});
         queue_.publish(topics::inbox(recipient, me_), encode(message));
         say("[" + local_time_for_display(message.sent_at) + "] you -> " + recipient + ": " + text);
     }

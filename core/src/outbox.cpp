@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -64,6 +65,7 @@ private:
 struct replayed {
     std::vector<outbox_entry> pending;          // in order of sending
     std::map<std::string, std::time_t> tried;   // id -> last (re)send, seconds
+    std::map<std::string, std::uint64_t> seq;   // recipient -> last sequence number used
     std::size_t lines = 0;
 };
 
@@ -79,7 +81,9 @@ replayed replay(const std::string& file) {
         if (j.is_discarded() || !j.is_object()) continue;  // a torn last line after a crash
         if (j.contains("add") && j["add"].is_object()) {
             const auto& a = j["add"];
-            outbox_entry e{a.value("to", ""), a.value("id", ""), a.value("text", ""), a.value("sent_at", "")};
+            outbox_entry e{a.value("to", ""), a.value("id", ""), a.value("text", ""), a.value("sent_at", ""),
+                           a.value("seq", std::uint64_t{0})};
+            r.seq[e.to] = std::max(r.seq[e.to], e.seq);
             if (e.id.empty() || index.count(e.id)) continue;
             index[e.id] = r.pending.size();
             r.pending.push_back(std::move(e));
@@ -88,6 +92,9 @@ replayed replay(const std::string& file) {
         } else if (j.contains("done") && j["done"].is_string()) {
             const auto it = index.find(j["done"].get<std::string>());
             if (it != index.end()) done[it->second] = true;
+        } else if (j.contains("seq") && j["seq"].is_object()) {  // kept by compaction
+            const std::string to = j["seq"].value("to", "");
+            r.seq[to] = std::max(r.seq[to], j["seq"].value("n", std::uint64_t{0}));
         } else if (j.contains("try") && j["try"].is_string()) {
             r.tried[j["try"].get<std::string>()] = j.value("at", std::time_t{0});
         }
@@ -100,7 +107,7 @@ replayed replay(const std::string& file) {
 }
 
 json add_line(const outbox_entry& e, std::time_t at) {
-    return {{"add", {{"to", e.to}, {"id", e.id}, {"text", e.text}, {"sent_at", e.sent_at}, {"at", at}}}};
+    return {{"add", {{"to", e.to}, {"id", e.id}, {"text", e.text}, {"sent_at", e.sent_at}, {"seq", e.seq}, {"at", at}}}};
 }
 
 // Rewrites the file with only what is pending, once it is mostly history.
@@ -109,6 +116,7 @@ void compact(const std::string& file, const replayed& r) {
     const std::string temp = file + ".tmp";
     {
         std::ofstream out(temp, std::ios::trunc);
+        for (const auto& [to, n] : r.seq) out << json{{"seq", {{"to", to}, {"n", n}}}}.dump() << "\n";
         for (const auto& e : r.pending) {
             const auto it = r.tried.find(e.id);
             out << add_line(e, it == r.tried.end() ? 0 : it->second).dump() << "\n";
@@ -127,9 +135,12 @@ void compact(const std::string& file, const replayed& r) {
 
 outbox::outbox(std::string state_dir) : file_(std::move(state_dir) + "/outbox.jsonl") {}
 
-void outbox::add(const outbox_entry& entry) {
+std::uint64_t outbox::add(const outbox_entry& entry) {
     locked_file f(file_);
-    f.append({add_line(entry, std::time(nullptr))});
+    outbox_entry numbered = entry;
+    numbered.seq = replay(file_).seq[entry.to] + 1;
+    f.append({add_line(numbered, std::time(nullptr))});
+    return numbered.seq;
 }
 
 std::vector<outbox_entry> outbox::confirm(const std::string& reader, const std::vector<std::string>& ids) {

@@ -19,6 +19,9 @@ nlohmann::json to_json_line(const message_view& m) {
                      {"text", m.text}, {"sent_at", m.sent_at}, {"waited", m.waited}};
     if (m.direct) j["to"] = m.to;
     else j["topic"] = m.topic;
+    if (m.seq) j["seq"] = *m.seq;
+    if (m.missing_before) j["missing_before"] = m.missing_before;
+    if (m.late) j["late"] = true;
     return j;
 }
 
@@ -27,6 +30,10 @@ std::string format_for_people(const message_view& m) {
     line += m.direct ? m.from + " -> you" : "#" + m.topic + " " + m.from;
     line += ": " + m.text;
     if (m.waited) line += "  (waited while you were away)";
+    if (m.missing_before)
+        line += "  (" + std::to_string(m.missing_before) + " earlier message" + (m.missing_before == 1 ? "" : "s") +
+                " from " + m.from + " not here yet)";
+    if (m.late) line += "  (arrived late)";
     return line;
 }
 
@@ -36,7 +43,26 @@ reader::reader(session& connection, std::string me, std::string state_dir, show_
       spool_file_(state_dir.empty() ? "" : state_dir + "/spool.jsonl"),
       seen_(20000, state_dir.empty() ? "" : state_dir + "/seen"),
       outbox_(state_dir),
-      show_fn_(std::move(show)) {}
+      show_fn_(std::move(show)),
+      seq_file_(state_dir.empty() ? "" : state_dir + "/seq_from") {
+    std::ifstream in(seq_file_);
+    std::string sender;
+    std::uint64_t n = 0;
+    while (in >> sender >> n) last_seq_[sender] = std::max(last_seq_[sender], n);
+}
+
+void reader::note_sequence(message_view& view) {
+    if (!view.seq || !view.direct) return;
+    const auto known = last_seq_.find(view.from);
+    if (known != last_seq_.end()) {
+        if (*view.seq > known->second + 1) view.missing_before = *view.seq - known->second - 1;
+        if (*view.seq <= known->second) view.late = true;
+    }
+    if (known == last_seq_.end() || *view.seq > known->second) {
+        last_seq_[view.from] = *view.seq;
+        if (!seq_file_.empty()) std::ofstream(seq_file_, std::ios::app) << view.from << ' ' << *view.seq << '\n';
+    }
+}
 
 bool reader::take_receipt(const inbound& message) {
     const auto route = topics::parse(message.topic);
@@ -66,6 +92,7 @@ std::optional<message_view> reader::view_of(const inbound& message) {
         view.id = m.id;
         view.text = m.text;
         view.sent_at = m.sent_at;
+        view.seq = m.seq;
     } catch (const error& e) {
         ++malformed_;
         log_warn("dropped a malformed message on " + message.topic + ": " + e.what());
@@ -82,7 +109,9 @@ void reader::show(const message_view& view) {
         return;
     }
     ++shown_;
-    show_fn_(view);
+    message_view numbered = view;
+    note_sequence(numbered);
+    show_fn_(numbered);
 }
 
 bool reader::handle(const inbound& message) {
@@ -115,8 +144,16 @@ void reader::show_spooled() {
     for (std::string line; std::getline(in, line);) {
         try {
             const auto j = nlohmann::json::parse(line);
-            message_view view{j.at("kind") == "dm", j.at("from"), j.value("to", ""), j.value("topic", ""),
-                              j.at("id"), j.at("text"), j.at("sent_at"), true};
+            message_view view;
+            view.direct = j.at("kind") == "dm";
+            view.from = j.at("from");
+            view.to = j.value("to", "");
+            view.topic = j.value("topic", "");
+            view.id = j.at("id");
+            view.text = j.at("text");
+            view.sent_at = j.at("sent_at");
+            view.waited = true;
+            if (j.contains("seq") && j["seq"].is_number_unsigned()) view.seq = j["seq"].get<std::uint64_t>();
             show(view);
         } catch (const std::exception& e) {
             log_warn(std::string("skipped an unreadable spooled message: ") + e.what());

@@ -71,5 +71,25 @@ TEST_F(delivery, MessagesTheBrokerLostInACrashAreSentAgainAndShownOnce) {
     EXPECT_TRUE(outbox_of("alice").empty());
 }
 
+TEST_F(delivery, AGapInASendersNumbersIsShownAndTheLateMessageMarked) {
+    register_users({"alice", "bob"});
+    ASSERT_EQ(papo("alice", {"send", "bob", "one"}).exit_code, 0);
+    ASSERT_EQ(messages_in(papo("bob", {"read", "--json"}).out).size(), 1u);
+    ASSERT_EQ(papo("alice", {"send", "bob", "two"}).exit_code, 0);
+    EXPECT_EQ(settled_depth("bob", 1), 1);
+    ASSERT_EQ(admin({"queues", "purge", "bob"}).exit_code, 0);  // "two" is lost on the broker
+    ASSERT_EQ(papo("alice", {"send", "bob", "three"}).exit_code, 0);
+    auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["text"], "three");
+    EXPECT_EQ(got[0]["seq"], 3);
+    EXPECT_EQ(got[0]["missing_before"], 1);
+    auto people = papo("alice", {"--resend-after", "0", "who"});  // alice's papo sends "two" again
+    ASSERT_EQ(people.exit_code, 0) << people.err;
+    auto late = papo("bob", {"read"});
+    EXPECT_NE(late.out.find("alice -> you: two"), std::string::npos) << late.out;
+    EXPECT_NE(late.out.find("(arrived late)"), std::string::npos) << late.out;
+}
+
 }  // namespace
 }  // namespace papo::e2e

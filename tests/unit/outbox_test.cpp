@@ -66,6 +66,28 @@ TEST_F(outbox_file, ATornLastLineFromACrashIsIgnored) {
     EXPECT_EQ(box.pending().size(), 2u);
 }
 
+TEST_F(outbox_file, NumbersEachRecipientsMessagesFromOneAcrossRestartsAndCompaction) {
+    {
+        outbox box(dir);
+        EXPECT_EQ(box.add(entry("bob", "m1")), 1u);
+        EXPECT_EQ(box.add(entry("carol", "m2")), 1u);
+        EXPECT_EQ(box.add(entry("bob", "m3")), 2u);
+        box.confirm("bob", {"m1", "m3"});
+    }
+    outbox again(dir);
+    EXPECT_EQ(again.add(entry("bob", "m4")), 3u);  // confirmed ones still count
+    EXPECT_EQ(again.pending().back().seq, 3u);
+    std::vector<std::string> all;
+    for (int i = 0; i < 1200; ++i) {
+        again.add(entry("dave", "d" + std::to_string(i)));
+        all.push_back("d" + std::to_string(i));
+    }
+    again.confirm("dave", all);
+    again.due_for_resend(std::chrono::seconds(0));  // compacts
+    EXPECT_EQ(again.add(entry("dave", "d-next")), 1201u);
+    EXPECT_EQ(again.add(entry("bob", "m5")), 4u);
+}
+
 TEST_F(outbox_file, CompactionKeepsEveryPendingEntry) {
     outbox box(dir);
     for (int i = 0; i < 1500; ++i) box.add(entry("bob", "m" + std::to_string(i)));

@@ -8,6 +8,7 @@
 // One file per user and broker (<state_dir>/outbox.jsonl), shared safely by several
 // papo processes of the same user: every change is one appended line, under flock.
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,14 +19,17 @@ struct outbox_entry {
     std::string id;
     std::string text;
     std::string sent_at;
+    std::uint64_t seq = 0;  // 1, 2, 3... per recipient, given by add()
 };
 
 class outbox {
 public:
     explicit outbox(std::string state_dir);
 
-    // Records a message before it is published; durable when this returns.
-    void add(const outbox_entry& entry);
+    // Records a message before it is published; durable when this returns. Returns
+    // the message's sequence number for its recipient (so the reader can tell when
+    // one is missing), which the published message must carry.
+    std::uint64_t add(const outbox_entry& entry);
     // The reader `reader` confirmed these ids; returns the entries that were waiting.
     std::vector<outbox_entry> confirm(const std::string& reader, const std::vector<std::string>& ids);
     // Messages still waiting for their receipt, oldest first (re-read from the file,

@@ -8,6 +8,7 @@
 #include "papo/seen_ids.h"
 #include "papo/session.h"
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 
@@ -28,6 +29,9 @@ struct message_view {
     std::string text;
     std::string sent_at;
     bool waited = false;     // it waited in the queue while the reader was offline
+    std::optional<std::uint64_t> seq;  // the sender's number for messages to this reader
+    std::uint64_t missing_before = 0;  // how many of the sender's earlier ones have not come
+    bool late = false;                 // it came after a later one of the same sender
 };
 nlohmann::json to_json_line(const message_view& m);
 std::string format_for_people(const message_view& m);
@@ -77,6 +81,10 @@ private:
     show_fn show_fn_;
     delivered_fn delivered_fn_;
     std::map<std::string, std::vector<std::string>> unreceipted_;  // sender -> ids
+    // The highest sequence number seen per sender, kept in <state>/seq_from.
+    void note_sequence(message_view& view);
+    std::string seq_file_;
+    std::map<std::string, std::uint64_t> last_seq_;
     std::size_t shown_ = 0, repeats_ = 0, malformed_ = 0;
 };
 
