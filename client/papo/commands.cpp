@@ -98,7 +98,18 @@ int send_direct(const context& c, const std::string& to, const std::string& text
     const std::string recipient = rpc.call("users.info", {{"name", to}}, c.broker.timeout).at("name").get<std::string>();
     // Durable first: from here on papo answers for the message until bob confirms it.
     message.seq = outbox(c.state_dir).add({recipient, message.id, message.text, message.sent_at});
-    rpc.connection().publish(topics::inbox(recipient, me), encode(message));
+    try {
+        rpc.connection().publish(topics::inbox(recipient, me), encode(message));
+    } catch (const error& e) {
+        // The outbox has it: papo sends it again the next time it connects.
+        if (c.json)
+            std::cout << nlohmann::json{{"id", message.id}, {"to", recipient}, {"sent_at", message.sent_at}, {"status", "queued"}}.dump()
+                      << "\n";
+        else
+            std::cout << "queued for " << recipient << " (the broker did not confirm: " << e.what()
+                      << "); papo sends it again when it next connects\n";
+        return 0;
+    }
     return print_sent(c, message, recipient);
 }
 
