@@ -9,6 +9,7 @@
 #include "papo/table.h"
 #include "papo/topics.h"
 
+#include <algorithm>
 #include <iostream>
 #include <set>
 
@@ -27,6 +28,23 @@ std::string registered_name(rpc_client& rpc, const context& c) {
         throw error(std::string(e.what()) + " (ask the manager: papo-admin users add " + c.user + ")");
     }
 }
+
+}  // namespace
+
+void confirm_already_seen(rpc_client& rpc, const reader& inbox, const nlohmann::json& pending_ids, const context& c) {
+    std::vector<std::string> seen;
+    for (const auto& id : pending_ids) {
+        const auto text = id.get<std::string>();
+        if (inbox.has_seen(text)) seen.push_back(text);
+    }
+    for (std::size_t start = 0; start < seen.size(); start += 1000) {
+        const auto end = seen.begin() + static_cast<std::ptrdiff_t>(std::min(seen.size(), start + 1000));
+        rpc.call("users.confirm", {{"ids", std::vector<std::string>(seen.begin() + static_cast<std::ptrdiff_t>(start), end)}},
+                 c.broker.timeout);
+    }
+}
+
+namespace {
 
 int print_sent(const context& c, const chat_message& m, const std::string& where) {
     if (c.json) std::cout << nlohmann::json{{"id", m.id}, {"to", where}, {"sent_at", m.sent_at}, {"status", "sent"}}.dump() << "\n";
@@ -182,6 +200,7 @@ int read_messages(const context& c) {
     // so that "read" without --wait prints the whole queue and then stops.
     std::set<std::string> expected;
     const auto pending = rpc.call("users.pending", {}, c.broker.timeout);
+    confirm_already_seen(rpc, inbox, pending.at("ids"), c);
     for (const auto& id : pending.at("ids")) {
         const auto text = id.get<std::string>();
         if (!inbox.has_seen(text)) expected.insert(text);

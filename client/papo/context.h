@@ -1,6 +1,8 @@
 #pragma once
 // What every papo command needs: where the broker is, who we are, how to print.
 #include "papo/outbox.h"
+#include "papo/reader.h"
+#include "papo/rpc.h"
 #include "papo/session.h"
 
 #include <chrono>
@@ -33,6 +35,9 @@ int show_outbox(const context& c);
 // Sends again what this user sent and no reader has confirmed yet (see papo/outbox.h);
 // every command that connects as the user calls it first.
 void resend_unconfirmed(session& connection, const context& c, const std::string& me);
+// Tells papo-server which of the ids it counts as waiting this reader has already
+// shown: their receipt was lost in a crash, and the count must fall.
+void confirm_already_seen(rpc_client& rpc, const reader& inbox, const nlohmann::json& pending_ids, const context& c);
 // How papo shows that `reader` confirmed one of our messages.
 void show_delivered(const context& c, const std::string& reader, const outbox_entry& entry);
 

@@ -48,6 +48,7 @@ public:
         inbox.set_online_since(since);
         input_.print_above("connected as " + me_ + " to " + c_.broker.broker + "; /help lists the commands");
         inbox.show_spooled();
+        confirm_already_seen(rpc_, inbox, rpc_.call("users.pending", {}, c_.broker.timeout).at("ids"), c_);
         const auto mine = rpc_.call("users.info", {{"name", me_}}, c_.broker.timeout);
         for (const auto& t : mine.value("topics", nlohmann::json::array())) joined_.push_back(t.get<std::string>());
         if (!joined_.empty()) current_ = joined_.front();

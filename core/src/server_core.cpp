@@ -22,6 +22,7 @@ server_action secure(std::vector<nlohmann::json> commands) {
 }
 
 inline constexpr std::size_t min_password_bytes = 8;
+inline constexpr std::size_t max_confirm_ids = 1000;
 inline constexpr std::size_t max_password_bytes = 256;
 
 // The new account's password: carried in the request to papo-server only, handed
@@ -161,6 +162,22 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
             const user_record* user = registry_.find_user(from);
             if (!user) throw error("'" + from + "' is not a registered user");
             data = {{"name", user->name}, {"ids", accounting_.pending(user->name)}};
+        } else if (command == "users.confirm") {
+            // A reader confirms ids it has already shown: repairs a count whose receipt a
+            // crash lost (papo read and interactive papo send this at start).
+            const user_record* user = registry_.find_user(from);
+            if (!user) throw error("'" + from + "' is not a registered user");
+            const auto it = request.find("ids");
+            if (it == request.end() || !it->is_array()) throw error("the request needs an \"ids\" array");
+            if (it->size() > max_confirm_ids) throw error("at most " + std::to_string(max_confirm_ids) + " ids per request");
+            std::vector<std::string> ids;
+            for (const auto& id : *it) {
+                if (!id.is_string()) throw error("\"ids\" must hold strings");
+                ids.push_back(id.get<std::string>());
+            }
+            const std::size_t before = accounting_.depth(user->name);
+            accounting_.received(user->name, ids);
+            data = {{"name", user->name}, {"confirmed", before - accounting_.depth(user->name)}};
         } else if (command == "topics.add") {
             require_admin(from, command);
             const std::string name = name_argument(request);

@@ -521,3 +521,29 @@ TEST_F(server_decisions, SnapshotsOfUnknownQueuesAreIgnoredOnLoad) {
 
 }  // namespace
 }  // namespace papo
+
+namespace papo {
+namespace {
+
+TEST(server_confirm, AReaderConfirmsIdsItAlreadyShowedAndOnlyItsOwn) {
+    server_core core;
+    for (const char* name : {"alice", "bob"})
+        ASSERT_TRUE(core.handle(admin_name, {{"command", "users.add"}, {"name", name}, {"password", "a-good-password"}})
+                        .response.value("ok", false));
+    core.on_direct_message("bob", "alice", "m1");
+    core.on_direct_message("bob", "alice", "m2");
+    core.on_direct_message("alice", "bob", "m3");
+    auto o = core.handle("bob", {{"command", "users.confirm"}, {"ids", {"m1", "m3", "unknown"}}});
+    ASSERT_TRUE(o.response.value("ok", false)) << o.response.dump();
+    EXPECT_EQ(o.response["data"]["confirmed"], 1);  // m3 is alice's, not bob's
+    EXPECT_EQ(core.depth("bob"), 1u);
+    EXPECT_EQ(core.depth("alice"), 1u);
+    EXPECT_FALSE(core.handle("bob", {{"command", "users.confirm"}, {"ids", "m2"}}).response.value("ok", true));
+    EXPECT_FALSE(core.handle("bob", {{"command", "users.confirm"}, {"ids", {1, 2}}}).response.value("ok", true));
+    EXPECT_FALSE(core.handle("nobody", {{"command", "users.confirm"}, {"ids", {"m2"}}}).response.value("ok", true));
+    EXPECT_FALSE(core.handle("bob", {{"command", "users.confirm"}, {"ids", std::vector<std::string>(1001, "x")}})
+                     .response.value("ok", true));
+}
+
+}  // namespace
+}  // namespace papo
