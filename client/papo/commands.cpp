@@ -218,7 +218,13 @@ int read_messages(const context& c) {
             inbox.send_receipts();
             continue;
         }
-        if (message->connection_lost) throw error("lost the connection to the broker");
+        if (message->connection_lost) {
+            inbox.send_receipts();
+            inbox.keep_the_rest();
+            if (queue.taken_over())
+                throw error("another papo of " + me + " took over the queue; this read stops (what it had is kept)");
+            throw error("lost the connection to the broker");
+        }
         inbox.handle(*message);
         try {
             expected.erase(decode<chat_message>(message->payload).id);

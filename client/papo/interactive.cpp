@@ -13,6 +13,8 @@
 
 #include <poll.h>
 
+#include <algorithm>
+
 #include <sstream>
 
 namespace papo::cli {
@@ -53,26 +55,54 @@ public:
         for (const auto& t : mine.value("topics", nlohmann::json::array())) joined_.push_back(t.get<std::string>());
         if (!joined_.empty()) current_ = joined_.front();
 
+        reader* active = &inbox;
+        std::unique_ptr<reader> live;  // when another papo of ours took the queue over
         bool lost = false;
+        auto next_try = std::chrono::steady_clock::now();
+        std::chrono::milliseconds backoff{250};
         while (!quit_ && !input_.at_end()) {
             pollfd stdin_poll{input_.fd(), POLLIN, 0};
             if (::poll(&stdin_poll, 1, 20) > 0)
                 for (const auto& line : input_.take_lines()) run_line(line);
-            while (auto message = queue_.next(std::chrono::milliseconds(0))) {
+            while (auto message = out_->next(std::chrono::milliseconds(0))) {
                 if (message->connection_lost) {
-                    input_.print_above("(lost the broker; reconnecting...)");
+                    if (!lost) input_.print_above("(lost the broker; reconnecting...)");
                     lost = true;
                     break;
                 }
-                inbox.handle(*message);
+                active->handle(*message);
             }
-            if (lost && queue_.connected()) {
+            // The queue reconnects by hand: first it must know whether another papo of
+            // ours took it over (Mosquitto 2.0.11 just closes the socket then).
+            if (lost && !mirror_ && std::chrono::steady_clock::now() >= next_try) {
+                if (another_holds_the_queue()) {
+                    live = become_mirror();
+                    active = live.get();
+                    lost = false;
+                } else {
+                    try {
+                        queue_.connect();
+                        lost = false;
+                        backoff = std::chrono::milliseconds(250);
+                        announce(true, now_text());
+                        resend_unconfirmed(queue_, c_, me_);  // the broker may have lost what it held
+                        input_.print_above("(reconnected)");
+                    } catch (const error&) {
+                        next_try = std::chrono::steady_clock::now() + backoff;
+                        backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(8));
+                    }
+                }
+            }
+            if (lost && mirror_ && out_->connected()) {  // the mirror reconnects by itself
                 lost = false;
-                announce(true, now_text());
-                resend_unconfirmed(queue_, c_, me_);  // the broker may have lost what it held
+                resend_unconfirmed(*out_, c_, me_);
                 input_.print_above("(reconnected)");
             }
-            if (queue_.connected()) inbox.send_receipts();
+            if (out_->connected()) active->send_receipts();
+        }
+        if (mirror_) {
+            mirror_->disconnect();
+            return 0;
         }
         announce(false, now_text());
         queue_.disconnect();
@@ -81,15 +111,67 @@ public:
     }
 
 private:
+    // Another papo of this user connected with the queue's client id and took it over.
+    // Fighting back (reconnecting) would kick it in turn, forever; instead this papo
+    // stops using the queue and follows new messages on a connection of its own.
+    // Whether the retained presence says "online" since a moment that is not ours:
+    // then another papo of this user announced itself after us and holds the queue.
+    bool another_holds_the_queue() {
+        try {
+            session_options o = c_.broker;
+            o.client_id = me_ + "~probe-" + random_hex(6);
+            o.persistent = false;
+            o.clean_start = true;
+            o.auto_reconnect = false;
+            o.will.reset();
+            o.timeout = std::chrono::seconds(2);
+            session probe(o);
+            probe.connect();
+            probe.subscribe({topics::presence(me_)}, 1);
+            const auto retained = probe.next(std::chrono::milliseconds(1000));
+            probe.disconnect();
+            if (!retained || retained->connection_lost || retained->payload.empty()) return false;
+            const auto status = decode<presence>(retained->payload);
+            return status.online && status.since != announced_since_;
+        } catch (const error&) {
+            return false;  // no broker: reconnecting will tell
+        }
+    }
+
+    std::unique_ptr<reader> become_mirror() {
+        session_options o = c_.broker;
+        o.client_id = me_ + "~mirror-" + random_hex(6);
+        o.persistent = false;
+        o.clean_start = true;
+        o.auto_reconnect = true;
+        o.will.reset();
+        mirror_ = std::make_unique<session>(o);
+        mirror_->connect();
+        mirror_->subscribe({topics::inbox_filter(me_), topics::receipt_filter(me_)}, 1);
+        std::vector<std::string> posts;
+        for (const auto& t : joined_) posts.push_back(topics::post_filter(t));
+        mirror_->subscribe(posts, 1, /*no_local=*/true);
+        out_ = mirror_.get();
+        auto live = std::make_unique<reader>(*mirror_, me_, c_.state_dir,
+                                             [this](const message_view& m) { input_.print_above(format_for_people(m)); });
+        live->on_delivered([this](const std::string& who, const outbox_entry& e) {
+            const std::string text = e.text.size() > 40 ? e.text.substr(0, 37) + "..." : e.text;
+            input_.print_above("  \u2713 " + who + " has your message: " + text);
+        });
+        say("(another papo of " + me_ + " took over your queue: this one now shows new messages as they come "
+            "and can still send; what waits while you are away goes to the other)");
+        return live;
+    }
+
     std::string resolve_me() {
         return rpc_.call("users.info", {{"name", c_.user}}, c_.broker.timeout).at("name").get<std::string>();
     }
     session_options options() {
-        auto o = user_session_options(c_, true);
-        o.auto_reconnect = true;
-        return o;
+        // No automatic reconnect: it would take the queue back from another papo of ours.
+        return user_session_options(c_, true);
     }
     void announce(bool online, const std::string& since) {
+        if (online) announced_since_ = since;
         publish_options retained;
         retained.retained = true;
         try {
@@ -134,16 +216,17 @@ private:
         auto message = make_message(text);
         const auto recipient = rpc_.call("users.info", {{"name", to}}, c_.broker.timeout).at("name").get<std::string>();
         message.seq = outbox(c_.state_dir).add({recipient, message.id, message.text, message.sent_at});
-        queue_.publish(topics::inbox(recipient, me_), encode(message));
+        out_->publish(topics::inbox(recipient, me_), encode(message));
         say("[" + local_time_for_display(message.sent_at) + "] you -> " + recipient + ": " + text);
     }
     void post(const std::string& topic, const std::string& text) {
         auto message = make_message(text);
         const std::string name = topic_name(topic);
-        queue_.publish(topics::post(name, me_), encode(message));
+        out_->publish(topics::post(name, me_), encode(message));
         say("[" + local_time_for_display(message.sent_at) + "] #" + name + " you: " + text);
     }
     void join(const std::string& topic) {
+        if (mirror_) throw error("this papo follows another one that holds your queue: /join there");
         const std::string name = topic_name(topic);
         queue_.subscribe({topics::post_filter(name)}, 1, /*no_local=*/true);
         try {
@@ -157,6 +240,7 @@ private:
         say("joined #" + name + " (now current)");
     }
     void leave(const std::string& topic) {
+        if (mirror_) throw error("this papo follows another one that holds your queue: /leave there");
         const auto data = rpc_.call("topics.leave", {{"name", topic}}, c_.broker.timeout);
         const std::string name = data.value("name", topic);
         queue_.unsubscribe({topics::post_filter(name)});
@@ -182,6 +266,9 @@ private:
     rpc_client rpc_;
     std::string me_;
     session queue_;
+    std::unique_ptr<session> mirror_;
+    session* out_ = &queue_;  // where this papo sends and reads: its queue, or its mirror
+    std::string announced_since_;  // our own "online since", to tell our presence from another's
     line_input input_;
     std::vector<std::string> joined_;
     std::string current_;

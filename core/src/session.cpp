@@ -51,6 +51,7 @@ struct session::impl {
     // Paho's consumer queue learns of a dropped socket but not of a DISCONNECT the
     // broker sends (a kick: account deleted, session taken over); next() reports it.
     std::atomic<bool> disconnected_by_broker{false};
+    std::atomic<bool> taken_over{false};
 
     explicit impl(session_options o)
         : options(std::move(o)), client(options.broker, options.client_id, mqtt::create_options(MQTTVERSION_5)) {}
@@ -132,7 +133,11 @@ void session::connect() {
     // messages a resumed session delivers at once.
     impl_->client.start_consuming();
     impl_->client.set_disconnected_handler(
-        [state = impl_.get()](const mqtt::properties&, mqtt::ReasonCode) { state->disconnected_by_broker = true; });
+        [state = impl_.get()](const mqtt::properties&, mqtt::ReasonCode reason) {
+            constexpr int session_taken_over = 0x8E;
+            if (static_cast<int>(reason) == session_taken_over) state->taken_over = true;
+            state->disconnected_by_broker = true;
+        });
     try {
         auto token = impl_->client.connect(connect_options);
         const auto start = std::chrono::steady_clock::now();
@@ -182,6 +187,7 @@ void session::disconnect() {
 
 bool session::connected() const { return impl_->client.is_connected(); }
 bool session::session_present() const { return impl_->session_present; }
+bool session::taken_over() const { return impl_->taken_over; }
 const session_options& session::options() const { return impl_->options; }
 
 namespace {
@@ -285,12 +291,15 @@ void session::unsubscribe(const std::vector<std::string>& filters) {
 
 std::optional<inbound> session::next(std::chrono::milliseconds timeout) {
     mqtt::const_message_ptr message;
-    if (impl_->disconnected_by_broker.exchange(false)) {
-        inbound kicked;
-        kicked.connection_lost = true;
-        return kicked;
+    // What arrived before a kick comes first; then the kick is reported.
+    if (!impl_->client.try_consume_message(&message)) {
+        if (impl_->disconnected_by_broker.exchange(false)) {
+            inbound kicked;
+            kicked.connection_lost = true;
+            return kicked;
+        }
+        if (!impl_->client.try_consume_message_for(&message, timeout)) return std::nullopt;
     }
-    if (!impl_->client.try_consume_message_for(&message, timeout)) return std::nullopt;
     inbound result;
     if (!message) {  // Paho queues a null message when the connection drops
         result.connection_lost = true;

@@ -2,6 +2,7 @@
 // messages first and marked, incoming messages shown as they arrive.
 #include "chat_fixture.h"
 
+#include <sstream>
 #include <thread>
 
 namespace papo::e2e {
@@ -68,6 +69,47 @@ TEST_F(interactive, MessagesArriveWhileChattingAndPresenceShows) {
     alice.wait();
     EXPECT_NE(alice.output().find("bob -> you: live message"), std::string::npos) << alice.output();
     EXPECT_EQ(alice.output().find("waited while you were away"), std::string::npos) << alice.output();
+}
+
+TEST_F(interactive, TheSameUserTwiceDoesNotFightAndBothSeeNewMessages) {
+    register_users({"alice", "bob"});
+    auto open_chat = [this](int seconds, const std::string& state) {
+        return std::make_unique<background_process>(std::vector<std::string>{
+            "sh", "-c", "sleep " + std::to_string(seconds) + " | \"$0\" --broker \"$1\" --state-dir \"$2\" --user alice --password-file \"$3\"",
+            env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state, password_file("alice")});
+    };
+    auto first = open_chat(6, state_dir_ + "/laptop");   // two devices of alice's
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    auto second = open_chat(4, state_dir_ + "/phone");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    ASSERT_EQ(papo("bob", {"send", "alice", "to every alice"}).exit_code, 0);
+    second->wait();
+    first->wait();
+    EXPECT_NE(first->output().find("took over your queue"), std::string::npos) << first->output();
+    EXPECT_NE(first->output().find("bob -> you: to every alice"), std::string::npos) << first->output();
+    EXPECT_NE(second->output().find("bob -> you: to every alice"), std::string::npos) << second->output();
+    // alice logged in with the queue's client id exactly twice: no reconnect fight.
+    const std::string log = broker_->log_text();
+    std::istringstream lines(log);
+    std::size_t connects = 0;
+    for (std::string line; std::getline(lines, line);)
+        connects += line.find(" as alice (") != std::string::npos && line.find("u'alice'") != std::string::npos;
+    EXPECT_EQ(connects, 2u) << log;
+}
+
+TEST_F(interactive, ReconnectsByItselfAfterTheBrokerRestarts) {
+    register_users({"alice", "bob"});
+    background_process alice({"sh", "-c", "sleep 9 | \"$0\" --broker \"$1\" --state-dir \"$2\" --user alice --password-file \"$3\"",
+                              env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, password_file("alice")});
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    broker_->stop();
+    broker_->start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // papo-server and alice come back
+    ASSERT_EQ(papo("bob", {"send", "alice", "after the restart"}).exit_code, 0);
+    alice.wait();
+    EXPECT_NE(alice.output().find("(reconnected)"), std::string::npos) << alice.output();
+    EXPECT_EQ(alice.output().find("took over"), std::string::npos) << alice.output();
+    EXPECT_NE(alice.output().find("bob -> you: after the restart"), std::string::npos) << alice.output();
 }
 
 }  // namespace

@@ -66,6 +66,9 @@ public:
     bool connected() const;
     // Whether the broker still had a session for our client id at connect.
     bool session_present() const;
+    // True once the broker has ended this connection because another connection took
+    // over its client id (MQTT 5 reason 0x8E): the caller must not fight back.
+    bool taken_over() const;
 
     // Publishes and waits for the broker's acknowledgement (QoS 1) or the send (QoS 0).
     void publish(const std::string& topic, const std::string& payload, const publish_options& options = {});
