@@ -114,8 +114,9 @@ private:
     // Another papo of this user connected with the queue's client id and took it over.
     // Fighting back (reconnecting) would kick it in turn, forever; instead this papo
     // stops using the queue and follows new messages on a connection of its own.
-    // Whether the retained presence says "online" since a moment that is not ours:
-    // then another papo of this user announced itself after us and holds the queue.
+    // Whether the retained presence says "online" since a moment later than ours: then
+    // another papo of this user announced itself after us and holds the queue. (An
+    // older "online", restored by a broker that crashed, is not another login.)
     bool another_holds_the_queue() {
         try {
             session_options o = c_.broker;
@@ -132,7 +133,7 @@ private:
             probe.disconnect();
             if (!retained || retained->connection_lost || retained->payload.empty()) return false;
             const auto status = decode<presence>(retained->payload);
-            return status.online && status.since != announced_since_;
+            return status.online && status.since > announced_since_;  // RFC 3339 UTC sorts as text
         } catch (const error&) {
             return false;  // no broker: reconnecting will tell
         }
