@@ -4,6 +4,7 @@
 #include "papo/clock.h"
 #include "papo/error.h"
 #include "papo/messages.h"
+#include "papo/names.h"
 #include "papo/reader.h"
 #include "papo/rpc.h"
 #include "papo/table.h"
@@ -11,6 +12,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <memory>
 #include <set>
 
 namespace papo::cli {
@@ -21,7 +23,7 @@ std::string registered_name(rpc_client& rpc, const context& c) {
     if (c.user.empty()) throw error("say who you are with --user NAME (or PAPO_USER)");
     try {
         const std::string me = rpc.call("users.info", {{"name", c.user}}, c.broker.timeout).at("name").get<std::string>();
-        resend_unconfirmed(rpc.connection(), c, me);
+        resend_unconfirmed(rpc, rpc.connection(), c, me);
         return me;
     } catch (const error& e) {
         if (std::string(e.what()).rfind("no such user", 0) != 0) throw;
@@ -76,12 +78,46 @@ session_options user_session_options(const context& c, bool announce_presence) {
     return options;
 }
 
-void resend_unconfirmed(session& connection, const context& c, const std::string& me) {
+void resend_unconfirmed(rpc_client& rpc, session& connection, const context& c, const std::string& me) {
     if (c.state_dir.empty()) return;
-    const auto due = outbox(c.state_dir).due_for_resend(c.resend_after);
-    for (const auto& e : due)
+    outbox box(c.state_dir);
+    const auto due = box.due_for_resend(c.resend_after);
+    for (auto e : due) {
+        if (e.unchecked) {  // taken while papo-server or the broker was away: check the name now
+            try {
+                const auto name = rpc.call("users.info", {{"name", e.to}}, c.broker.timeout).at("name").get<std::string>();
+                box.checked(e.id, name);
+                e.to = name;
+            } catch (const error& why) {
+                if (std::string(why.what()).rfind("no such user", 0) != 0) continue;  // later
+                box.drop(e.id);
+                std::cerr << "papo: your message to " << e.to << " (\"" << e.text.substr(0, 40)
+                          << "\") cannot be delivered: " << why.what() << "\n";
+                continue;
+            }
+        }
         connection.publish_async(topics::inbox(e.to, me), encode(chat_message{e.id, e.text, e.sent_at, e.seq}));
+    }
     if (!due.empty()) connection.flush();
+}
+
+// The broker or papo-server cannot be reached (not: the login was refused, or a
+// request was refused): a send can then wait in the outbox.
+bool unreachable(const error& e, const context& c) {
+    const std::string what = e.what();
+    if (what.find("refused the login") != std::string::npos) return false;
+    if (what.find("did not answer") != std::string::npos) return true;  // papo-server is away
+    // A refused TLS handshake also fails the connect, but the port answers.
+    return what.rfind("cannot connect to the broker", 0) == 0 &&
+           !broker_port_answers(c.broker.broker, std::chrono::milliseconds(500));
+}
+
+int print_queued(const context& c, const chat_message& m, const std::string& to, const std::string& why) {
+    if (c.json)
+        std::cout << nlohmann::json{{"id", m.id}, {"to", to}, {"sent_at", m.sent_at}, {"status", "queued"}}.dump() << "\n";
+    else
+        std::cout << "queued for " << to << " (" << why << "); papo sends it when it next connects\n";
+    return 0;
 }
 
 void show_delivered(const context& c, const std::string& reader, const outbox_entry& entry) {
@@ -111,22 +147,28 @@ int show_outbox(const context& c) {
 
 int send_direct(const context& c, const std::string& to, const std::string& text) {
     chat_message message = make_message(text);  // refuse bad text before touching the network
-    rpc_client rpc(c.broker, c.user);
-    const std::string me = registered_name(rpc, c);
-    const std::string recipient = rpc.call("users.info", {{"name", to}}, c.broker.timeout).at("name").get<std::string>();
+    std::unique_ptr<rpc_client> rpc;
+    std::string me, recipient;
+    try {
+        rpc = std::make_unique<rpc_client>(c.broker, c.user);
+        me = registered_name(*rpc, c);
+        recipient = rpc->call("users.info", {{"name", to}}, c.broker.timeout).at("name").get<std::string>();
+    } catch (const error& e) {
+        if (!unreachable(e, c) || c.state_dir.empty()) throw;
+        // Nobody to ask: the outbox keeps it, and the next papo that connects checks the
+        // name and sends it (or says it cannot be delivered).
+        require_valid_name(to, "user");
+        outbox_entry waiting{to, message.id, message.text, message.sent_at};
+        waiting.unchecked = true;
+        outbox(c.state_dir).add(waiting);
+        return print_queued(c, message, to, e.what());
+    }
     // Durable first: from here on papo answers for the message until bob confirms it.
     message.seq = outbox(c.state_dir).add({recipient, message.id, message.text, message.sent_at});
     try {
-        rpc.connection().publish(topics::inbox(recipient, me), encode(message));
+        rpc->connection().publish(topics::inbox(recipient, me), encode(message));
     } catch (const error& e) {
-        // The outbox has it: papo sends it again the next time it connects.
-        if (c.json)
-            std::cout << nlohmann::json{{"id", message.id}, {"to", recipient}, {"sent_at", message.sent_at}, {"status", "queued"}}.dump()
-                      << "\n";
-        else
-            std::cout << "queued for " << recipient << " (the broker did not confirm: " << e.what()
-                      << "); papo sends it again when it next connects\n";
-        return 0;
+        return print_queued(c, message, recipient, std::string("the broker did not confirm: ") + e.what());
     }
     return print_sent(c, message, recipient);
 }

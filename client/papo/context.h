@@ -34,7 +34,8 @@ int show_outbox(const context& c);
 
 // Sends again what this user sent and no reader has confirmed yet (see papo/outbox.h);
 // every command that connects as the user calls it first.
-void resend_unconfirmed(session& connection, const context& c, const std::string& me);
+// Unchecked ones (sent while papo-server or the broker was away) are checked via `rpc` first.
+void resend_unconfirmed(rpc_client& rpc, session& connection, const context& c, const std::string& me);
 // Tells papo-server which of the ids it counts as waiting this reader has already
 // shown: their receipt was lost in a crash, and the count must fall.
 void confirm_already_seen(rpc_client& rpc, const reader& inbox, const nlohmann::json& pending_ids, const context& c);

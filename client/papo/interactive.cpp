@@ -41,7 +41,7 @@ public:
         queue_.connect();
         announce(true, since);
         queue_.subscribe({topics::receipt_filter(me_)}, 1);  // sessions made before receipts came to senders
-        resend_unconfirmed(queue_, c_, me_);
+        resend_unconfirmed(rpc_, queue_, c_, me_);
         reader inbox(queue_, me_, c_.state_dir, [this](const message_view& m) { input_.print_above(format_for_people(m)); });
         inbox.on_delivered([this](const std::string& who, const outbox_entry& e) {
             const std::string text = e.text.size() > 40 ? e.text.substr(0, 37) + "..." : e.text;
@@ -85,7 +85,7 @@ public:
                         lost = false;
                         backoff = std::chrono::milliseconds(250);
                         announce(true, now_text());
-                        resend_unconfirmed(queue_, c_, me_);  // the broker may have lost what it held
+                        resend_unconfirmed(rpc_, queue_, c_, me_);  // the broker may have lost what it held
                         input_.print_above("(reconnected)");
                     } catch (const error&) {
                         next_try = std::chrono::steady_clock::now() + backoff;
@@ -95,7 +95,7 @@ public:
             }
             if (lost && mirror_ && out_->connected()) {  // the mirror reconnects by itself
                 lost = false;
-                resend_unconfirmed(*out_, c_, me_);
+                resend_unconfirmed(rpc_, *out_, c_, me_);
                 input_.print_above("(reconnected)");
             }
             if (out_->connected()) active->send_receipts();

@@ -82,7 +82,7 @@ replayed replay(const std::string& file) {
         if (j.contains("add") && j["add"].is_object()) {
             const auto& a = j["add"];
             outbox_entry e{a.value("to", ""), a.value("id", ""), a.value("text", ""), a.value("sent_at", ""),
-                           a.value("seq", std::uint64_t{0})};
+                           a.value("seq", std::uint64_t{0}), a.value("unchecked", false)};
             r.seq[e.to] = std::max(r.seq[e.to], e.seq);
             if (e.id.empty() || index.count(e.id)) continue;
             index[e.id] = r.pending.size();
@@ -92,6 +92,12 @@ replayed replay(const std::string& file) {
         } else if (j.contains("done") && j["done"].is_string()) {
             const auto it = index.find(j["done"].get<std::string>());
             if (it != index.end()) done[it->second] = true;
+        } else if (j.contains("checked") && j["checked"].is_string()) {
+            const auto it = index.find(j["checked"].get<std::string>());
+            if (it != index.end()) {
+                r.pending[it->second].to = j.value("to", r.pending[it->second].to);
+                r.pending[it->second].unchecked = false;
+            }
         } else if (j.contains("seq") && j["seq"].is_object()) {  // kept by compaction
             const std::string to = j["seq"].value("to", "");
             r.seq[to] = std::max(r.seq[to], j["seq"].value("n", std::uint64_t{0}));
@@ -107,7 +113,9 @@ replayed replay(const std::string& file) {
 }
 
 json add_line(const outbox_entry& e, std::time_t at) {
-    return {{"add", {{"to", e.to}, {"id", e.id}, {"text", e.text}, {"sent_at", e.sent_at}, {"seq", e.seq}, {"at", at}}}};
+    json add{{"to", e.to}, {"id", e.id}, {"text", e.text}, {"sent_at", e.sent_at}, {"seq", e.seq}, {"at", at}};
+    if (e.unchecked) add["unchecked"] = true;
+    return {{"add", add}};
 }
 
 // Rewrites the file with only what is pending, once it is mostly history.
@@ -139,8 +147,19 @@ std::uint64_t outbox::add(const outbox_entry& entry) {
     locked_file f(file_);
     outbox_entry numbered = entry;
     numbered.seq = replay(file_).seq[entry.to] + 1;
-    f.append({add_line(numbered, std::time(nullptr))});
+    // An unchecked one was never published: it is due at the first chance (at 0).
+    f.append({add_line(numbered, entry.unchecked ? 0 : std::time(nullptr))});
     return numbered.seq;
+}
+
+void outbox::checked(const std::string& id, const std::string& registered_name) {
+    locked_file f(file_);
+    f.append({{{"checked", id}, {"to", registered_name}}});
+}
+
+void outbox::drop(const std::string& id) {
+    locked_file f(file_);
+    f.append({{{"done", id}}});
 }
 
 std::vector<outbox_entry> outbox::confirm(const std::string& reader, const std::vector<std::string>& ids) {

@@ -1,6 +1,8 @@
 // Direct messages to users who are online and offline; clear errors for bad input.
 #include "chat_fixture.h"
 
+#include "papo/credentials.h"
+
 #include <thread>
 
 namespace papo::e2e {
@@ -57,21 +59,51 @@ TEST_F(direct_messages, BadInputGetsAClearErrorAndSendsNothing) {
     EXPECT_EQ(queue_depth("bob"), 0);
 }
 
-TEST_F(direct_messages, ServerOrBrokerDownGivesAClearError) {
+TEST_F(direct_messages, ServerOrBrokerDownQueuesTheSendAndDeliversItLater) {
     register_users({"alice", "bob"});
     stop_server();
-    auto no_server = papo("alice", {"--timeout", "1", "send", "bob", "hello"});
-    EXPECT_EQ(no_server.exit_code, 1);
-    EXPECT_NE(no_server.err.find("is papo-server running?"), std::string::npos) << no_server.err;
+    auto no_server = papo("alice", {"--timeout", "1", "send", "bob", "while the server was down"});
+    EXPECT_EQ(no_server.exit_code, 0) << no_server.err;
+    EXPECT_NE(no_server.out.find("queued for bob (papo-server did not answer"), std::string::npos) << no_server.out;
+    EXPECT_NE(no_server.out.find("is papo-server running?"), std::string::npos) << no_server.out;
+    auto nobody = papo("alice", {"--timeout", "1", "send", "nobody", "to a name that does not exist"});
+    EXPECT_EQ(nobody.exit_code, 0) << nobody.err;
     auto admin_no_server = admin({"--timeout", "1", "users", "ls"});
     EXPECT_EQ(admin_no_server.exit_code, 1);
     EXPECT_NE(admin_no_server.err.find("is papo-server running?"), std::string::npos) << admin_no_server.err;
 
     broker_->stop();
-    auto no_broker = papo("alice", {"--timeout", "1", "send", "bob", "hello"});
-    EXPECT_EQ(no_broker.exit_code, 1);
-    EXPECT_NE(no_broker.err.find("cannot connect to the broker"), std::string::npos) << no_broker.err;
+    auto no_broker = papo("alice", {"--timeout", "1", "--json", "send", "bob", "while the broker was down"});
+    EXPECT_EQ(no_broker.exit_code, 0) << no_broker.err;
+    EXPECT_EQ(nlohmann::json::parse(no_broker.out)["status"], "queued");
     broker_->start();
+    start_server();
+
+    // alice's next papo, whatever it does, checks the names and sends what waited.
+    auto later = papo("alice", {"who"});
+    ASSERT_EQ(later.exit_code, 0) << later.err;
+    EXPECT_NE(later.err.find("your message to nobody"), std::string::npos) << later.err;
+    EXPECT_NE(later.err.find("no such user"), std::string::npos) << later.err;
+    auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0]["text"], "while the server was down");
+    EXPECT_EQ(got[1]["text"], "while the broker was down");
+    EXPECT_EQ(got[1]["from"], "alice");
+    papo("alice", {"read"});  // bob's receipts
+    auto box = papo("alice", {"outbox"});
+    EXPECT_NE(box.out.find("every message you sent has reached its reader"), std::string::npos) << box.out;
+}
+
+TEST_F(direct_messages, AWrongPasswordIsNeverQueued) {
+    register_users({"alice", "bob"});
+    const std::string wrong = state_dir_ + "/wrong";
+    papo::write_secret_file(wrong, "not-alices-password");
+    auto refused = run_command({env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", broker_->uri(), "--state-dir", state_dir_,
+                                "--user", "alice", "--password-file", wrong, "send", "bob", "hi"},
+                               10);
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_NE(refused.err.find("refused the login"), std::string::npos) << refused.err;
+    EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());
 }
 
 }  // namespace

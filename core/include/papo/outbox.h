@@ -20,6 +20,9 @@ struct outbox_entry {
     std::string text;
     std::string sent_at;
     std::uint64_t seq = 0;  // 1, 2, 3... per recipient, given by add()
+    // Taken while the broker or papo-server was unreachable: the recipient is as typed
+    // and not yet checked, and the message was never published.
+    bool unchecked = false;
 };
 
 class outbox {
@@ -39,6 +42,10 @@ public:
     // what a reconnecting papo sends again, without flooding a long-offline reader
     // with a copy on every command.
     std::vector<outbox_entry> due_for_resend(std::chrono::seconds quiet);
+    // An unchecked entry's recipient exists under this registered spelling.
+    void checked(const std::string& id, const std::string& registered_name);
+    // Drops an entry that can never be delivered (its recipient does not exist).
+    void drop(const std::string& id);
 
 private:
     std::string file_;

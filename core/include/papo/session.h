@@ -102,4 +102,8 @@ void leave_clients_to_process_exit();
 // when another client of the process is idle); the result keeps the input order.
 std::vector<session_ptr> connect_all(std::vector<session_options> options);
 
+// Whether anything accepts a TCP connection at the broker URI's host and port: "the
+// broker is away" (false) versus "it is there but refused us" (TLS, protocol; true).
+bool broker_port_answers(const std::string& uri, std::chrono::milliseconds timeout);
+
 }  // namespace papo
