@@ -234,6 +234,7 @@ int read_messages(const context& c) {
 
     queue.subscribe({topics::receipt_filter(me)}, 1);  // sessions made before receipts came to senders
     reader inbox(queue, me, c.state_dir, [&c](const message_view& m) { show_message(c, m); });
+    inbox.set_hold_limit(c.hold);
     inbox.on_delivered([&c](const std::string& who, const outbox_entry& e) { show_delivered(c, who, e); });
     inbox.set_online_since(since);
     inbox.show_spooled();
@@ -255,6 +256,7 @@ int read_messages(const context& c) {
         const bool backlog_done = expected.empty() || now - last_arrival > std::chrono::milliseconds(1500) ||
                                   now - start > std::chrono::seconds(30);
         if (backlog_done && now - start >= wait_for_more) break;
+        inbox.tick();
         auto message = queue.next(std::chrono::milliseconds(20));
         if (!message) {
             inbox.send_receipts();
@@ -274,10 +276,16 @@ int read_messages(const context& c) {
         }
         last_arrival = std::chrono::steady_clock::now();
     }
+    inbox.tick();
     inbox.send_receipts();
     queue.publish(topics::presence(me), encode(presence{false, now_text()}), retained);
     queue.disconnect();
     inbox.keep_the_rest();  // what arrived after the last receipt is shown by the next read
+    if (const auto held = inbox.held()) {
+        if (c.json) std::cout << nlohmann::json{{"kind", "held"}, {"count", held}}.dump() << "\n";
+        else std::cout << "(" << held << " message" << (held == 1 ? "" : "s")
+                       << " held back until earlier ones from the same sender arrive)\n";
+    }
     return 0;
 }
 

@@ -19,6 +19,8 @@ struct context {
     double wait_seconds = 0;
     // Unconfirmed messages are sent again when papo connects, at most this often each.
     std::chrono::seconds resend_after{30};
+    // A DM that overtook an earlier one waits this long for it (see reader::set_hold_limit).
+    std::chrono::milliseconds hold{10000};
 };
 
 // Each returns the process exit status; errors are thrown as papo::error.

@@ -48,6 +48,7 @@ public:
             input_.print_above("  \u2713 " + who + " has your message: " + text);
         });
         inbox.set_online_since(since);
+        inbox.set_hold_limit(c_.hold);
         input_.print_above("connected as " + me_ + " to " + c_.broker.broker + "; /help lists the commands");
         inbox.show_spooled();
         confirm_already_seen(rpc_, inbox, rpc_.call("users.pending", {}, c_.broker.timeout).at("ids"), c_);
@@ -64,6 +65,7 @@ public:
             pollfd stdin_poll{input_.fd(), POLLIN, 0};
             if (::poll(&stdin_poll, 1, 20) > 0)
                 for (const auto& line : input_.take_lines()) run_line(line);
+            active->tick();
             while (auto message = out_->next(std::chrono::milliseconds(0))) {
                 if (message->connection_lost) {
                     if (!lost) input_.print_above("(lost the broker; reconnecting...)");
@@ -155,6 +157,7 @@ private:
         out_ = mirror_.get();
         auto live = std::make_unique<reader>(*mirror_, me_, c_.state_dir,
                                              [this](const message_view& m) { input_.print_above(format_for_people(m)); });
+        live->set_hold_limit(c_.hold);
         live->on_delivered([this](const std::string& who, const outbox_entry& e) {
             const std::string text = e.text.size() > 40 ? e.text.substr(0, 37) + "..." : e.text;
             input_.print_above("  \u2713 " + who + " has your message: " + text);

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
     std::string state_base, password_file;
     double timeout_seconds = 5;
     int resend_after = 30;
+    double hold_seconds = 10;
     std::vector<std::string> words;
     po::options_description options("Options");
     options.add_options()
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
         ("wait", po::value(&c.wait_seconds)->default_value(0), "read: keep waiting for new messages this many seconds")
         ("timeout", po::value(&timeout_seconds)->default_value(5), "seconds to wait for the broker and papo-server")
         ("resend-after", po::value(&resend_after)->default_value(30), "send an unconfirmed message again at most this often (seconds) when papo connects")
+        ("hold", po::value(&hold_seconds)->default_value(10), "seconds a DM that overtook an earlier one of its sender waits for it (0: show at once)")
         ("state-dir", po::value(&state_base), "where papo keeps seen message ids and its spool (default ~/.local/state/papo)");
     po::variables_map values;
     try {
@@ -89,6 +91,7 @@ int main(int argc, char** argv) {
     if (const char* env = std::getenv("PAPO_USER"); env && c.user.empty()) c.user = env;
     c.broker.username = c.user;
     c.resend_after = std::chrono::seconds(std::max(0, resend_after));
+    c.hold = std::chrono::milliseconds(static_cast<long>(std::max(0.0, hold_seconds) * 1000));
     c.broker.timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
     try {
         if (!c.user.empty()) {

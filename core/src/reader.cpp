@@ -25,6 +25,28 @@ nlohmann::json to_json_line(const message_view& m) {
     return j;
 }
 
+namespace {
+
+message_view view_from_json(const nlohmann::json& j) {
+    message_view view;
+    view.direct = j.at("kind") == "dm";
+    view.from = j.at("from");
+    view.to = j.value("to", "");
+    view.topic = j.value("topic", "");
+    view.id = j.at("id");
+    view.text = j.at("text");
+    view.sent_at = j.at("sent_at");
+    view.waited = j.value("waited", false);
+    if (j.contains("seq") && j["seq"].is_number_unsigned()) view.seq = j["seq"].get<std::uint64_t>();
+    return view;
+}
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
 std::string format_for_people(const message_view& m) {
     std::string line = "[" + local_time_for_display(m.sent_at) + "] ";
     line += m.direct ? m.from + " -> you" : "#" + m.topic + " " + m.from;
@@ -44,11 +66,50 @@ reader::reader(session& connection, std::string me, std::string state_dir, show_
       seen_(20000, state_dir.empty() ? "" : state_dir + "/seen"),
       outbox_(state_dir),
       show_fn_(std::move(show)),
-      seq_file_(state_dir.empty() ? "" : state_dir + "/seq_from") {
+      seq_file_(state_dir.empty() ? "" : state_dir + "/seq_from"),
+      held_file_(state_dir.empty() ? "" : state_dir + "/held.jsonl") {
     std::ifstream in(seq_file_);
     std::string sender;
     std::uint64_t n = 0;
     while (in >> sender >> n) last_seq_[sender] = std::max(last_seq_[sender], n);
+    load_held();
+}
+
+void reader::load_held() {
+    if (held_file_.empty()) return;
+    std::ifstream in(held_file_);
+    for (std::string line; std::getline(in, line);) {
+        const auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded()) continue;
+        try {
+            auto view = view_from_json(j);
+            if (view.seq && !seen_.contains(view.id))
+                held_[view.from][*view.seq] = {view, j.value("held_at_ms", wall_ms())};
+        } catch (const std::exception& e) {
+            log_warn(std::string("skipped an unreadable held message: ") + e.what());
+        }
+    }
+}
+
+void reader::save_held() const {
+    if (held_file_.empty()) return;
+    const std::string temp = held_file_ + ".tmp";
+    {
+        std::ofstream out(temp, std::ios::trunc);
+        for (const auto& [from, by_seq] : held_)
+            for (const auto& [seq, h] : by_seq) {
+                auto j = to_json_line(h.view);
+                j["held_at_ms"] = h.held_at_ms;
+                out << j.dump() << '\n';
+            }
+    }
+    std::rename(temp.c_str(), held_file_.c_str());
+}
+
+std::size_t reader::held() const {
+    std::size_t count = 0;
+    for (const auto& [from, by_seq] : held_) count += by_seq.size();
+    return count;
 }
 
 void reader::note_sequence(message_view& view) {
@@ -103,15 +164,69 @@ std::optional<message_view> reader::view_of(const inbound& message) {
 }
 
 void reader::show(const message_view& view) {
-    unreceipted_[view.from].push_back(view.id);
-    if (!seen_.first_time(view.id)) {  // shown before: acknowledge again, show nothing
+    if (seen_.contains(view.id)) {  // shown before: acknowledge again, show nothing
+        unreceipted_[view.from].push_back(view.id);
         ++repeats_;
         return;
     }
+    if (view.direct && view.seq) {
+        auto& waiting = held_[view.from];
+        if (waiting.count(*view.seq)) return;  // a copy of one already held
+        const auto known = last_seq_.find(view.from);
+        if (hold_limit_.count() > 0 && known != last_seq_.end() && *view.seq > known->second + 1) {
+            waiting[*view.seq] = {view, wall_ms()};  // an earlier one is missing: wait for it
+            save_held();
+            return;
+        }
+        if (waiting.empty()) held_.erase(view.from);
+    }
+    display(view);
+    if (view.direct) release(view.from);
+}
+
+void reader::display(message_view view) {
+    seen_.first_time(view.id);
+    unreceipted_[view.from].push_back(view.id);
     ++shown_;
-    message_view numbered = view;
-    note_sequence(numbered);
-    show_fn_(numbered);
+    note_sequence(view);
+    show_fn_(view);
+}
+
+// Shows, in order, the held messages that now follow on from what was shown.
+void reader::release(const std::string& from) {
+    const auto found = held_.find(from);
+    if (found == held_.end()) return;
+    auto& waiting = found->second;
+    bool changed = false;
+    while (!waiting.empty() && waiting.begin()->first <= last_seq_[from] + 1) {
+        const message_view next = waiting.begin()->second.view;
+        waiting.erase(waiting.begin());
+        changed = true;
+        if (!seen_.contains(next.id)) display(next);
+    }
+    if (waiting.empty()) held_.erase(found);
+    if (changed) save_held();
+}
+
+void reader::tick() {
+    if (held_.empty()) return;
+    const std::int64_t now = wall_ms();
+    std::vector<std::string> overdue;
+    for (const auto& [from, waiting] : held_) {
+        std::int64_t oldest = now;
+        for (const auto& [seq, h] : waiting) oldest = std::min(oldest, h.held_at_ms);
+        if (!waiting.empty() && now - oldest >= hold_limit_.count()) overdue.push_back(from);
+    }
+    if (overdue.empty()) return;
+    for (const auto& from : overdue) {  // the gap did not fill: show what we have, noting it
+        auto& waiting = held_[from];
+        const message_view first = waiting.begin()->second.view;
+        waiting.erase(waiting.begin());
+        if (!seen_.contains(first.id)) display(first);
+        release(from);
+        if (held_.count(from) && held_[from].empty()) held_.erase(from);
+    }
+    save_held();
 }
 
 bool reader::handle(const inbound& message) {
@@ -143,17 +258,8 @@ void reader::show_spooled() {
     if (!in) return;
     for (std::string line; std::getline(in, line);) {
         try {
-            const auto j = nlohmann::json::parse(line);
-            message_view view;
-            view.direct = j.at("kind") == "dm";
-            view.from = j.at("from");
-            view.to = j.value("to", "");
-            view.topic = j.value("topic", "");
-            view.id = j.at("id");
-            view.text = j.at("text");
-            view.sent_at = j.at("sent_at");
+            auto view = view_from_json(nlohmann::json::parse(line));
             view.waited = true;
-            if (j.contains("seq") && j["seq"].is_number_unsigned()) view.seq = j["seq"].get<std::uint64_t>();
             show(view);
         } catch (const std::exception& e) {
             log_warn(std::string("skipped an unreadable spooled message: ") + e.what());

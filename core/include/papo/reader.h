@@ -9,6 +9,7 @@
 #include "papo/session.h"
 
 #include <cstdint>
+#include <chrono>
 #include <functional>
 #include <optional>
 
@@ -60,6 +61,15 @@ public:
     void show_spooled();
     // Publishes receipts for everything shown since the last call.
     void send_receipts();
+    // A DM that comes before an earlier one of the same sender (its number jumps) is
+    // held back, so each sender's messages are shown in order, until the gap fills
+    // (the sender's outbox sends the missing one again) or `limit` passes; then it is
+    // shown with a note of how many are missing. Held messages are kept in the state
+    // folder (held.jsonl) across runs. Zero shows at once.
+    void set_hold_limit(std::chrono::milliseconds limit) { hold_limit_ = limit; }
+    // Shows held messages whose wait is over; call it regularly.
+    void tick();
+    std::size_t held() const;
 
     std::size_t shown() const { return shown_; }
     std::size_t repeats() const { return repeats_; }
@@ -68,6 +78,10 @@ public:
 
 private:
     std::optional<message_view> view_of(const inbound& message);
+    void display(message_view view);
+    void release(const std::string& from);
+    void save_held() const;
+    void load_held();
     // Receipts for our own messages clear them from the outbox; true when it was one.
     bool take_receipt(const inbound& message);
     void show(const message_view& view);
@@ -85,6 +99,13 @@ private:
     void note_sequence(message_view& view);
     std::string seq_file_;
     std::map<std::string, std::uint64_t> last_seq_;
+    struct held_message {
+        message_view view;
+        std::int64_t held_at_ms;  // wall clock, so a wait carries over to the next run
+    };
+    std::map<std::string, std::map<std::uint64_t, held_message>> held_;  // sender -> seq -> message
+    std::string held_file_;
+    std::chrono::milliseconds hold_limit_{10000};
     std::size_t shown_ = 0, repeats_ = 0, malformed_ = 0;
 };
 
