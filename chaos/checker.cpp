@@ -20,6 +20,7 @@ verdict check(const std::vector<accepted>& sends, const std::vector<shown>& show
     for (const auto& s : sends) by_id[s.id] = &s;
 
     std::map<std::string, std::size_t> times_shown;  // id -> showings to its own reader
+    std::set<std::string> cut_short;                 // ids a reader was showing when it was killed
     std::map<std::pair<std::string, std::string>, std::uint64_t> highest;  // (from, reader) -> highest seq shown
     for (const auto& s : shows) {
         const auto it = by_id.find(s.id);
@@ -28,7 +29,12 @@ verdict check(const std::vector<accepted>& sends, const std::vector<shown>& show
             note(v, "unexpected: " + s.reader + " was shown " + s.id + " from " + s.from);
             continue;
         }
-        if (++times_shown[s.id] > 1) {
+        if (++times_shown[s.id] > 1 && cut_short.erase(s.id)) {
+            ++v.shown_again_after_kill;
+            continue;
+        }
+        if (s.last_before_kill) cut_short.insert(s.id);
+        if (times_shown[s.id] > 1) {
             ++v.duplicated;
             note(v, "duplicated: " + s.id + " (" + s.from + " -> " + s.reader + ")");
             continue;

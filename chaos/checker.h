@@ -18,6 +18,9 @@ struct accepted {
 struct shown {
     std::string reader, from, id;
     std::uint64_t seq = 0;  // 0 when the message carried none
+    // The last message a reader showed before it was SIGKILLed: papo records a message
+    // right after showing it, so a kill in between shows it once more (at least once).
+    bool last_before_kill = false;
 };
 
 struct verdict {
@@ -26,6 +29,7 @@ struct verdict {
     std::size_t duplicated = 0;    // shown more than once to its reader (each extra showing)
     std::size_t out_of_order = 0;  // shown after a later message of the same sender to the same reader
     std::size_t unexpected = 0;    // shown but never accepted, or to the wrong reader or from the wrong sender
+    std::size_t shown_again_after_kill = 0;  // the one message a killed reader was showing, shown again
     std::vector<std::string> examples;  // a few of each problem, for the report
     bool ok() const { return lost == 0 && duplicated == 0 && out_of_order == 0 && unexpected == 0; }
 };

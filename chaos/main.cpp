@@ -125,15 +125,17 @@ private:
         }
     }
 
-    void collect(int i, const std::string& output) {
+    void collect(int i, const std::string& output, bool killed = false) {
         std::istringstream lines(output);
         std::lock_guard<std::mutex> lock(guard_);
+        const std::size_t first = shows_.size();
         for (std::string line; std::getline(lines, line);) {
             if (line.empty() || line[0] != '{') continue;
             const auto j = nlohmann::json::parse(line, nullptr, false);
             if (j.is_discarded() || j.value("kind", "") != "dm") continue;
             shows_.push_back({name(i), j.value("from", ""), j.value("id", ""), j.value("seq", std::uint64_t{0})});
         }
+        if (killed && shows_.size() > first) shows_.back().last_before_kill = true;
     }
 
     // Readers come and go; some are killed (SIGKILL) while they read.
@@ -141,14 +143,16 @@ private:
         while (std::chrono::steady_clock::now() < end) {
             papo::test::process reader(papo_argv(i, {"--json", "--resend-after", "2", "read", "--wait",
                                                      std::to_string(random(1, 3))}));
+            bool killed = false;
             if (random(0, 9) < 3) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(random(100, 1500)));
+                killed = reader.running();
                 reader.kill();
-                ++kills_;
+                kills_ += killed;
             } else {
                 reader.wait_for(20s);
             }
-            collect(i, reader.output());
+            collect(i, reader.output(), killed);
         }
     }
 
@@ -207,6 +211,7 @@ private:
                   << "accepted " << v.accepted << ", shown " << v.shown << "\n"
                   << "lost " << v.lost << ", duplicated " << v.duplicated << ", out of order " << v.out_of_order
                   << ", unexpected " << v.unexpected << (v.ok() ? "  OK\n" : "  FAILED\n")
+                  << "shown again because a reader was killed while showing it: " << v.shown_again_after_kill << "\n"
                   << "queues papo-server counts as not empty after the drain: " << miscounted
                   << (miscounted == 0 ? "  OK\n" : "  FAILED\n");
         for (const auto& e : v.examples) std::cout << "  " << e << "\n";
@@ -217,6 +222,7 @@ private:
                                                           {"shown", v.shown}, {"lost", v.lost}, {"duplicated", v.duplicated},
                                                           {"out_of_order", v.out_of_order}, {"unexpected", v.unexpected},
                                                           {"miscounted_queues", miscounted},
+                                                          {"shown_again_after_kill", v.shown_again_after_kill},
                                                           {"examples", v.examples}}
                                                    .dump(2)
                                         << "\n";

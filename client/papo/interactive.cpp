@@ -219,7 +219,7 @@ private:
     void direct(const std::string& to, const std::string& text) {
         auto message = make_message(text);
         const auto recipient = rpc_.call("users.info", {{"name", to}}, c_.broker.timeout).at("name").get<std::string>();
-        message.seq = outbox(c_.state_dir).add({recipient, message.id, message.text, message.sent_at});
+        message.seq = outbox_.add({recipient, message.id, message.text, message.sent_at});
         out_->publish(topics::inbox(recipient, me_), encode(message));
         say("[" + local_time_for_display(message.sent_at) + "] you -> " + recipient + ": " + text);
     }
@@ -273,6 +273,7 @@ private:
     std::unique_ptr<session> mirror_;
     session* out_ = &queue_;  // where this papo sends and reads: its queue, or its mirror
     std::string announced_since_;  // our own "online since", to tell our presence from another's
+    outbox outbox_{c_.state_dir};
     line_input input_;
     std::vector<std::string> joined_;
     std::string current_;

@@ -58,6 +58,12 @@ public:
             throw error("cannot write the outbox (disk full?); the message was not sent");
     }
 
+    struct stat status() const {
+        struct stat info {};
+        ::fstat(fd_, &info);
+        return info;
+    }
+
 private:
     int fd_ = -1;
 };
@@ -145,10 +151,16 @@ outbox::outbox(std::string state_dir) : file_(std::move(state_dir) + "/outbox.js
 
 std::uint64_t outbox::add(const outbox_entry& entry) {
     locked_file f(file_);
+    const auto before = f.status();
+    if (before.st_ino != numbering_.inode || before.st_size != numbering_.size) {  // changed by someone else
+        numbering_.last = replay(file_).seq;
+        numbering_.inode = before.st_ino;
+    }
     outbox_entry numbered = entry;
-    numbered.seq = replay(file_).seq[entry.to] + 1;
+    numbered.seq = ++numbering_.last[entry.to];
     // An unchecked one was never published: it is due at the first chance (at 0).
     f.append({add_line(numbered, entry.unchecked ? 0 : std::time(nullptr))});
+    numbering_.size = f.status().st_size;
     return numbered.seq;
 }
 

@@ -112,17 +112,16 @@ std::size_t reader::held() const {
     return count;
 }
 
-void reader::note_sequence(message_view& view) {
-    if (!view.seq || !view.direct) return;
+bool reader::note_sequence(message_view& view) {
+    if (!view.seq || !view.direct) return false;
     const auto known = last_seq_.find(view.from);
     if (known != last_seq_.end()) {
         if (*view.seq > known->second + 1) view.missing_before = *view.seq - known->second - 1;
         if (*view.seq <= known->second) view.late = true;
     }
-    if (known == last_seq_.end() || *view.seq > known->second) {
-        last_seq_[view.from] = *view.seq;
-        if (!seq_file_.empty()) std::ofstream(seq_file_, std::ios::app) << view.from << ' ' << *view.seq << '\n';
-    }
+    if (known != last_seq_.end() && *view.seq <= known->second) return false;
+    last_seq_[view.from] = *view.seq;
+    return true;
 }
 
 bool reader::take_receipt(const inbound& message) {
@@ -185,11 +184,14 @@ void reader::show(const message_view& view) {
 }
 
 void reader::display(message_view view) {
+    const bool advanced = note_sequence(view);
+    show_fn_(view);
+    if (advanced && !seq_file_.empty()) std::ofstream(seq_file_, std::ios::app) << view.from << ' ' << *view.seq << '\n';
+    // Recorded right after it is shown (one write): a crash between the two would show
+    // it once more next time, never lose it.
     seen_.first_time(view.id);
     unreceipted_[view.from].push_back(view.id);
     ++shown_;
-    note_sequence(view);
-    show_fn_(view);
 }
 
 // Shows, in order, the held messages that now follow on from what was shown.

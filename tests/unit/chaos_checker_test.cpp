@@ -32,5 +32,15 @@ TEST(chaos_checker, CountsLostDuplicatedOutOfOrderAndUnexpected) {
     EXPECT_FALSE(v.examples.empty());
 }
 
+TEST(chaos_checker, OnlyTheMessageAKilledReaderWasShowingMayComeTwice) {
+    const std::vector<accepted> sends{{"a", "b", "1"}, {"a", "b", "2"}};
+    std::vector<shown> shows{{"b", "a", "1", 1}, {"b", "a", "1", 1}, {"b", "a", "2", 2}};
+    EXPECT_EQ(check(sends, shows).duplicated, 1u);  // no kill: a real duplicate
+    shows[0].last_before_kill = true;
+    const auto v = check(sends, shows);
+    EXPECT_TRUE(v.ok());
+    EXPECT_EQ(v.shown_again_after_kill, 1u);
+}
+
 }  // namespace
 }  // namespace papo::chaos

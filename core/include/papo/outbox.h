@@ -9,6 +9,7 @@
 // papo processes of the same user: every change is one appended line, under flock.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,14 @@ public:
 
 private:
     std::string file_;
+    // What add() last knew: the file (inode, size) and each recipient's last number,
+    // so a papo that sends many messages does not read the whole file for each.
+    struct numbering {
+        unsigned long inode = 0;
+        long long size = -1;
+        std::map<std::string, std::uint64_t> last;
+    };
+    numbering numbering_;
 };
 
 }  // namespace papo

@@ -95,8 +95,9 @@ private:
     show_fn show_fn_;
     delivered_fn delivered_fn_;
     std::map<std::string, std::vector<std::string>> unreceipted_;  // sender -> ids
-    // The highest sequence number seen per sender, kept in <state>/seq_from.
-    void note_sequence(message_view& view);
+    // The highest sequence number seen per sender, kept in <state>/seq_from: marks the
+    // view's gap or lateness; true when the sender's highest number moved on.
+    bool note_sequence(message_view& view);
     std::string seq_file_;
     std::map<std::string, std::uint64_t> last_seq_;
     struct held_message {
