@@ -96,7 +96,8 @@ void resend_unconfirmed(rpc_client& rpc, session& connection, const context& c, 
                 continue;
             }
         }
-        connection.publish_async(topics::inbox(e.to, me), encode(chat_message{e.id, e.text, e.sent_at, e.seq}));
+        const std::string where = e.topic.empty() ? topics::inbox(e.to, me) : topics::post(e.topic, me);
+        connection.publish_async(where, encode(chat_message{e.id, e.text, e.sent_at, e.seq}));
     }
     if (!due.empty()) connection.flush();
 }
@@ -120,14 +121,21 @@ int print_queued(const context& c, const chat_message& m, const std::string& to,
     return 0;
 }
 
+std::string delivered_line(const std::string& reader, const outbox_entry& entry) {
+    const std::string text = entry.text.size() > 40 ? entry.text.substr(0, 37) + "..." : entry.text;
+    if (!entry.topic.empty()) return "  \u2713 everyone in #" + entry.topic + " has your post: " + text;
+    return "  \u2713 " + reader + " has your message: " + text;
+}
+
 void show_delivered(const context& c, const std::string& reader, const outbox_entry& entry) {
     if (c.json) {
-        std::cout << nlohmann::json{{"kind", "delivered"}, {"to", reader}, {"id", entry.id}, {"sent_at", entry.sent_at}}.dump()
-                  << std::endl;
+        nlohmann::json j{{"kind", "delivered"}, {"id", entry.id}, {"sent_at", entry.sent_at}};
+        if (entry.topic.empty()) j["to"] = reader;
+        else j["topic"] = entry.topic;
+        std::cout << j.dump() << std::endl;
         return;
     }
-    const std::string text = entry.text.size() > 40 ? entry.text.substr(0, 37) + "..." : entry.text;
-    std::cout << "  \u2713 " << reader << " has your message: " << text << std::endl;
+    std::cout << delivered_line(reader, entry) << std::endl;
 }
 
 int show_outbox(const context& c) {
@@ -135,11 +143,17 @@ int show_outbox(const context& c) {
     registered_name(rpc, c);  // also sends again what is due
     const auto waiting = outbox(c.state_dir).pending();
     for (const auto& e : waiting) {
-        if (c.json)
-            std::cout << nlohmann::json{{"kind", "pending"}, {"to", e.to}, {"id", e.id}, {"text", e.text}, {"sent_at", e.sent_at}}.dump()
-                      << "\n";
-        else
+        if (c.json) {
+            nlohmann::json j{{"kind", "pending"}, {"id", e.id}, {"text", e.text}, {"sent_at", e.sent_at}};
+            if (e.topic.empty()) j["to"] = e.to;
+            else j["topic"] = e.topic, j["waiting"] = e.waiting;
+            std::cout << j.dump() << "\n";
+        } else if (e.topic.empty()) {
             std::cout << "[" << local_time_for_display(e.sent_at) << "] to " << e.to << ": " << e.text << "  (sent, not yet read)\n";
+        } else {
+            std::cout << "[" << local_time_for_display(e.sent_at) << "] #" << e.topic << ": " << e.text << "  (not yet read by "
+                      << e.waiting.size() << " member" << (e.waiting.size() == 1 ? "" : "s") << ")\n";
+        }
     }
     if (waiting.empty() && !c.json) std::cout << "every message you sent has reached its reader\n";
     return 0;
@@ -158,13 +172,13 @@ int send_direct(const context& c, const std::string& to, const std::string& text
         // Nobody to ask: the outbox keeps it, and the next papo that connects checks the
         // name and sends it (or says it cannot be delivered).
         require_valid_name(to, "user");
-        outbox_entry waiting{to, message.id, message.text, message.sent_at};
+        outbox_entry waiting = dm_entry(to, message.id, message.text, message.sent_at);
         waiting.unchecked = true;
         outbox(c.state_dir).add(waiting);
         return print_queued(c, message, to, e.what());
     }
     // Durable first: from here on papo answers for the message until bob confirms it.
-    message.seq = outbox(c.state_dir).add({recipient, message.id, message.text, message.sent_at});
+    message.seq = outbox(c.state_dir).add(dm_entry(recipient, message.id, message.text, message.sent_at));
     try {
         rpc->connection().publish(topics::inbox(recipient, me), encode(message));
     } catch (const error& e) {
@@ -177,8 +191,23 @@ int post_to_topic(const context& c, const std::string& topic, const std::string&
     chat_message message = make_message(text);
     rpc_client rpc(c.broker, c.user);
     const std::string me = registered_name(rpc, c);
-    const std::string name = rpc.call("topics.info", {{"name", topic}}, c.broker.timeout).at("name").get<std::string>();
-    rpc.connection().publish(topics::post(name, me), encode(message));
+    const auto info = rpc.call("topics.info", {{"name", topic}}, c.broker.timeout);
+    const std::string name = info.at("name").get<std::string>();
+    // Kept until every member of the moment has confirmed it (see papo/outbox.h).
+    outbox_entry entry;
+    entry.topic = name;
+    for (const auto& member : info.value("members", nlohmann::json::array()))
+        if (member.is_string() && member.get<std::string>() != me) entry.waiting.push_back(member.get<std::string>());
+    entry.id = message.id;
+    entry.text = message.text;
+    entry.sent_at = message.sent_at;
+    if (!entry.waiting.empty()) message.seq = outbox(c.state_dir).add(entry);
+    try {
+        rpc.connection().publish(topics::post(name, me), encode(message));
+    } catch (const error& e) {
+        if (entry.waiting.empty()) throw;
+        return print_queued(c, message, "#" + name, std::string("the broker did not confirm: ") + e.what());
+    }
     return print_sent(c, message, "#" + name);
 }
 
@@ -253,8 +282,11 @@ int read_messages(const context& c) {
     const auto wait_for_more = std::chrono::milliseconds(static_cast<long>(c.wait_seconds * 1000));
     for (;;) {
         const auto now = std::chrono::steady_clock::now();
-        const bool backlog_done = expected.empty() || now - last_arrival > std::chrono::milliseconds(1500) ||
-                                  now - start > std::chrono::seconds(30);
+        // Done when every id papo-server counts for us has come and the line has been
+        // quiet for a moment (it may hold what the server does not count, e.g. after a
+        // broker crash), or nothing came for 1.5 s.
+        const bool backlog_done = (expected.empty() && now - last_arrival > std::chrono::milliseconds(100)) ||
+                                  now - last_arrival > std::chrono::milliseconds(1500) || now - start > std::chrono::seconds(30);
         if (backlog_done && now - start >= wait_for_more) break;
         inbox.tick();
         auto message = queue.next(std::chrono::milliseconds(20));

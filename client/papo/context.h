@@ -41,6 +41,8 @@ void resend_unconfirmed(rpc_client& rpc, session& connection, const context& c, 
 // Tells papo-server which of the ids it counts as waiting this reader has already
 // shown: their receipt was lost in a crash, and the count must fall.
 void confirm_already_seen(rpc_client& rpc, const reader& inbox, const nlohmann::json& pending_ids, const context& c);
+// The line that says `reader` (or, for a post, every member) has one of our messages.
+std::string delivered_line(const std::string& reader, const outbox_entry& entry);
 // How papo shows that `reader` confirmed one of our messages.
 void show_delivered(const context& c, const std::string& reader, const outbox_entry& entry);
 

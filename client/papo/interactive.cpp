@@ -43,10 +43,7 @@ public:
         queue_.subscribe({topics::receipt_filter(me_)}, 1);  // sessions made before receipts came to senders
         resend_unconfirmed(rpc_, queue_, c_, me_);
         reader inbox(queue_, me_, c_.state_dir, [this](const message_view& m) { input_.print_above(format_for_people(m)); });
-        inbox.on_delivered([this](const std::string& who, const outbox_entry& e) {
-            const std::string text = e.text.size() > 40 ? e.text.substr(0, 37) + "..." : e.text;
-            input_.print_above("  \u2713 " + who + " has your message: " + text);
-        });
+        inbox.on_delivered([this](const std::string& who, const outbox_entry& e) { input_.print_above(delivered_line(who, e)); });
         inbox.set_online_since(since);
         inbox.set_hold_limit(c_.hold);
         input_.print_above("connected as " + me_ + " to " + c_.broker.broker + "; /help lists the commands");
@@ -158,10 +155,7 @@ private:
         auto live = std::make_unique<reader>(*mirror_, me_, c_.state_dir,
                                              [this](const message_view& m) { input_.print_above(format_for_people(m)); });
         live->set_hold_limit(c_.hold);
-        live->on_delivered([this](const std::string& who, const outbox_entry& e) {
-            const std::string text = e.text.size() > 40 ? e.text.substr(0, 37) + "..." : e.text;
-            input_.print_above("  \u2713 " + who + " has your message: " + text);
-        });
+        live->on_delivered([this](const std::string& who, const outbox_entry& e) { input_.print_above(delivered_line(who, e)); });
         say("(another papo of " + me_ + " took over your queue: this one now shows new messages as they come "
             "and can still send; what waits while you are away goes to the other)");
         return live;
@@ -219,13 +213,22 @@ private:
     void direct(const std::string& to, const std::string& text) {
         auto message = make_message(text);
         const auto recipient = rpc_.call("users.info", {{"name", to}}, c_.broker.timeout).at("name").get<std::string>();
-        message.seq = outbox_.add({recipient, message.id, message.text, message.sent_at});
+        message.seq = outbox_.add(dm_entry(recipient, message.id, message.text, message.sent_at));
         out_->publish(topics::inbox(recipient, me_), encode(message));
         say("[" + local_time_for_display(message.sent_at) + "] you -> " + recipient + ": " + text);
     }
     void post(const std::string& topic, const std::string& text) {
         auto message = make_message(text);
-        const std::string name = topic_name(topic);
+        const auto info = rpc_.call("topics.info", {{"name", topic}}, c_.broker.timeout);
+        const std::string name = info.at("name").get<std::string>();
+        outbox_entry entry;  // kept until every member of the moment has confirmed it
+        entry.topic = name;
+        for (const auto& member : info.value("members", nlohmann::json::array()))
+            if (member.is_string() && member.get<std::string>() != me_) entry.waiting.push_back(member.get<std::string>());
+        entry.id = message.id;
+        entry.text = message.text;
+        entry.sent_at = message.sent_at;
+        if (!entry.waiting.empty()) message.seq = outbox_.add(entry);
         out_->publish(topics::post(name, me_), encode(message));
         say("[" + local_time_for_display(message.sent_at) + "] #" + name + " you: " + text);
     }

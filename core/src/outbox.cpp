@@ -15,6 +15,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace papo {
@@ -68,6 +69,9 @@ private:
     int fd_ = -1;
 };
 
+// DMs are numbered per recipient, posts per topic ('#' cannot start a name).
+std::string numbering_key(const outbox_entry& e) { return e.topic.empty() ? e.to : "#" + e.topic; }
+
 struct replayed {
     std::vector<outbox_entry> pending;          // in order of sending
     std::map<std::string, std::time_t> tried;   // id -> last (re)send, seconds
@@ -87,9 +91,18 @@ replayed replay(const std::string& file) {
         if (j.is_discarded() || !j.is_object()) continue;  // a torn last line after a crash
         if (j.contains("add") && j["add"].is_object()) {
             const auto& a = j["add"];
-            outbox_entry e{a.value("to", ""), a.value("id", ""), a.value("text", ""), a.value("sent_at", ""),
-                           a.value("seq", std::uint64_t{0}), a.value("unchecked", false)};
-            r.seq[e.to] = std::max(r.seq[e.to], e.seq);
+            outbox_entry e;
+            e.to = a.value("to", "");
+            e.topic = a.value("topic", "");
+            if (a.contains("waiting") && a["waiting"].is_array())
+                for (const auto& m : a["waiting"])
+                    if (m.is_string()) e.waiting.push_back(m.get<std::string>());
+            e.id = a.value("id", "");
+            e.text = a.value("text", "");
+            e.sent_at = a.value("sent_at", "");
+            e.seq = a.value("seq", std::uint64_t{0});
+            e.unchecked = a.value("unchecked", false);
+            r.seq[numbering_key(e)] = std::max(r.seq[numbering_key(e)], e.seq);
             if (e.id.empty() || index.count(e.id)) continue;
             index[e.id] = r.pending.size();
             r.pending.push_back(std::move(e));
@@ -98,6 +111,12 @@ replayed replay(const std::string& file) {
         } else if (j.contains("done") && j["done"].is_string()) {
             const auto it = index.find(j["done"].get<std::string>());
             if (it != index.end()) done[it->second] = true;
+        } else if (j.contains("got") && j["got"].is_string()) {  // one member confirmed a post
+            const auto it = index.find(j["got"].get<std::string>());
+            if (it != index.end()) {
+                auto& waiting = r.pending[it->second].waiting;
+                waiting.erase(std::remove(waiting.begin(), waiting.end(), j.value("reader", "")), waiting.end());
+            }
         } else if (j.contains("checked") && j["checked"].is_string()) {
             const auto it = index.find(j["checked"].get<std::string>());
             if (it != index.end()) {
@@ -120,6 +139,10 @@ replayed replay(const std::string& file) {
 
 json add_line(const outbox_entry& e, std::time_t at) {
     json add{{"to", e.to}, {"id", e.id}, {"text", e.text}, {"sent_at", e.sent_at}, {"seq", e.seq}, {"at", at}};
+    if (!e.topic.empty()) {
+        add["topic"] = e.topic;
+        add["waiting"] = e.waiting;
+    }
     if (e.unchecked) add["unchecked"] = true;
     return {{"add", add}};
 }
@@ -157,7 +180,7 @@ std::uint64_t outbox::add(const outbox_entry& entry) {
         numbering_.inode = before.st_ino;
     }
     outbox_entry numbered = entry;
-    numbered.seq = ++numbering_.last[entry.to];
+    numbered.seq = ++numbering_.last[numbering_key(entry)];
     // An unchecked one was never published: it is due at the first chance (at 0).
     f.append({add_line(numbered, entry.unchecked ? 0 : std::time(nullptr))});
     numbering_.size = f.status().st_size;
@@ -177,14 +200,24 @@ void outbox::drop(const std::string& id) {
 std::vector<outbox_entry> outbox::confirm(const std::string& reader, const std::vector<std::string>& ids) {
     locked_file f(file_);
     const auto r = replay(file_);
+    const std::set<std::string> named(ids.begin(), ids.end());
     std::vector<outbox_entry> confirmed;
     std::vector<json> lines;
-    for (const auto& e : r.pending)
-        for (const auto& id : ids)
-            if (e.id == id && e.to == reader) {
+    for (const auto& e : r.pending) {
+        if (!named.count(e.id)) continue;
+        if (e.topic.empty()) {
+            if (e.to != reader) continue;  // only its recipient confirms a DM
+            confirmed.push_back(e);
+            lines.push_back({{"done", e.id}});
+        } else if (std::find(e.waiting.begin(), e.waiting.end(), reader) != e.waiting.end()) {
+            if (e.waiting.size() == 1) {  // the last member it waited for
                 confirmed.push_back(e);
-                lines.push_back({{"done", id}});
+                lines.push_back({{"done", e.id}});
+            } else {
+                lines.push_back({{"got", e.id}, {"reader", reader}});
             }
+        }
+    }
     f.append(lines);
     return confirmed;
 }

@@ -143,6 +143,9 @@ std::optional<message_view> reader::view_of(const inbound& message) {
     if (!route) return std::nullopt;
     using k = topics::route::kind;
     if (route->type != k::inbox && route->type != k::post) return std::nullopt;
+    // Our own post sent from another connection of ours (No Local spares only the
+    // queue's own connection): not news to us.
+    if (route->type == k::post && route->second == me_) return std::nullopt;
     message_view view;
     view.direct = route->type == k::inbox;
     view.from = route->second;  // the sender is the topic level, never a JSON field

@@ -71,6 +71,30 @@ TEST_F(delivery, MessagesTheBrokerLostInACrashAreSentAgainAndShownOnce) {
     EXPECT_TRUE(outbox_of("alice").empty());
 }
 
+TEST_F(delivery, PostsTheBrokerLostAreSentAgainUntilEveryMemberHasThem) {
+    register_users({"alice", "bob", "carol"});
+    ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+    for (const char* member : {"alice", "bob", "carol"}) ASSERT_EQ(papo(member, {"join", "lobby"}).exit_code, 0);
+    broker_->stop();  // saves the sessions and subscriptions
+    broker_->start();
+    for (int i = 0; i < 10; ++i) ASSERT_EQ(papo("alice", {"post", "lobby", "post " + std::to_string(i)}).exit_code, 0);
+    ASSERT_EQ(messages_in(papo("bob", {"read", "--json"}).out).size(), 10u);  // bob got them before the crash
+    broker_->kill();
+    broker_->start();
+    auto waiting = outbox_of("alice");
+    ASSERT_EQ(waiting.size(), 10u);
+    EXPECT_EQ(waiting[0]["topic"], "lobby");
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    auto carol = messages_in(papo("carol", {"read", "--json"}).out);
+    ASSERT_EQ(carol.size(), 10u);
+    for (int i = 0; i < 10; ++i) EXPECT_EQ(carol[static_cast<std::size_t>(i)]["text"], "post " + std::to_string(i));
+    EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());  // bob's repeats are dropped
+    auto alice_reads = papo("alice", {"read", "--json"});
+    EXPECT_EQ(lines_of_kind(alice_reads.out, "delivered").size(), 10u) << alice_reads.out;
+    EXPECT_TRUE(messages_in(alice_reads.out).empty()) << alice_reads.out;  // her own posts do not come back
+    EXPECT_TRUE(outbox_of("alice").empty());
+}
+
 // alice's "two" is lost on the broker (a purge stands in for a crash) after bob read "one".
 class gaps : public delivery {
 protected:

@@ -17,7 +17,9 @@ protected:
         dir = ::mkdtemp(pattern);
     }
     void TearDown() override { std::system(("rm -rf '" + dir + "'").c_str()); }
-    static outbox_entry entry(const std::string& to, const std::string& id) { return {to, id, "text " + id, "2026-11-26T10:00:00.000Z"}; }
+    static outbox_entry entry(const std::string& to, const std::string& id) {
+        return dm_entry(to, id, "text " + id, "2026-11-26T10:00:00.000Z");
+    }
     std::string dir;
 };
 
@@ -102,6 +104,25 @@ TEST_F(outbox_file, CompactionKeepsEveryPendingEntry) {
     int lines = 0;
     for (std::string line; std::getline(in, line);) ++lines;
     EXPECT_LT(lines, 100);
+}
+
+TEST_F(outbox_file, APostIsDoneWhenEveryMemberConfirmedIt) {
+    outbox box(dir);
+    outbox_entry post;
+    post.topic = "lobby";
+    post.waiting = {"bob", "carol"};
+    post.id = "p1";
+    post.text = "hello lobby";
+    EXPECT_EQ(box.add(post), 1u);
+    EXPECT_TRUE(box.confirm("mallory", {"p1"}).empty());
+    EXPECT_TRUE(box.confirm("bob", {"p1"}).empty());  // carol has not yet
+    ASSERT_EQ(box.pending().size(), 1u);
+    EXPECT_EQ(box.pending()[0].waiting, std::vector<std::string>{"carol"});
+    const auto done = box.confirm("carol", {"p1"});
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_EQ(done[0].topic, "lobby");
+    EXPECT_TRUE(box.pending().empty());
+    EXPECT_EQ(box.add(dm_entry("lobby", "d1", "a DM to a user named like the topic", "")), 1u);  // numbered apart
 }
 
 }  // namespace

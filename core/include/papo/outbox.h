@@ -9,14 +9,16 @@
 // papo processes of the same user: every change is one appended line, under flock.
 #include <chrono>
 #include <cstdint>
+#include <utility>
 #include <map>
+#include <vector>
 #include <string>
 #include <vector>
 
 namespace papo {
 
 struct outbox_entry {
-    std::string to;       // the recipient's registered name
+    std::string to;       // a DM's recipient (registered name); empty for a post
     std::string id;
     std::string text;
     std::string sent_at;
@@ -24,7 +26,19 @@ struct outbox_entry {
     // Taken while the broker or papo-server was unreachable: the recipient is as typed
     // and not yet checked, and the message was never published.
     bool unchecked = false;
+    std::string topic;                 // a post's topic; empty for a DM
+    std::vector<std::string> waiting;  // a post: the members whose receipt has not come yet
 };
+
+// A direct message's entry.
+inline outbox_entry dm_entry(std::string to, std::string id, std::string text, std::string sent_at) {
+    outbox_entry e;
+    e.to = std::move(to);
+    e.id = std::move(id);
+    e.text = std::move(text);
+    e.sent_at = std::move(sent_at);
+    return e;
+}
 
 class outbox {
 public:
@@ -34,7 +48,8 @@ public:
     // the message's sequence number for its recipient (so the reader can tell when
     // one is missing), which the published message must carry.
     std::uint64_t add(const outbox_entry& entry);
-    // The reader `reader` confirmed these ids; returns the entries that were waiting.
+    // The reader `reader` confirmed these ids; returns the entries now fully confirmed
+    // (a DM by its recipient, a post by the last member it waited for).
     std::vector<outbox_entry> confirm(const std::string& reader, const std::vector<std::string>& ids);
     // Messages still waiting for their receipt, oldest first (re-read from the file,
     // so another papo process's sends and confirmations count).
