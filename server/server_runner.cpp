@@ -106,6 +106,8 @@ void server_runner::secure(const std::vector<nlohmann::json>& commands) {
         control_->connect();
         control_->subscribe({broker_security::control_response_topic}, 1);
     }
+    // Again each time: after the broker restarts, this clean session has forgotten it.
+    control_->subscribe({broker_security::control_response_topic}, 1);
     const std::string tag = random_hex(12);
     nlohmann::json batch{{"commands", nlohmann::json::array()}};
     for (auto command : commands) {
@@ -221,16 +223,29 @@ void server_runner::run(const std::atomic<bool>& stop) {
     options.auto_reconnect = true;
     main_ = std::make_unique<session>(options);
     main_->connect();
-    main_->subscribe({topics::all_requests, topics::all_inboxes, topics::all_posts, topics::all_receipts,
-                      topics::all_presence},
-                     1);
+    const std::vector<std::string> watched{topics::all_requests, topics::all_inboxes, topics::all_posts,
+                                           topics::all_receipts, topics::all_presence};
+    main_->subscribe(watched, 1);
     log_info("papo-server serving on " + options.broker);
     auto next_snapshot = std::chrono::steady_clock::now() + config_.snapshot_interval;
     std::string failure;
+    bool reconnecting = false;
     while (!stop) {
         auto message = main_->next(std::chrono::milliseconds(50));
-        if (message && message->connection_lost) log_warn("lost the broker; reconnecting");
-        else if (message) dispatch(*message);
+        if (message && message->connection_lost) {
+            log_warn("lost the broker; reconnecting");
+            reconnecting = true;
+        } else if (message) {
+            dispatch(*message);
+        }
+        if (reconnecting && main_->connected()) {
+            // A broker that crashed comes back with what it last saved: publish the
+            // registry again from memory (retained writes of the same content are harmless).
+            reconnecting = false;
+            main_->subscribe(watched, 1);  // a broker without our saved session forgot them
+            const auto actions = core_.whole_registry();
+            if (execute(actions, failure)) log_info("reconnected; republished the registry (" + std::to_string(actions.size()) + " entries)");
+        }
         if (std::chrono::steady_clock::now() >= next_snapshot) {
             if (main_->connected()) execute(core_.take_snapshots(), failure);
             next_snapshot = std::chrono::steady_clock::now() + config_.snapshot_interval;

@@ -127,6 +127,14 @@ std::string delivered_line(const std::string& reader, const outbox_entry& entry)
     return "  \u2713 " + reader + " has your message: " + text;
 }
 
+void ensure_subscriptions(session& queue, rpc_client& rpc, const context& c, const std::string& me) {
+    queue.subscribe({topics::inbox_filter(me), topics::receipt_filter(me)}, 1);
+    std::vector<std::string> posts;
+    for (const auto& t : rpc.call("users.info", {{"name", me}}, c.broker.timeout).value("topics", nlohmann::json::array()))
+        posts.push_back(topics::post_filter(t.get<std::string>()));
+    queue.subscribe(posts, 1, /*no_local=*/true);
+}
+
 void show_delivered(const context& c, const std::string& reader, const outbox_entry& entry) {
     if (c.json) {
         nlohmann::json j{{"kind", "delivered"}, {"id", entry.id}, {"sent_at", entry.sent_at}};
@@ -261,7 +269,7 @@ int read_messages(const context& c) {
     retained.retained = true;
     queue.publish(topics::presence(me), encode(presence{true, since}), retained);
 
-    queue.subscribe({topics::receipt_filter(me)}, 1);  // sessions made before receipts came to senders
+    ensure_subscriptions(queue, rpc, c, me);
     reader inbox(queue, me, c.state_dir, [&c](const message_view& m) { show_message(c, m); });
     inbox.set_hold_limit(c.hold);
     inbox.on_delivered([&c](const std::string& who, const outbox_entry& e) { show_delivered(c, who, e); });

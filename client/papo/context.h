@@ -43,6 +43,10 @@ void resend_unconfirmed(rpc_client& rpc, session& connection, const context& c, 
 void confirm_already_seen(rpc_client& rpc, const reader& inbox, const nlohmann::json& pending_ids, const context& c);
 // The line that says `reader` (or, for a post, every member) has one of our messages.
 std::string delivered_line(const std::string& reader, const outbox_entry& entry);
+// Subscribes the user's queue to its inbox, receipts and joined topics again: idempotent,
+// and it remakes a session that a crashed broker lost (its messages come back from the
+// senders' outboxes).
+void ensure_subscriptions(session& queue, rpc_client& rpc, const context& c, const std::string& me);
 // How papo shows that `reader` confirmed one of our messages.
 void show_delivered(const context& c, const std::string& reader, const outbox_entry& entry);
 

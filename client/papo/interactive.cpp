@@ -40,7 +40,7 @@ public:
         const std::string since = now_text();
         queue_.connect();
         announce(true, since);
-        queue_.subscribe({topics::receipt_filter(me_)}, 1);  // sessions made before receipts came to senders
+        ensure_subscriptions(queue_, rpc_, c_, me_);
         resend_unconfirmed(rpc_, queue_, c_, me_);
         reader inbox(queue_, me_, c_.state_dir, [this](const message_view& m) { input_.print_above(format_for_people(m)); });
         inbox.on_delivered([this](const std::string& who, const outbox_entry& e) { input_.print_above(delivered_line(who, e)); });
@@ -94,6 +94,7 @@ public:
             }
             if (lost && mirror_ && out_->connected()) {  // the mirror reconnects by itself
                 lost = false;
+                subscribe_mirror();  // a clean session: its subscriptions went with the connection
                 resend_unconfirmed(rpc_, *out_, c_, me_);
                 input_.print_above("(reconnected)");
             }
@@ -147,10 +148,7 @@ private:
         o.will.reset();
         mirror_ = std::make_unique<session>(o);
         mirror_->connect();
-        mirror_->subscribe({topics::inbox_filter(me_), topics::receipt_filter(me_)}, 1);
-        std::vector<std::string> posts;
-        for (const auto& t : joined_) posts.push_back(topics::post_filter(t));
-        mirror_->subscribe(posts, 1, /*no_local=*/true);
+        subscribe_mirror();
         out_ = mirror_.get();
         auto live = std::make_unique<reader>(*mirror_, me_, c_.state_dir,
                                              [this](const message_view& m) { input_.print_above(format_for_people(m)); });
@@ -159,6 +157,17 @@ private:
         say("(another papo of " + me_ + " took over your queue: this one now shows new messages as they come "
             "and can still send; what waits while you are away goes to the other)");
         return live;
+    }
+
+    void subscribe_mirror() {
+        try {
+            mirror_->subscribe({topics::inbox_filter(me_), topics::receipt_filter(me_)}, 1);
+            std::vector<std::string> posts;
+            for (const auto& t : joined_) posts.push_back(topics::post_filter(t));
+            mirror_->subscribe(posts, 1, /*no_local=*/true);
+        } catch (const error& e) {
+            say(std::string("(could not follow new messages: ") + e.what() + ")");
+        }
     }
 
     std::string resolve_me() {

@@ -271,6 +271,18 @@ void server_core::on_receipt(const std::string& reader, const std::vector<std::s
 
 void server_core::on_presence(const std::string& name, bool online) { registry_.set_online(name, online); }
 
+std::vector<server_action> server_core::whole_registry() const {
+    std::vector<server_action> actions;
+    for (const auto& [key, topic] : registry_.topics())
+        actions.push_back(publish_retained(topics::registry_topic(topic.name), encode(topic)));
+    for (const auto& [key, user] : registry_.users()) {
+        actions.push_back(publish_retained(topics::registry_user(user.name), encode(user)));
+        actions.push_back(publish_retained(topics::registry_queue(user.name),
+                                           encode(queue_snapshot{user.name, accounting_.pending(user.name)})));
+    }
+    return actions;
+}
+
 std::vector<server_action> server_core::take_snapshots() {
     std::vector<server_action> actions;
     for (const auto& name : accounting_.take_changed()) {

@@ -53,6 +53,9 @@ public:
 
     // Snapshots of the queues whose counts changed, to publish as retained.
     std::vector<server_action> take_snapshots();
+    // The whole registry (users, topics, queue snapshots) as retained publishes: after a
+    // broker that crashed comes back without what it had not saved yet.
+    std::vector<server_action> whole_registry() const;
 
     const registry& state() const { return registry_; }
     std::size_t depth(const std::string& queue) const { return accounting_.depth(queue); }
