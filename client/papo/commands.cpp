@@ -127,12 +127,29 @@ std::string delivered_line(const std::string& reader, const outbox_entry& entry)
     return "  \u2713 " + reader + " has your message: " + text;
 }
 
-void ensure_subscriptions(session& queue, rpc_client& rpc, const context& c, const std::string& me) {
+outbox_entry post_entry(const nlohmann::json& topic_info, const std::string& me, const chat_message& m) {
+    outbox_entry entry;
+    entry.topic = topic_info.at("name").get<std::string>();
+    for (const auto& member : topic_info.value("members", nlohmann::json::array()))
+        if (member.is_string() && member.get<std::string>() != me) entry.waiting.push_back(member.get<std::string>());
+    entry.id = m.id;
+    entry.text = m.text;
+    entry.sent_at = m.sent_at;
+    return entry;
+}
+
+void ensure_subscriptions(session& queue, const std::string& me, const std::vector<std::string>& joined) {
     queue.subscribe({topics::inbox_filter(me), topics::receipt_filter(me)}, 1);
     std::vector<std::string> posts;
-    for (const auto& t : rpc.call("users.info", {{"name", me}}, c.broker.timeout).value("topics", nlohmann::json::array()))
-        posts.push_back(topics::post_filter(t.get<std::string>()));
+    for (const auto& t : joined) posts.push_back(topics::post_filter(t));
     queue.subscribe(posts, 1, /*no_local=*/true);
+}
+
+std::vector<std::string> joined_topics(rpc_client& rpc, const context& c, const std::string& me) {
+    std::vector<std::string> joined;
+    for (const auto& t : rpc.call("users.info", {{"name", me}}, c.broker.timeout).value("topics", nlohmann::json::array()))
+        joined.push_back(t.get<std::string>());
+    return joined;
 }
 
 void show_delivered(const context& c, const std::string& reader, const outbox_entry& entry) {
@@ -201,14 +218,7 @@ int post_to_topic(const context& c, const std::string& topic, const std::string&
     const std::string me = registered_name(rpc, c);
     const auto info = rpc.call("topics.info", {{"name", topic}}, c.broker.timeout);
     const std::string name = info.at("name").get<std::string>();
-    // Kept until every member of the moment has confirmed it (see papo/outbox.h).
-    outbox_entry entry;
-    entry.topic = name;
-    for (const auto& member : info.value("members", nlohmann::json::array()))
-        if (member.is_string() && member.get<std::string>() != me) entry.waiting.push_back(member.get<std::string>());
-    entry.id = message.id;
-    entry.text = message.text;
-    entry.sent_at = message.sent_at;
+    const outbox_entry entry = post_entry(info, me, message);
     if (!entry.waiting.empty()) message.seq = outbox(c.state_dir).add(entry);
     try {
         rpc.connection().publish(topics::post(name, me), encode(message));
@@ -269,7 +279,7 @@ int read_messages(const context& c) {
     retained.retained = true;
     queue.publish(topics::presence(me), encode(presence{true, since}), retained);
 
-    ensure_subscriptions(queue, rpc, c, me);
+    ensure_subscriptions(queue, me, joined_topics(rpc, c, me));
     reader inbox(queue, me, c.state_dir, [&c](const message_view& m) { show_message(c, m); });
     inbox.set_hold_limit(c.hold);
     inbox.on_delivered([&c](const std::string& who, const outbox_entry& e) { show_delivered(c, who, e); });

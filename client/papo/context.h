@@ -1,5 +1,6 @@
 #pragma once
 // What every papo command needs: where the broker is, who we are, how to print.
+#include "papo/messages.h"
 #include "papo/outbox.h"
 #include "papo/reader.h"
 #include "papo/rpc.h"
@@ -43,10 +44,15 @@ void resend_unconfirmed(rpc_client& rpc, session& connection, const context& c, 
 void confirm_already_seen(rpc_client& rpc, const reader& inbox, const nlohmann::json& pending_ids, const context& c);
 // The line that says `reader` (or, for a post, every member) has one of our messages.
 std::string delivered_line(const std::string& reader, const outbox_entry& entry);
+// A post's outbox entry: kept until every member of the moment (from the topics.info
+// answer `topic_info`, the sender left out) has confirmed it.
+outbox_entry post_entry(const nlohmann::json& topic_info, const std::string& me, const chat_message& m);
 // Subscribes the user's queue to its inbox, receipts and joined topics again: idempotent,
 // and it remakes a session that a crashed broker lost (its messages come back from the
 // senders' outboxes).
-void ensure_subscriptions(session& queue, rpc_client& rpc, const context& c, const std::string& me);
+void ensure_subscriptions(session& queue, const std::string& me, const std::vector<std::string>& joined);
+// The topics `me` has joined, from papo-server.
+std::vector<std::string> joined_topics(rpc_client& rpc, const context& c, const std::string& me);
 // How papo shows that `reader` confirmed one of our messages.
 void show_delivered(const context& c, const std::string& reader, const outbox_entry& entry);
 

@@ -40,7 +40,9 @@ public:
         const std::string since = now_text();
         queue_.connect();
         announce(true, since);
-        ensure_subscriptions(queue_, rpc_, c_, me_);
+        joined_ = joined_topics(rpc_, c_, me_);
+        if (!joined_.empty()) current_ = joined_.front();
+        ensure_subscriptions(queue_, me_, joined_);
         resend_unconfirmed(rpc_, queue_, c_, me_);
         reader inbox(queue_, me_, c_.state_dir, [this](const message_view& m) { input_.print_above(format_for_people(m)); });
         inbox.on_delivered([this](const std::string& who, const outbox_entry& e) { input_.print_above(delivered_line(who, e)); });
@@ -49,9 +51,6 @@ public:
         input_.print_above("connected as " + me_ + " to " + c_.broker.broker + "; /help lists the commands");
         inbox.show_spooled();
         confirm_already_seen(rpc_, inbox, rpc_.call("users.pending", {}, c_.broker.timeout).at("ids"), c_);
-        const auto mine = rpc_.call("users.info", {{"name", me_}}, c_.broker.timeout);
-        for (const auto& t : mine.value("topics", nlohmann::json::array())) joined_.push_back(t.get<std::string>());
-        if (!joined_.empty()) current_ = joined_.front();
 
         reader* active = &inbox;
         std::unique_ptr<reader> live;  // when another papo of ours took the queue over
@@ -111,20 +110,23 @@ public:
     }
 
 private:
-    // Another papo of this user connected with the queue's client id and took it over.
-    // Fighting back (reconnecting) would kick it in turn, forever; instead this papo
-    // stops using the queue and follows new messages on a connection of its own.
+    // A clean, short-lived connection of ours beside the queue: <me>~<purpose>-<hex>.
+    session_options helper_options(const std::string& purpose, bool reconnect) const {
+        session_options o = c_.broker;
+        o.client_id = me_ + "~" + purpose + "-" + random_hex(6);
+        o.persistent = false;
+        o.clean_start = true;
+        o.auto_reconnect = reconnect;
+        o.will.reset();
+        return o;
+    }
+
     // Whether the retained presence says "online" since a moment later than ours: then
     // another papo of this user announced itself after us and holds the queue. (An
     // older "online", restored by a broker that crashed, is not another login.)
     bool another_holds_the_queue() {
         try {
-            session_options o = c_.broker;
-            o.client_id = me_ + "~probe-" + random_hex(6);
-            o.persistent = false;
-            o.clean_start = true;
-            o.auto_reconnect = false;
-            o.will.reset();
+            session_options o = helper_options("probe", false);
             o.timeout = std::chrono::seconds(2);
             session probe(o);
             probe.connect();
@@ -139,14 +141,11 @@ private:
         }
     }
 
+    // Another papo of this user connected with the queue's client id and took it over.
+    // Fighting back (reconnecting) would kick it in turn, forever; instead this papo
+    // stops using the queue and follows new messages on a connection of its own.
     std::unique_ptr<reader> become_mirror() {
-        session_options o = c_.broker;
-        o.client_id = me_ + "~mirror-" + random_hex(6);
-        o.persistent = false;
-        o.clean_start = true;
-        o.auto_reconnect = true;
-        o.will.reset();
-        mirror_ = std::make_unique<session>(o);
+        mirror_ = std::make_unique<session>(helper_options("mirror", true));
         mirror_->connect();
         subscribe_mirror();
         out_ = mirror_.get();
@@ -161,10 +160,7 @@ private:
 
     void subscribe_mirror() {
         try {
-            mirror_->subscribe({topics::inbox_filter(me_), topics::receipt_filter(me_)}, 1);
-            std::vector<std::string> posts;
-            for (const auto& t : joined_) posts.push_back(topics::post_filter(t));
-            mirror_->subscribe(posts, 1, /*no_local=*/true);
+            ensure_subscriptions(*mirror_, me_, joined_);
         } catch (const error& e) {
             say(std::string("(could not follow new messages: ") + e.what() + ")");
         }
@@ -230,13 +226,7 @@ private:
         auto message = make_message(text);
         const auto info = rpc_.call("topics.info", {{"name", topic}}, c_.broker.timeout);
         const std::string name = info.at("name").get<std::string>();
-        outbox_entry entry;  // kept until every member of the moment has confirmed it
-        entry.topic = name;
-        for (const auto& member : info.value("members", nlohmann::json::array()))
-            if (member.is_string() && member.get<std::string>() != me_) entry.waiting.push_back(member.get<std::string>());
-        entry.id = message.id;
-        entry.text = message.text;
-        entry.sent_at = message.sent_at;
+        const outbox_entry entry = post_entry(info, me_, message);
         if (!entry.waiting.empty()) message.seq = outbox_.add(entry);
         out_->publish(topics::post(name, me_), encode(message));
         say("[" + local_time_for_display(message.sent_at) + "] #" + name + " you: " + text);

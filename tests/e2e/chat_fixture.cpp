@@ -87,11 +87,24 @@ std::string chat_test::password_file(const std::string& user) {
     return path;
 }
 
-std::vector<std::string> chat_test::mqtt_login(const std::string& user, const std::string& client_id) {
+std::string chat_test::password_of(const std::string& user) {
     const bool service = user == "papo-server" || user == "papo-admin";
     std::string password = test::read_file(service ? broker_->password_file(user) : password_file(user));
     while (!password.empty() && password.back() == '\n') password.pop_back();
-    return {"-V", "5", "-p", std::to_string(broker_->port()), "-u", user, "-P", password, "-i", client_id};
+    return password;
+}
+
+std::vector<std::string> chat_test::mqtt_login(const std::string& user, const std::string& client_id) {
+    return {"-V", "5", "-p", std::to_string(broker_->port()), "-u", user, "-P", password_of(user), "-i", client_id};
+}
+
+session_options chat_test::login_options(const std::string& user, const std::string& client_id) {
+    session_options options;
+    options.broker = broker_->uri();
+    options.client_id = client_id;
+    options.username = user;
+    options.password = password_of(user);
+    return options;
 }
 
 std::vector<std::string> chat_test::mqtt_tool(const char* program, const std::string& user, const std::string& client_id,

@@ -5,6 +5,8 @@
 #include "files.h"
 #include "process.h"
 
+#include "papo/session.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -45,6 +47,8 @@ protected:
     // mosquitto_pub / mosquitto_sub arguments that log in as `user` (papo-server,
     // papo-admin or a user) with client id `client_id`, on the test broker.
     std::vector<std::string> mqtt_login(const std::string& user, const std::string& client_id);
+    // papo::session options that log in as `user` with client id `client_id`.
+    session_options login_options(const std::string& user, const std::string& client_id);
     // argv of `program` (mosquitto_pub / mosquitto_sub) logged in as mqtt_login says, then `rest`.
     std::vector<std::string> mqtt_tool(const char* program, const std::string& user, const std::string& client_id,
                                        const std::vector<std::string>& rest);
@@ -59,6 +63,8 @@ protected:
     static std::vector<nlohmann::json> messages_in(const std::string& json_lines);
 
     std::unique_ptr<mosquitto_broker> broker_;
+    // The password of a user (password_file) or of papo-server / papo-admin.
+    std::string password_of(const std::string& user);
     std::unique_ptr<background_process> server_;
     std::string state_dir_;
 };

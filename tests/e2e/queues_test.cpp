@@ -75,11 +75,7 @@ TEST_F(queues, ThousandsOfWaitingMessagesAreAllDeliveredAndCounted) {
     register_users({"alice", "bob"});
     const int count = 3000;
     {
-        session_options options;
-        options.broker = broker_->uri();
-        options.client_id = "alice~bulk";
-        options.username = "alice";
-        options.password = "password-of-alice";
+        session_options options = login_options("alice", "alice~bulk");
         session alice(options);
         alice.connect();
         for (int i = 0; i < count; ++i)

@@ -22,11 +22,7 @@ TEST_F(reliability, TwentyThousandWaitingMessagesAllArriveOnceInOrder) {
     register_users({"alice", "bob"});
     const int count = 20000;
     {
-        session_options options;
-        options.broker = broker_->uri();
-        options.client_id = "alice~bulk";
-        options.username = "alice";
-        options.password = "password-of-alice";
+        session_options options = login_options("alice", "alice~bulk");
         options.timeout = std::chrono::seconds(30);
         session alice(options);
         alice.connect();

@@ -200,11 +200,7 @@ TEST_F(security, RemovingAUserRevokesItsAccountOnlineOrOffline) {
 TEST_F(security, AFloodOfRequestsAndAnOversizedPublishLoseNothing) {
     register_users({"alice", "bob"});
     ASSERT_EQ(papo("alice", {"send", "bob", "queued before the flood"}).exit_code, 0);
-    session_options options;
-    options.broker = broker_->uri();
-    options.client_id = "alice~flood";
-    options.username = "alice";
-    options.password = "password-of-alice";
+    const session_options options = login_options("alice", "alice~flood");
     {
         session flood(options);
         flood.connect();
