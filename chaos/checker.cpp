@@ -1,6 +1,8 @@
 #include "checker.h"
 
+#include <algorithm>
 #include <set>
+#include <tuple>
 #include <utility>
 
 namespace papo::chaos {
@@ -10,6 +12,8 @@ void note(verdict& v, const std::string& example) {
     if (v.examples.size() < 12) v.examples.push_back(example);
 }
 
+std::string where(const shown& s) { return s.topic.empty() ? s.from + " -> " + s.reader : s.from + " #" + s.topic + " -> " + s.reader; }
+
 }  // namespace
 
 verdict check(const std::vector<accepted>& sends, const std::vector<shown>& shows) {
@@ -17,43 +21,53 @@ verdict check(const std::vector<accepted>& sends, const std::vector<shown>& show
     v.accepted = sends.size();
     v.shown = shows.size();
     std::map<std::string, const accepted*> by_id;
-    for (const auto& s : sends) by_id[s.id] = &s;
+    for (const auto& s : sends) {
+        by_id[s.id] = &s;
+        v.deliveries += s.readers.size();
+    }
 
-    std::map<std::string, std::size_t> times_shown;  // id -> showings to its own reader
-    std::set<std::string> cut_short;                 // ids a reader was showing when it was killed
-    std::map<std::pair<std::string, std::string>, std::uint64_t> highest;  // (from, reader) -> highest seq shown
+    using delivery = std::pair<std::string, std::string>;  // (id, reader)
+    std::map<delivery, std::size_t> times_shown;
+    std::set<delivery> cut_short;  // what a reader was showing when it was killed
+    // (from, topic, reader) -> the highest number shown: each sender's order per stream
+    std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> highest;
     for (const auto& s : shows) {
         const auto it = by_id.find(s.id);
-        if (it == by_id.end() || it->second->to != s.reader || it->second->from != s.from) {
+        const bool for_this_reader =
+            it != by_id.end() && it->second->from == s.from && it->second->topic == s.topic &&
+            std::find(it->second->readers.begin(), it->second->readers.end(), s.reader) != it->second->readers.end();
+        if (!for_this_reader) {
             ++v.unexpected;
-            note(v, "unexpected: " + s.reader + " was shown " + s.id + " from " + s.from);
+            note(v, "unexpected: " + s.reader + " was shown " + s.id + " (" + where(s) + ")");
             continue;
         }
-        if (++times_shown[s.id] > 1 && cut_short.erase(s.id)) {
-            ++v.shown_again_after_kill;
+        const delivery d{s.id, s.reader};
+        if (++times_shown[d] > 1) {
+            if (s.maybe_repeat && cut_short.erase(d)) {
+                ++v.marked_repeats;
+            } else {
+                ++v.duplicated;
+                note(v, std::string("duplicated") + (s.maybe_repeat ? " (marked, but not the one being shown at a kill)" : "") +
+                            ": " + s.id + " (" + where(s) + ")");
+            }
             continue;
         }
-        if (s.last_before_kill) cut_short.insert(s.id);
-        if (times_shown[s.id] > 1) {
-            ++v.duplicated;
-            note(v, "duplicated: " + s.id + " (" + s.from + " -> " + s.reader + ")");
-            continue;
-        }
+        if (s.last_before_kill) cut_short.insert(d);
         if (s.seq) {
-            auto& top = highest[{s.from, s.reader}];
+            auto& top = highest[{s.from, s.topic, s.reader}];
             if (s.seq < top) {
                 ++v.out_of_order;
-                note(v, "out of order: " + s.from + " -> " + s.reader + " #" + std::to_string(s.seq) + " after #" +
-                            std::to_string(top));
+                note(v, "out of order: " + where(s) + " #" + std::to_string(s.seq) + " after #" + std::to_string(top));
             }
             if (s.seq > top) top = s.seq;
         }
     }
     for (const auto& s : sends)
-        if (!times_shown.count(s.id)) {
-            ++v.lost;
-            note(v, "lost: " + s.id + " (" + s.from + " -> " + s.to + ")");
-        }
+        for (const auto& reader : s.readers)
+            if (!times_shown.count({s.id, reader})) {
+                ++v.lost;
+                note(v, "lost: " + s.id + " (" + s.from + (s.topic.empty() ? "" : " #" + s.topic) + " -> " + reader + ")");
+            }
     return v;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The chaos run's verdict, in the style of Jepsen's total-queue check: every message
-// papo accepted must be shown to its reader exactly once, in the sender's order, and
-// nothing else may be shown. Pure: the run's records in, four counts out.
+// papo accepted must be shown to each of its readers exactly once, in the sender's
+// order, and nothing else may be shown. Pure: the run's records in, counts out.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -9,27 +9,32 @@
 
 namespace papo::chaos {
 
-// A send that papo accepted (the send command succeeded and printed its id).
+// A DM or post that papo accepted (the command succeeded and printed its id).
 struct accepted {
-    std::string from, to, id;
+    std::string from, id;
+    std::vector<std::string> readers;  // a DM: its recipient; a post: every other member
+    std::string topic;                 // empty for a DM
 };
 
 // A message a reader showed (a JSON line of `papo read --json`), in the order shown.
 struct shown {
     std::string reader, from, id;
-    std::uint64_t seq = 0;  // 0 when the message carried none
-    // The last message a reader showed before it was SIGKILLed: papo records a message
-    // right after showing it, so a kill in between shows it once more (at least once).
+    std::uint64_t seq = 0;   // 0 when the message carried none
+    std::string topic;       // empty for a DM
+    bool maybe_repeat = false;  // papo's own mark: "an earlier run died while showing this"
+    // The last message a reader showed before it was SIGKILLed.
     bool last_before_kill = false;
 };
 
 struct verdict {
-    std::size_t accepted = 0, shown = 0;
-    std::size_t lost = 0;          // accepted, never shown to its reader
-    std::size_t duplicated = 0;    // shown more than once to its reader (each extra showing)
-    std::size_t out_of_order = 0;  // shown after a later message of the same sender to the same reader
+    std::size_t accepted = 0, deliveries = 0, shown = 0;  // messages, (message, reader) pairs, lines
+    std::size_t lost = 0;          // a delivery never shown to its reader
+    std::size_t duplicated = 0;    // shown to a reader again without papo's mark (each extra showing)
+    std::size_t out_of_order = 0;  // shown after a later message of the same sender (and topic) to the same reader
     std::size_t unexpected = 0;    // shown but never accepted, or to the wrong reader or from the wrong sender
-    std::size_t shown_again_after_kill = 0;  // the one message a killed reader was showing, shown again
+    // The message a killed reader was showing, shown again with papo's "maybe_repeat" mark:
+    // not a duplicate to a reader that honours the mark. A mark anywhere else is a duplicate.
+    std::size_t marked_repeats = 0;
     std::vector<std::string> examples;  // a few of each problem, for the report
     bool ok() const { return lost == 0 && duplicated == 0 && out_of_order == 0 && unexpected == 0; }
 };

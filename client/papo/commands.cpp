@@ -10,7 +10,10 @@
 #include "papo/table.h"
 #include "papo/topics.h"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <csignal>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -60,6 +63,20 @@ void close_keeping(session& s, reader& r) {
     r.keep_the_rest();
     s.disconnect();
     r.keep_the_rest();
+}
+
+volatile std::sig_atomic_t stop_signal = 0;
+void note_stop(int signal) { stop_signal = signal; }
+
+// Ctrl-C, kill or a closed terminal end `read` the way its time running out does: the
+// message being shown is finished and recorded, receipts go out, and nothing is shown
+// twice next time. A second signal stops it at once (SA_RESETHAND).
+void stop_gracefully_on_signals() {
+    struct sigaction action {};
+    action.sa_handler = note_stop;
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    for (const int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &action, nullptr);
 }
 
 void show_message(const context& c, const message_view& m) {
@@ -246,6 +263,7 @@ int join_topic(const context& c, const std::string& topic) {
         keeper.keep_the_rest();
         throw;
     }
+    keeper.forget_numbers_of_topic(name);  // posts from before we joined leave no gap
     close_keeping(queue, keeper);
     if (c.json) std::cout << nlohmann::json{{"joined", name}}.dump() << "\n";
     else std::cout << "joined #" << name << "\n";
@@ -262,6 +280,7 @@ int leave_topic(const context& c, const std::string& topic) {
     queue.connect();
     reader keeper(queue, me, c.state_dir, [](const message_view&) {});
     queue.unsubscribe({topics::post_filter(name)});
+    keeper.forget_numbers_of_topic(name);
     close_keeping(queue, keeper);
     const bool was_member = data.value("changed", false);
     if (c.json) std::cout << nlohmann::json{{"left", name}, {"was_member", was_member}}.dump() << "\n";
@@ -270,6 +289,7 @@ int leave_topic(const context& c, const std::string& topic) {
 }
 
 int read_messages(const context& c) {
+    stop_gracefully_on_signals();
     rpc_client rpc(c.broker, c.user);
     const std::string me = registered_name(rpc, c);
     const std::string since = now_text();
@@ -305,7 +325,7 @@ int read_messages(const context& c) {
         // broker crash), or nothing came for 1.5 s.
         const bool backlog_done = (expected.empty() && now - last_arrival > std::chrono::milliseconds(100)) ||
                                   now - last_arrival > std::chrono::milliseconds(1500) || now - start > std::chrono::seconds(30);
-        if (backlog_done && now - start >= wait_for_more) break;
+        if ((backlog_done && now - start >= wait_for_more) || stop_signal) break;
         inbox.tick();
         auto message = queue.next(std::chrono::milliseconds(20));
         if (!message) {
@@ -336,7 +356,7 @@ int read_messages(const context& c) {
         else std::cout << "(" << held << " message" << (held == 1 ? "" : "s")
                        << " held back until earlier ones from the same sender arrive)\n";
     }
-    return 0;
+    return stop_signal ? 128 + stop_signal : 0;  // the shell's convention for "stopped by a signal"
 }
 
 int list_users(const context& c) {

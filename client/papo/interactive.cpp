@@ -48,6 +48,7 @@ public:
         inbox.on_delivered([this](const std::string& who, const outbox_entry& e) { input_.print_above(delivered_line(who, e)); });
         inbox.set_online_since(since);
         inbox.set_hold_limit(c_.hold);
+        numbering_ = &inbox;
         input_.print_above("connected as " + me_ + " to " + c_.broker.broker + "; /help lists the commands");
         inbox.show_spooled();
         confirm_already_seen(rpc_, inbox, rpc_.call("users.pending", {}, c_.broker.timeout).at("ids"), c_);
@@ -243,6 +244,7 @@ private:
         }
         joined_.push_back(name);
         current_ = name;
+        if (numbering_) numbering_->forget_numbers_of_topic(name);
         say("joined #" + name + " (now current)");
     }
     void leave(const std::string& topic) {
@@ -250,6 +252,7 @@ private:
         const auto data = rpc_.call("topics.leave", {{"name", topic}}, c_.broker.timeout);
         const std::string name = data.value("name", topic);
         queue_.unsubscribe({topics::post_filter(name)});
+        if (numbering_) numbering_->forget_numbers_of_topic(name);
         if (current_ == name) current_.clear();
         say("left #" + name);
     }
@@ -279,6 +282,7 @@ private:
     line_input input_;
     std::vector<std::string> joined_;
     std::string current_;
+    reader* numbering_ = nullptr;  // the queue's reader, while run() lasts: joins reset topic numbers
     bool quit_ = false;
 };
 

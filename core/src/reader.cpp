@@ -22,6 +22,7 @@ nlohmann::json to_json_line(const message_view& m) {
     if (m.seq) j["seq"] = *m.seq;
     if (m.missing_before) j["missing_before"] = m.missing_before;
     if (m.late) j["late"] = true;
+    if (m.maybe_repeat) j["maybe_repeat"] = true;
     return j;
 }
 
@@ -41,6 +42,9 @@ message_view view_from_json(const nlohmann::json& j) {
     return view;
 }
 
+// Each sender numbers DMs per recipient and posts per topic.
+std::string sequence_key(const message_view& view) { return view.direct ? view.from : view.from + "#" + view.topic; }
+
 std::int64_t wall_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -56,6 +60,7 @@ std::string format_for_people(const message_view& m) {
         line += "  (" + std::to_string(m.missing_before) + " earlier message" + (m.missing_before == 1 ? "" : "s") +
                 " from " + m.from + " not here yet)";
     if (m.late) line += "  (arrived late)";
+    if (m.maybe_repeat) line += "  (may have been shown already: papo stopped while showing it)";
     return line;
 }
 
@@ -69,9 +74,12 @@ reader::reader(session& connection, std::string me, std::string state_dir, show_
       seq_file_(state_dir.empty() ? "" : state_dir + "/seq_from"),
       held_file_(state_dir.empty() ? "" : state_dir + "/held.jsonl") {
     std::ifstream in(seq_file_);
-    std::string sender;
+    std::string key;
     std::uint64_t n = 0;
-    while (in >> sender >> n) last_seq_[sender] = std::max(last_seq_[sender], n);
+    while (in >> key >> n) {
+        if (n == 0) last_seq_.erase(key);  // forgotten (a topic joined or left)
+        else last_seq_[key] = std::max(last_seq_[key], n);
+    }
     load_held();
 }
 
@@ -84,7 +92,7 @@ void reader::load_held() {
         try {
             auto view = view_from_json(j);
             if (view.seq && !seen_.contains(view.id))
-                held_[view.from][*view.seq] = {view, j.value("held_at_ms", wall_ms())};
+                held_[sequence_key(view)][*view.seq] = {view, j.value("held_at_ms", wall_ms())};
         } catch (const std::exception& e) {
             log_warn(std::string("skipped an unreadable held message: ") + e.what());
         }
@@ -113,15 +121,42 @@ std::size_t reader::held() const {
 }
 
 bool reader::note_sequence(message_view& view) {
-    if (!view.seq || !view.direct) return false;
-    const auto known = last_seq_.find(view.from);
+    if (!view.seq) return false;
+    const std::string key = sequence_key(view);
+    const auto known = last_seq_.find(key);
     if (known != last_seq_.end()) {
         if (*view.seq > known->second + 1) view.missing_before = *view.seq - known->second - 1;
         if (*view.seq <= known->second) view.late = true;
     }
     if (known != last_seq_.end() && *view.seq <= known->second) return false;
-    last_seq_[view.from] = *view.seq;
+    last_seq_[key] = *view.seq;
     return true;
+}
+
+void reader::save_sequence(const std::string& key, std::uint64_t n) const {
+    if (!seq_file_.empty()) std::ofstream(seq_file_, std::ios::app) << key << ' ' << n << '\n';
+}
+
+void reader::forget_numbers_of_topic(const std::string& topic) {
+    const std::string suffix = "#" + topic;
+    const auto ends_with_topic = [&](const std::string& key) {
+        return key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    for (auto it = last_seq_.begin(); it != last_seq_.end();) {
+        if (!ends_with_topic(it->first)) { ++it; continue; }
+        save_sequence(it->first, 0);
+        it = last_seq_.erase(it);
+    }
+    bool changed = false;
+    for (auto it = held_.begin(); it != held_.end();) {
+        if (!ends_with_topic(it->first)) { ++it; continue; }
+        const auto waiting = std::move(it->second);  // nothing to wait for any more: show them
+        it = held_.erase(it);
+        changed = true;
+        for (const auto& [seq, h] : waiting)
+            if (!seen_.contains(h.view.id)) display(h.view);
+    }
+    if (changed) save_held();
 }
 
 bool reader::take_receipt(const inbound& message) {
@@ -171,39 +206,44 @@ void reader::show(const message_view& view) {
         ++repeats_;
         return;
     }
-    if (view.direct && view.seq) {
-        auto& waiting = held_[view.from];
-        if (waiting.count(*view.seq)) return;  // a copy of one already held
-        const auto known = last_seq_.find(view.from);
-        if (hold_limit_.count() > 0 && known != last_seq_.end() && *view.seq > known->second + 1) {
-            waiting[*view.seq] = {view, wall_ms()};  // an earlier one is missing: wait for it
-            save_held();
-            return;
-        }
-        if (waiting.empty()) held_.erase(view.from);
+    if (!view.seq) {
+        display(view);
+        return;
     }
+    const std::string key = sequence_key(view);
+    auto& waiting = held_[key];
+    if (waiting.count(*view.seq)) return;  // a copy of one already held
+    const auto known = last_seq_.find(key);
+    if (hold_limit_.count() > 0 && known != last_seq_.end() && *view.seq > known->second + 1) {
+        waiting[*view.seq] = {view, wall_ms()};  // an earlier one is missing: wait for it
+        save_held();
+        return;
+    }
+    if (waiting.empty()) held_.erase(key);
     display(view);
-    if (view.direct) release(view.from);
+    release(key);
 }
 
 void reader::display(message_view view) {
     const bool advanced = note_sequence(view);
+    view.maybe_repeat = seen_.maybe_shown(view.id);
+    // Announced before and recorded after it is shown: a crash in between shows it
+    // once more next time, marked as a possible repeat, never loses it.
+    seen_.showing(view.id);
     show_fn_(view);
-    if (advanced && !seq_file_.empty()) std::ofstream(seq_file_, std::ios::app) << view.from << ' ' << *view.seq << '\n';
-    // Recorded right after it is shown (one write): a crash between the two would show
-    // it once more next time, never lose it.
+    if (advanced) save_sequence(sequence_key(view), *view.seq);
     seen_.first_time(view.id);
     unreceipted_[view.from].push_back(view.id);
     ++shown_;
 }
 
 // Shows, in order, the held messages that now follow on from what was shown.
-void reader::release(const std::string& from) {
-    const auto found = held_.find(from);
+void reader::release(const std::string& key) {
+    const auto found = held_.find(key);
     if (found == held_.end()) return;
     auto& waiting = found->second;
     bool changed = false;
-    while (!waiting.empty() && waiting.begin()->first <= last_seq_[from] + 1) {
+    while (!waiting.empty() && waiting.begin()->first <= last_seq_[key] + 1) {
         const message_view next = waiting.begin()->second.view;
         waiting.erase(waiting.begin());
         changed = true;
@@ -217,19 +257,19 @@ void reader::tick() {
     if (held_.empty()) return;
     const std::int64_t now = wall_ms();
     std::vector<std::string> overdue;
-    for (const auto& [from, waiting] : held_) {
+    for (const auto& [key, waiting] : held_) {
         std::int64_t oldest = now;
         for (const auto& [seq, h] : waiting) oldest = std::min(oldest, h.held_at_ms);
-        if (!waiting.empty() && now - oldest >= hold_limit_.count()) overdue.push_back(from);
+        if (!waiting.empty() && now - oldest >= hold_limit_.count()) overdue.push_back(key);
     }
     if (overdue.empty()) return;
-    for (const auto& from : overdue) {  // the gap did not fill: show what we have, noting it
-        auto& waiting = held_[from];
+    for (const auto& key : overdue) {  // the gap did not fill: show what we have, noting it
+        auto& waiting = held_[key];
         const message_view first = waiting.begin()->second.view;
         waiting.erase(waiting.begin());
         if (!seen_.contains(first.id)) display(first);
-        release(from);
-        if (held_.count(from) && held_[from].empty()) held_.erase(from);
+        release(key);
+        if (held_.count(key) && held_[key].empty()) held_.erase(key);
     }
     save_held();
 }

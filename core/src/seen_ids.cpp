@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 
 namespace papo {
@@ -10,18 +11,35 @@ namespace papo {
 seen_ids::seen_ids(std::size_t capacity, std::string file) : capacity_(capacity), file_(std::move(file)) {
     if (file_.empty()) return;
     std::ifstream in(file_);
-    for (std::string id; std::getline(in, id);)
-        if (!id.empty()) remember(id);
-    // Rewrite compacted so the file stays bounded too.
-    {
-        std::ofstream out(file_, std::ios::trunc);
-        for (const auto& id : order_) out << id << '\n';
+    std::deque<std::string> announced;
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty()) continue;
+        if (line[0] == '~') announced.push_back(line.substr(1));
+        else remember(line);
     }
+    // One per crash at most; the newest 100 are plenty.
+    while (announced.size() > 100) announced.pop_front();
+    for (const auto& id : announced)
+        if (!ids_.count(id)) maybe_.insert(id);
+    compact();
     fd_ = ::open(file_.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0600);
 }
 
 seen_ids::~seen_ids() {
     if (fd_ >= 0) ::close(fd_);
+}
+
+// Rewrites the file bounded, beside it and then renamed: a crash while compacting
+// leaves the old file whole, never an empty one (which would show everything again).
+void seen_ids::compact() const {
+    const std::string temp = file_ + ".tmp";
+    {
+        std::ofstream out(temp, std::ios::trunc);
+        for (const auto& id : maybe_) out << '~' << id << '\n';
+        for (const auto& id : order_) out << id << '\n';
+        if (!out.flush()) return;  // keep the old file
+    }
+    std::rename(temp.c_str(), file_.c_str());
 }
 
 void seen_ids::remember(const std::string& id) {
@@ -33,12 +51,18 @@ void seen_ids::remember(const std::string& id) {
     }
 }
 
+void seen_ids::append(const std::string& line) {
+    // A failed write (a full disk) costs only the memory of this id across a restart.
+    if (fd_ >= 0 && ::write(fd_, line.data(), line.size()) < 0) return;
+}
+
+void seen_ids::showing(const std::string& id) { append('~' + id + '\n'); }
+
 bool seen_ids::first_time(const std::string& id) {
     if (ids_.count(id)) return false;
     remember(id);
-    const std::string line = id + "\n";
-    // A failed write (a full disk) costs only the memory of this id across a restart.
-    if (fd_ >= 0 && ::write(fd_, line.data(), line.size()) < 0) return true;
+    maybe_.erase(id);
+    append(id + '\n');
     return true;
 }
 

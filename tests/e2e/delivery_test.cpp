@@ -144,5 +144,51 @@ TEST_F(gaps, AGapThatNeverFillsIsShownAfterTheHold) {
     EXPECT_EQ(got[0]["missing_before"], 1);
 }
 
+// The same for posts: each sender numbers its posts per topic.
+class post_gaps : public delivery {
+protected:
+    void lose_the_second_post() {
+        register_users({"alice", "bob"});
+        ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+        for (const char* member : {"alice", "bob"}) ASSERT_EQ(papo(member, {"join", "lobby"}).exit_code, 0);
+        ASSERT_EQ(papo("alice", {"post", "lobby", "one"}).exit_code, 0);
+        ASSERT_EQ(messages_in(papo("bob", {"read", "--json"}).out).size(), 1u);
+        ASSERT_EQ(papo("alice", {"post", "lobby", "two"}).exit_code, 0);
+        EXPECT_EQ(settled_depth("bob", 1), 1);
+        ASSERT_EQ(admin({"queues", "purge", "bob"}).exit_code, 0);
+        ASSERT_EQ(papo("alice", {"post", "lobby", "three"}).exit_code, 0);
+    }
+};
+
+TEST_F(post_gaps, APostThatOvertookAnEarlierOneWaitsAndBothComeInOrder) {
+    lose_the_second_post();
+    auto first = papo("bob", {"read", "--json"});
+    EXPECT_TRUE(messages_in(first.out).empty()) << first.out;
+    EXPECT_EQ(lines_of_kind(first.out, "held").size(), 1u) << first.out;
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0]["text"], "two");
+    EXPECT_EQ(got[1]["text"], "three");
+    EXPECT_EQ(got[1]["topic"], "lobby");
+    EXPECT_FALSE(got[1].contains("missing_before"));
+}
+
+TEST_F(post_gaps, PostsMadeWhileAMemberWasAwayFromTheTopicAreNoGap) {
+    register_users({"alice", "bob"});
+    ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+    for (const char* member : {"alice", "bob"}) ASSERT_EQ(papo(member, {"join", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"post", "lobby", "one"}).exit_code, 0);
+    ASSERT_EQ(messages_in(papo("bob", {"read", "--json"}).out).size(), 1u);
+    ASSERT_EQ(papo("bob", {"leave", "lobby"}).exit_code, 0);
+    for (const char* text : {"two", "three"}) ASSERT_EQ(papo("alice", {"post", "lobby", text}).exit_code, 0);
+    ASSERT_EQ(papo("bob", {"join", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"post", "lobby", "four"}).exit_code, 0);
+    auto got = messages_in(papo("bob", {"read", "--json"}).out);  // not held: "two" and "three" were never his
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["text"], "four");
+    EXPECT_FALSE(got[0].contains("missing_before")) << got[0].dump();
+}
+
 }  // namespace
 }  // namespace papo::e2e

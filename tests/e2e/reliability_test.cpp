@@ -7,6 +7,7 @@
 #include "papo/topics.h"
 
 #include <atomic>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <future>
@@ -117,49 +118,92 @@ std::vector<nlohmann::json> complete_messages(const std::string& output) {
     return out;
 }
 
-TEST_F(reliability, AReaderKilledMidDrainLosesNothingAndShowsNothingTwice) {
-    register_users({"alice", "bob"});
-    const int count = 5000;
-    {  // alice sends them from one interactive papo while bob is away
-        std::ofstream script(state_dir_ + "/script");
-        for (int i = 0; i < count; ++i) script << "/msg bob m" << i << "\n";
-        script << "/quit\n";
-    }
-    auto sent = run_command({"sh", "-c", "\"$0\" --broker \"$1\" --state-dir \"$2\" --user alice --password-file \"$3\" < \"$2/script\"",
-                             env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, password_file("alice")},
-                            180);
-    ASSERT_EQ(sent.exit_code, 0) << sent.err;
-    // bob starts draining and is killed (SIGKILL) part way.
-    background_process first({env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", broker_->uri(), "--state-dir", state_dir_,
-                              "--user", "bob", "--password-file", password_file("bob"), "read", "--json"});
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (complete_messages(first.output()).size() < 1000 && first.running() && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    first.kill();
-    const auto before = complete_messages(first.output());
-    ASSERT_GE(before.size(), 1000u);
-    ASSERT_LT(before.size(), static_cast<std::size_t>(count)) << "the kill came too late to test anything";
-    // What the killed reader had taken but not shown comes back from alice's outbox the
-    // next time her papo connects; bob's next read shows the rest, in order, once.
-    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}, 120).exit_code, 0);
-    auto second = papo("bob", {"read", "--json"}, 180);
-    ASSERT_EQ(second.exit_code, 0) << second.err;
-    auto after = complete_messages(second.out);
-    // A kill between showing a message and recording it shows that one message again
-    // (at least once, never lost): only the last one the killed reader showed may repeat.
-    if (!after.empty() && after.front()["id"] == before.back()["id"]) after.erase(after.begin());
-    auto all = before;
-    for (auto& m : after) all.push_back(std::move(m));
-    if (all.size() != static_cast<std::size_t>(count)) {
-        std::multiset<std::string> got;
-        for (const auto& m : all) got.insert(m["text"].get<std::string>());
-        for (int i = 0; i < count; ++i) {
-            const auto n = got.count("m" + std::to_string(i));
-            if (n != 1) ADD_FAILURE() << "m" << i << " shown " << n << " times (first run showed " << before.size() << ")";
+// alice sends `count` DMs while bob is away; bob's first read is stopped part way,
+// by SIGKILL or SIGTERM; then alice's papo connects (sending again what bob never
+// confirmed) and bob reads the rest. Returns what each of bob's reads showed.
+struct interrupted_drain {
+    std::vector<nlohmann::json> before, after;
+    int first_exit = -1;
+    int depth_after_first = -1;  // bob's queue as papo-server counts it, once settled
+};
+
+class interrupted_reader : public reliability {
+protected:
+    interrupted_drain drain_stopped_by(bool kill, int count) {
+        register_users({"alice", "bob"});
+        {  // alice sends them from one interactive papo while bob is away
+            std::ofstream script(state_dir_ + "/script");
+            for (int i = 0; i < count; ++i) script << "/msg bob m" << i << "\n";
+            script << "/quit\n";
         }
+        auto sent = run_command({"sh", "-c", "\"$0\" --broker \"$1\" --state-dir \"$2\" --user alice --password-file \"$3\" < \"$2/script\"",
+                                 env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, password_file("alice")},
+                                180);
+        EXPECT_EQ(sent.exit_code, 0) << sent.err;
+        interrupted_drain result;
+        background_process first({env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", broker_->uri(), "--state-dir", state_dir_,
+                                  "--user", "bob", "--password-file", password_file("bob"), "read", "--json"});
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (complete_messages(first.output()).size() < 1000 && first.running() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        result.first_exit = kill ? first.kill() : first.stop();
+        result.before = complete_messages(first.output());
+        if (!kill) result.depth_after_first = settled_depth("bob", count - static_cast<int>(result.before.size()));
+        EXPECT_EQ(papo("alice", {"--resend-after", "0", "who"}, 120).exit_code, 0);
+        auto second = papo("bob", {"read", "--json"}, 180);
+        EXPECT_EQ(second.exit_code, 0) << second.err;
+        result.after = complete_messages(second.out);
+        return result;
     }
-    ASSERT_EQ(all.size(), static_cast<std::size_t>(count));
-    for (int i = 0; i < count; ++i) ASSERT_EQ(all[static_cast<std::size_t>(i)]["text"], "m" + std::to_string(i)) << i;
+
+    // Every one of m0..m<count-1> shown exactly once over both reads, in order.
+    static void expect_each_once_in_order(const std::vector<nlohmann::json>& all, int count, std::size_t first_run) {
+        if (all.size() != static_cast<std::size_t>(count)) {
+            std::multiset<std::string> got;
+            for (const auto& m : all) got.insert(m["text"].get<std::string>());
+            for (int i = 0; i < count; ++i) {
+                const auto n = got.count("m" + std::to_string(i));
+                if (n != 1) ADD_FAILURE() << "m" << i << " shown " << n << " times (first run showed " << first_run << ")";
+            }
+        }
+        ASSERT_EQ(all.size(), static_cast<std::size_t>(count));
+        for (int i = 0; i < count; ++i) ASSERT_EQ(all[static_cast<std::size_t>(i)]["text"], "m" + std::to_string(i)) << i;
+    }
+};
+
+TEST_F(interrupted_reader, AReaderKilledMidDrainLosesNothingAndRepeatsOnlyTheMarkedOne) {
+    const int count = 5000;
+    auto run = drain_stopped_by(/*kill=*/true, count);
+    ASSERT_GE(run.before.size(), 1000u);
+    ASSERT_LT(run.before.size(), static_cast<std::size_t>(count)) << "the kill came too late to test anything";
+    // A SIGKILL between showing a message and recording it may show that one message
+    // again, and then it says so ("maybe_repeat"); no other message carries the mark.
+    auto after = run.after;
+    if (!after.empty() && after.front()["id"] == run.before.back()["id"]) {
+        EXPECT_EQ(after.front().value("maybe_repeat", false), true) << after.front().dump();
+        after.erase(after.begin());
+    }
+    for (const auto& m : run.before) EXPECT_FALSE(m.value("maybe_repeat", false)) << m.dump();
+    for (const auto& m : after) EXPECT_FALSE(m.value("maybe_repeat", false)) << m.dump();
+    auto all = run.before;
+    for (auto& m : after) all.push_back(std::move(m));
+    expect_each_once_in_order(all, count, run.before.size());
+}
+
+TEST_F(interrupted_reader, AReaderStoppedByCtrlCOrKillMidDrainShowsEachMessageExactlyOnce) {
+    const int count = 3000;
+    auto run = drain_stopped_by(/*kill=*/false, count);
+    EXPECT_EQ(run.first_exit, 128 + SIGTERM) << "read ends in order and says it was stopped";
+    ASSERT_GE(run.before.size(), 1000u);
+    // It confirmed everything it showed before stopping: the count is exact at once.
+    EXPECT_EQ(run.depth_after_first, count - static_cast<int>(run.before.size()));
+    ASSERT_LT(run.before.size(), static_cast<std::size_t>(count)) << "the signal came too late to test anything";
+    auto all = run.before;
+    for (auto& m : run.after) {
+        EXPECT_FALSE(m.value("maybe_repeat", false)) << m.dump();
+        all.push_back(std::move(m));
+    }
+    expect_each_once_in_order(all, count, run.before.size());
 }
 
 }  // namespace

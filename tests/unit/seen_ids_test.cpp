@@ -118,5 +118,38 @@ TEST_F(seen_ids_file, EmptyLinesInTheFileAreIgnored) {
     EXPECT_FALSE(seen.contains(""));
 }
 
+TEST_F(seen_ids_file, AnIdAnnouncedButNeverRecordedIsMaybeShownAfterARestart) {
+    {
+        seen_ids seen(100, path);
+        seen.showing("x");
+        seen.first_time("x");
+        seen.showing("y");  // the process dies here, y perhaps on the screen
+    }
+    seen_ids again(100, path);
+    EXPECT_TRUE(again.contains("x"));
+    EXPECT_FALSE(again.maybe_shown("x"));
+    EXPECT_FALSE(again.contains("y"));
+    EXPECT_TRUE(again.maybe_shown("y"));
+    EXPECT_FALSE(again.maybe_shown("z"));
+    seen_ids third(100, path);  // the mark survives a compaction
+    EXPECT_TRUE(third.maybe_shown("y"));
+    third.showing("y");
+    EXPECT_TRUE(third.first_time("y"));
+    EXPECT_FALSE(third.maybe_shown("y"));
+    seen_ids fourth(100, path);
+    EXPECT_FALSE(fourth.maybe_shown("y"));
+    EXPECT_TRUE(fourth.contains("y"));
+}
+
+TEST_F(seen_ids_file, CompactionNeverLeavesAnEmptyFileBehind) {
+    {
+        seen_ids seen(100, path);
+        for (int i = 0; i < 10; ++i) seen.first_time("id" + std::to_string(i));
+    }
+    seen_ids again(100, path);
+    EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+    EXPECT_EQ(lines_in_file(), 10u);
+}
+
 }  // namespace
 }  // namespace papo

@@ -33,6 +33,9 @@ struct message_view {
     std::optional<std::uint64_t> seq;  // the sender's number for messages to this reader
     std::uint64_t missing_before = 0;  // how many of the sender's earlier ones have not come
     bool late = false;                 // it came after a later one of the same sender
+    // An earlier run of papo died while showing it (SIGKILL between showing and
+    // recording): it may already be on the screen. Never set otherwise.
+    bool maybe_repeat = false;
 };
 nlohmann::json to_json_line(const message_view& m);
 std::string format_for_people(const message_view& m);
@@ -61,7 +64,8 @@ public:
     void show_spooled();
     // Publishes receipts for everything shown since the last call.
     void send_receipts();
-    // A DM that comes before an earlier one of the same sender (its number jumps) is
+    // A message that comes before an earlier one of the same sender (its number jumps;
+    // DMs are numbered per recipient, posts per topic) is
     // held back, so each sender's messages are shown in order, until the gap fills
     // (the sender's outbox sends the missing one again) or `limit` passes; then it is
     // shown with a note of how many are missing. Held messages are kept in the state
@@ -70,6 +74,9 @@ public:
     // Shows held messages whose wait is over; call it regularly.
     void tick();
     std::size_t held() const;
+    // After joining or leaving a topic: posts sent while we were not a member were
+    // never ours, so their numbers are no gap. Forgets the topic's numbers.
+    void forget_numbers_of_topic(const std::string& topic);
 
     std::size_t shown() const { return shown_; }
     std::size_t repeats() const { return repeats_; }
@@ -79,7 +86,7 @@ public:
 private:
     std::optional<message_view> view_of(const inbound& message);
     void display(message_view view);
-    void release(const std::string& from);
+    void release(const std::string& key);
     void save_held() const;
     void load_held();
     // Receipts for our own messages clear them from the outbox; true when it was one.
@@ -95,16 +102,17 @@ private:
     show_fn show_fn_;
     delivered_fn delivered_fn_;
     std::map<std::string, std::vector<std::string>> unreceipted_;  // sender -> ids
-    // The highest sequence number seen per sender, kept in <state>/seq_from: marks the
-    // view's gap or lateness; true when the sender's highest number moved on.
+    // The highest sequence number seen per numbering (sequence_key), kept in
+    // <state>/seq_from: marks the view's gap or lateness; true when it moved on.
     bool note_sequence(message_view& view);
+    void save_sequence(const std::string& key, std::uint64_t n) const;
     std::string seq_file_;
     std::map<std::string, std::uint64_t> last_seq_;
     struct held_message {
         message_view view;
         std::int64_t held_at_ms;  // wall clock, so a wait carries over to the next run
     };
-    std::map<std::string, std::map<std::uint64_t, held_message>> held_;  // sender -> seq -> message
+    std::map<std::string, std::map<std::uint64_t, held_message>> held_;  // sequence_key -> seq -> message
     std::string held_file_;
     std::chrono::milliseconds hold_limit_{10000};
     std::size_t shown_ = 0, repeats_ = 0, malformed_ = 0;

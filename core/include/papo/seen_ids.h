@@ -2,6 +2,12 @@
 // The ids a reader has already shown, so that a QoS 1 redelivery is never shown
 // twice. Bounded: it remembers the most recent `capacity` ids. Optionally kept in
 // a file so that a restarted client still knows them.
+//
+// Showing a message and recording it cannot be one step, so the file gets two
+// lines per message: "~id" just before it is shown, "id" just after. An id with
+// only the first line was being shown when the process died (SIGKILL, power):
+// whether it reached the screen is unknown, so it is `maybe_shown`, and the reader
+// marks it as a possible repeat if it comes again rather than hiding or losing it.
 #include <cstddef>
 #include <deque>
 #include <string>
@@ -15,18 +21,25 @@ public:
     ~seen_ids();
     seen_ids(const seen_ids&) = delete;
     seen_ids& operator=(const seen_ids&) = delete;
-    // True the first time an id is offered; false for a repeat.
+    // Writes the "about to show" line.
+    void showing(const std::string& id);
+    // True the first time an id is offered; false for a repeat. Records it as shown.
     bool first_time(const std::string& id);
     bool contains(const std::string& id) const { return ids_.count(id) > 0; }
+    // Announced by `showing` in an earlier run that died before `first_time`.
+    bool maybe_shown(const std::string& id) const { return maybe_.count(id) > 0; }
     std::size_t size() const { return ids_.size(); }
 
 private:
     void remember(const std::string& id);
+    void append(const std::string& line);
+    void compact() const;
     std::size_t capacity_;
     std::string file_;
-    int fd_ = -1;  // the file, open for appending: one write per id, nothing between show and record
+    int fd_ = -1;  // the file, open for appending: one write per line
     std::deque<std::string> order_;
     std::unordered_set<std::string> ids_;
+    std::unordered_set<std::string> maybe_;
 };
 
 }  // namespace papo
