@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -29,7 +31,7 @@ public:
     explicit locked_file(const std::string& path) {
         for (;;) {
             fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND, 0600);
-            if (fd_ < 0) throw error("cannot open the outbox " + path);
+            if (fd_ < 0) throw error("cannot open the outbox " + path + ": " + std::strerror(errno) + "; the message was not sent");
             ::flock(fd_, LOCK_EX);
             // Another process may have compacted (renamed a new file into place) while
             // we waited: then our descriptor is the old file, and we start again.
@@ -55,8 +57,12 @@ public:
         char last = '\n';
         if (::fstat(fd_, &info) == 0 && info.st_size > 0) ::pread(fd_, &last, 1, info.st_size - 1);
         if (last != '\n') text.insert(0, "\n");
-        if (::write(fd_, text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::fdatasync(fd_) != 0)
-            throw error("cannot write the outbox (disk full?); the message was not sent");
+        errno = 0;
+        if (::write(fd_, text.data(), text.size()) != static_cast<ssize_t>(text.size()) || ::fdatasync(fd_) != 0) {
+            const int why = errno;  // a short write leaves errno 0: it ran out of room
+            throw error(std::string("cannot write the outbox: ") + std::strerror(why ? why : ENOSPC) +
+                        "; the message was not sent");
+        }
     }
 
     struct stat status() const {

@@ -225,11 +225,11 @@ void reader::show(const message_view& view) {
 }
 
 void reader::display(message_view view) {
-    const bool advanced = note_sequence(view);
     view.maybe_repeat = seen_.maybe_shown(view.id);
     // Announced before and recorded after it is shown: a crash in between shows it
     // once more next time, marked as a possible repeat, never loses it.
     seen_.showing(view.id);
+    const bool advanced = note_sequence(view);
     show_fn_(view);
     if (advanced) save_sequence(sequence_key(view), *view.seq);
     seen_.first_time(view.id);

@@ -1,9 +1,13 @@
 #include "papo/seen_ids.h"
 
+#include "papo/error.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 namespace papo {
@@ -51,18 +55,24 @@ void seen_ids::remember(const std::string& id) {
     }
 }
 
-void seen_ids::append(const std::string& line) {
-    // A failed write (a full disk) costs only the memory of this id across a restart.
-    if (fd_ >= 0 && ::write(fd_, line.data(), line.size()) < 0) return;
+bool seen_ids::append(const std::string& line) {
+    errno = 0;  // a short write sets none
+    return fd_ < 0 || ::write(fd_, line.data(), line.size()) == static_cast<ssize_t>(line.size());
 }
 
-void seen_ids::showing(const std::string& id) { append('~' + id + '\n'); }
+void seen_ids::showing(const std::string& id) {
+    // Shown without a record, it would be shown again after a restart, unmarked: refuse.
+    // The message stays unconfirmed, so its sender's outbox sends it again later.
+    if (!append('~' + id + '\n'))
+        throw error("cannot record what papo shows in " + file_ + ": " + std::strerror(errno ? errno : ENOSPC) +
+                    "; stopped before showing more (nothing is lost: unconfirmed messages come again)");
+}
 
 bool seen_ids::first_time(const std::string& id) {
     if (ids_.count(id)) return false;
     remember(id);
     maybe_.erase(id);
-    append(id + '\n');
+    append(id + '\n');  // if this fails, the "~" line stands: a repeat comes marked, not lost
     return true;
 }
 

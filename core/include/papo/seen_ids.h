@@ -21,7 +21,7 @@ public:
     ~seen_ids();
     seen_ids(const seen_ids&) = delete;
     seen_ids& operator=(const seen_ids&) = delete;
-    // Writes the "about to show" line.
+    // Writes the "about to show" line; throws papo::error when it cannot (a full disk).
     void showing(const std::string& id);
     // True the first time an id is offered; false for a repeat. Records it as shown.
     bool first_time(const std::string& id);
@@ -32,7 +32,7 @@ public:
 
 private:
     void remember(const std::string& id);
-    void append(const std::string& line);
+    bool append(const std::string& line);
     void compact() const;
     std::size_t capacity_;
     std::string file_;
