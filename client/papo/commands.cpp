@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -95,10 +96,42 @@ session_options user_session_options(const context& c, bool announce_presence) {
     return options;
 }
 
+namespace {
+
+// A post is owed only to those still members: one who left (or whose account was
+// removed) will never confirm it, so they stop counting; a removed topic ends it.
+// False when nobody is owed it any more. `members` caches topics.info per topic.
+bool still_owed_to_members(rpc_client& rpc, outbox& box, const outbox_entry& e, const context& c,
+                           std::map<std::string, std::set<std::string>>& members) {
+    if (!members.count(e.topic)) {
+        try {
+            auto& now = members[e.topic];
+            for (const auto& m : rpc.call("topics.info", {{"name", e.topic}}, c.broker.timeout).value("members", nlohmann::json::array()))
+                if (m.is_string()) now.insert(m.get<std::string>());
+        } catch (const error& why) {
+            members.erase(e.topic);
+            if (std::string(why.what()).rfind("no such topic", 0) != 0) return true;  // ask again later
+            box.drop(e.id);
+            std::cerr << "papo: your post to #" << e.topic << " (\"" << e.text.substr(0, 40)
+                      << "\") is no longer sent again: " << why.what() << "\n";
+            return false;
+        }
+    }
+    bool owed = false;
+    for (const auto& reader : e.waiting) {
+        if (members[e.topic].count(reader)) owed = true;
+        else box.confirm(reader, {e.id});  // not a member any more: nothing to wait for
+    }
+    return owed;
+}
+
+}  // namespace
+
 void resend_unconfirmed(rpc_client& rpc, session& connection, const context& c, const std::string& me) {
     if (c.state_dir.empty()) return;
     outbox box(c.state_dir);
     const auto due = box.due_for_resend(c.resend_after);
+    std::map<std::string, std::set<std::string>> topic_members;
     for (auto e : due) {
         if (e.unchecked) {  // taken while papo-server or the broker was away: check the name now
             try {
@@ -113,6 +146,7 @@ void resend_unconfirmed(rpc_client& rpc, session& connection, const context& c, 
                 continue;
             }
         }
+        if (!e.topic.empty() && !still_owed_to_members(rpc, box, e, c, topic_members)) continue;
         const std::string where = e.topic.empty() ? topics::inbox(e.to, me) : topics::post(e.topic, me);
         connection.publish_async(where, encode(chat_message{e.id, e.text, e.sent_at, e.seq}));
     }

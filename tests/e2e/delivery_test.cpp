@@ -17,8 +17,11 @@ protected:
         }
         return out;
     }
-    std::vector<nlohmann::json> outbox_of(const std::string& user) {
-        auto result = papo(user, {"--json", "outbox"});
+    // papo outbox --json; with `resend_after`, papo first sends again what is that old.
+    std::vector<nlohmann::json> outbox_of(const std::string& user, const std::string& resend_after = "") {
+        std::vector<std::string> args{"--json", "outbox"};
+        if (!resend_after.empty()) args.insert(args.begin(), {"--resend-after", resend_after});
+        auto result = papo(user, args);
         EXPECT_EQ(result.exit_code, 0) << result.err;
         return lines_of_kind(result.out, "pending");
     }
@@ -92,6 +95,27 @@ TEST_F(delivery, PostsTheBrokerLostAreSentAgainUntilEveryMemberHasThem) {
     auto alice_reads = papo("alice", {"read", "--json"});
     EXPECT_EQ(lines_of_kind(alice_reads.out, "delivered").size(), 10u) << alice_reads.out;
     EXPECT_TRUE(messages_in(alice_reads.out).empty()) << alice_reads.out;  // her own posts do not come back
+    EXPECT_TRUE(outbox_of("alice").empty());
+}
+
+TEST_F(delivery, APostIsNoLongerOwedToAMemberWhoLeftOrToARemovedTopic) {
+    register_users({"alice", "bob", "carol"});
+    ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+    for (const char* member : {"alice", "bob", "carol"}) ASSERT_EQ(papo(member, {"join", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"post", "lobby", "hello"}).exit_code, 0);
+    ASSERT_EQ(messages_in(papo("bob", {"read", "--json"}).out).size(), 1u);  // bob confirms
+    ASSERT_EQ(papo("carol", {"leave", "lobby"}).exit_code, 0);              // carol never will
+    papo("alice", {"read"});  // takes bob's receipt
+    auto waiting = outbox_of("alice");
+    ASSERT_EQ(waiting.size(), 1u);
+    EXPECT_EQ(waiting[0]["waiting"], nlohmann::json::array({"carol"}));
+    // alice's next papo asks who is still a member before sending it again: nobody is owed it.
+    EXPECT_TRUE(outbox_of("alice", "0").empty());
+
+    ASSERT_EQ(papo("alice", {"post", "lobby", "into the void"}).exit_code, 0);  // waits for bob
+    ASSERT_EQ(admin({"topics", "rm", "lobby"}).exit_code, 0);
+    const auto box = papo("alice", {"--resend-after", "0", "outbox"});
+    EXPECT_NE(box.err.find("is no longer sent again: no such topic"), std::string::npos) << box.err;
     EXPECT_TRUE(outbox_of("alice").empty());
 }
 
