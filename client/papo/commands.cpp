@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 namespace papo::cli {
 namespace {
@@ -80,6 +81,28 @@ void stop_gracefully_on_signals() {
     for (const int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &action, nullptr);
 }
 
+// `read --wait`: the broker went away. Reconnects the queue with backoff (0.25 s,
+// doubling to 8 s) while the wait lasts; false when it could not (or was stopped).
+bool reconnect_until(session& queue, std::chrono::steady_clock::time_point deadline) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::cerr << "papo: lost the broker; reconnecting..." << std::endl;
+    std::chrono::milliseconds backoff{250};
+    while (!stop_signal) {
+        try {
+            queue.connect();
+            std::cerr << "papo: reconnected" << std::endl;
+            return true;
+        } catch (const error&) {
+        }
+        const auto retry_at = std::chrono::steady_clock::now() + backoff;
+        if (retry_at >= deadline) return false;
+        while (!stop_signal && std::chrono::steady_clock::now() < retry_at)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(8));
+    }
+    return false;
+}
+
 void show_message(const context& c, const message_view& m) {
     if (c.json) std::cout << to_json_line(m).dump() << std::endl;
     else std::cout << format_for_people(m) << std::endl;
@@ -126,6 +149,33 @@ bool still_owed_to_members(rpc_client& rpc, outbox& box, const outbox_entry& e, 
 }
 
 }  // namespace
+
+session_options helper_session_options(const context& c, const std::string& me, const std::string& purpose, bool reconnect) {
+    session_options o = c.broker;
+    o.client_id = me + "~" + purpose + "-" + random_hex(6);
+    o.persistent = false;
+    o.clean_start = true;
+    o.auto_reconnect = reconnect;
+    o.will.reset();
+    return o;
+}
+
+bool another_login_since(const context& c, const std::string& me, const std::string& our_since) {
+    try {
+        session_options o = helper_session_options(c, me, "probe", false);
+        o.timeout = std::chrono::seconds(2);
+        session probe(o);
+        probe.connect();
+        probe.subscribe({topics::presence(me)}, 1);
+        const auto retained = probe.next(std::chrono::milliseconds(1000));
+        probe.disconnect();
+        if (!retained || retained->connection_lost || retained->payload.empty()) return false;
+        const auto status = decode<presence>(retained->payload);
+        return status.online && status.since > our_since;  // RFC 3339 UTC sorts as text
+    } catch (const error&) {
+        return false;  // no broker: reconnecting will tell
+    }
+}
 
 void resend_unconfirmed(rpc_client& rpc, session& connection, const context& c, const std::string& me) {
     if (c.state_dir.empty()) return;
@@ -333,7 +383,8 @@ int read_messages(const context& c) {
     retained.retained = true;
     queue.publish(topics::presence(me), encode(presence{true, since}), retained);
 
-    ensure_subscriptions(queue, me, joined_topics(rpc, c, me));
+    const auto joined = joined_topics(rpc, c, me);
+    ensure_subscriptions(queue, me, joined);
     reader inbox(queue, me, c.state_dir, [&c](const message_view& m) { show_message(c, m); });
     inbox.set_hold_limit(c.hold);
     inbox.on_delivered([&c](const std::string& who, const outbox_entry& e) { show_delivered(c, who, e); });
@@ -367,11 +418,17 @@ int read_messages(const context& c) {
             continue;
         }
         if (message->connection_lost) {
-            inbox.send_receipts();
             inbox.keep_the_rest();
-            if (queue.taken_over())
+            if (queue.taken_over() || another_login_since(c, me, since))
                 throw error("another papo of " + me + " took over the queue; this read stops (what it had is kept)");
-            throw error("lost the connection to the broker");
+            if (!reconnect_until(queue, start + wait_for_more))
+                throw error(stop_signal ? "stopped while the broker was away (what it had is kept)"
+                                        : "lost the connection to the broker (what it had is kept)");
+            queue.publish(topics::presence(me), encode(presence{true, since}), retained);
+            ensure_subscriptions(queue, me, joined);  // a broker that crashed may have lost them
+            inbox.show_spooled();
+            last_arrival = std::chrono::steady_clock::now();
+            continue;
         }
         inbox.handle(*message);
         try {

@@ -59,5 +59,13 @@ void show_delivered(const context& c, const std::string& reader, const outbox_en
 // The user's own session (the offline queue): persistent, resumed, with the
 // presence will when `announce_presence` is set.
 session_options user_session_options(const context& c, bool announce_presence);
+// A clean, short-lived connection of ours beside the queue: <me>~<purpose>-<hex>.
+session_options helper_session_options(const context& c, const std::string& me, const std::string& purpose, bool reconnect);
+// Whether the retained presence says "online" since a moment later than `our_since`:
+// then another papo of this user announced itself after us and holds the queue, and
+// reconnecting would take it back (Mosquitto 2.0.11 just closes the socket of the one
+// taken over, so a lost connection looks the same). An older "online", restored by a
+// broker that crashed, is not another login.
+bool another_login_since(const context& c, const std::string& me, const std::string& our_since);
 
 }  // namespace papo::cli

@@ -111,36 +111,10 @@ public:
     }
 
 private:
-    // A clean, short-lived connection of ours beside the queue: <me>~<purpose>-<hex>.
     session_options helper_options(const std::string& purpose, bool reconnect) const {
-        session_options o = c_.broker;
-        o.client_id = me_ + "~" + purpose + "-" + random_hex(6);
-        o.persistent = false;
-        o.clean_start = true;
-        o.auto_reconnect = reconnect;
-        o.will.reset();
-        return o;
+        return helper_session_options(c_, me_, purpose, reconnect);
     }
-
-    // Whether the retained presence says "online" since a moment later than ours: then
-    // another papo of this user announced itself after us and holds the queue. (An
-    // older "online", restored by a broker that crashed, is not another login.)
-    bool another_holds_the_queue() {
-        try {
-            session_options o = helper_options("probe", false);
-            o.timeout = std::chrono::seconds(2);
-            session probe(o);
-            probe.connect();
-            probe.subscribe({topics::presence(me_)}, 1);
-            const auto retained = probe.next(std::chrono::milliseconds(1000));
-            probe.disconnect();
-            if (!retained || retained->connection_lost || retained->payload.empty()) return false;
-            const auto status = decode<presence>(retained->payload);
-            return status.online && status.since > announced_since_;  // RFC 3339 UTC sorts as text
-        } catch (const error&) {
-            return false;  // no broker: reconnecting will tell
-        }
-    }
+    bool another_holds_the_queue() const { return another_login_since(c_, me_, announced_since_); }
 
     // Another papo of this user connected with the queue's client id and took it over.
     // Fighting back (reconnecting) would kick it in turn, forever; instead this papo

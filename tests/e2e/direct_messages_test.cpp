@@ -106,5 +106,48 @@ TEST_F(direct_messages, AWrongPasswordIsNeverQueued) {
     EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());
 }
 
+TEST_F(direct_messages, AWaitingReaderReconnectsWithBackoffWhenTheBrokerComesBack) {
+    register_users({"alice", "bob"});
+    auto reader = start_reader("bob", 12);
+    ASSERT_EQ(papo("alice", {"send", "bob", "before the crash"}).exit_code, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    broker_->kill();
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // bob retries meanwhile
+    broker_->start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // papo-server and bob come back
+    ASSERT_EQ(papo("alice", {"send", "bob", "after the crash"}).exit_code, 0);
+    EXPECT_EQ(reader->wait(), 0) << reader->output();
+    const auto out = reader->output();
+    EXPECT_NE(out.find("lost the broker; reconnecting"), std::string::npos) << out;
+    EXPECT_NE(out.find("papo: reconnected"), std::string::npos) << out;
+    const auto got = messages_in(out);
+    ASSERT_EQ(got.size(), 2u) << out;
+    EXPECT_EQ(got[0]["text"], "before the crash");
+    EXPECT_EQ(got[1]["text"], "after the crash");
+}
+
+TEST_F(direct_messages, AReaderWhoseBrokerStaysAwaySaysSoWhenItsWaitEnds) {
+    register_users({"alice", "bob"});
+    auto reader = start_reader("bob", 3);
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    broker_->kill();
+    EXPECT_EQ(reader->wait(), 1) << reader->output();
+    EXPECT_NE(reader->output().find("lost the connection to the broker"), std::string::npos) << reader->output();
+}
+
+TEST_F(direct_messages, ASecondReadOfTheSameUserTakesOverWithoutAFight) {
+    register_users({"alice", "bob"});
+    auto first = start_reader("bob", 10);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    auto second = start_reader("bob", 4);
+    EXPECT_EQ(first->wait(), 1) << first->output();  // it stops, it does not take the queue back
+    EXPECT_NE(first->output().find("took over the queue"), std::string::npos) << first->output();
+    ASSERT_EQ(papo("alice", {"send", "bob", "for the second"}).exit_code, 0);
+    EXPECT_EQ(second->wait(), 0) << second->output();
+    const auto got = messages_in(second->output());
+    ASSERT_EQ(got.size(), 1u) << second->output();
+    EXPECT_EQ(got[0]["text"], "for the second");
+}
+
 }  // namespace
 }  // namespace papo::e2e
