@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -67,27 +68,13 @@ void close_keeping(session& s, reader& r) {
     r.keep_the_rest();
 }
 
-volatile std::sig_atomic_t stop_signal = 0;
-void note_stop(int signal) { stop_signal = signal; }
-
-// Ctrl-C, kill or a closed terminal end `read` the way its time running out does: the
-// message being shown is finished and recorded, receipts go out, and nothing is shown
-// twice next time. A second signal stops it at once (SA_RESETHAND).
-void stop_gracefully_on_signals() {
-    struct sigaction action {};
-    action.sa_handler = note_stop;
-    action.sa_flags = SA_RESETHAND;
-    sigemptyset(&action.sa_mask);
-    for (const int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &action, nullptr);
-}
-
 // `read --wait`: the broker went away. Reconnects the queue with backoff (0.25 s,
 // doubling to 8 s) while the wait lasts; false when it could not (or was stopped).
 bool reconnect_until(session& queue, std::chrono::steady_clock::time_point deadline) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::cerr << "papo: lost the broker; reconnecting..." << std::endl;
     std::chrono::milliseconds backoff{250};
-    while (!stop_signal) {
+    while (!stop_signal_received()) {
         try {
             queue.connect();
             std::cerr << "papo: reconnected" << std::endl;
@@ -96,7 +83,7 @@ bool reconnect_until(session& queue, std::chrono::steady_clock::time_point deadl
         }
         const auto retry_at = std::chrono::steady_clock::now() + backoff;
         if (retry_at >= deadline) return false;
-        while (!stop_signal && std::chrono::steady_clock::now() < retry_at)
+        while (!stop_signal_received() && std::chrono::steady_clock::now() < retry_at)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(8));
     }
@@ -149,6 +136,27 @@ bool still_owed_to_members(rpc_client& rpc, outbox& box, const outbox_entry& e, 
 }
 
 }  // namespace
+
+namespace {
+volatile std::sig_atomic_t stop_signal = 0;
+void note_stop(int signal) { stop_signal = signal; }
+}  // namespace
+
+void stop_gracefully_on_signals() {
+    struct sigaction action {};
+    action.sa_handler = note_stop;
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    for (const int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &action, nullptr);
+}
+
+int stop_signal_received() { return stop_signal; }
+
+int stopped_by_signal() {
+    std::cerr << "papo: stopped by " << strsignal(stop_signal) << "; what was shown is confirmed, the rest comes next time"
+              << std::endl;
+    return 128 + stop_signal;  // the shell's convention for "ended by a signal"
+}
 
 session_options helper_session_options(const context& c, const std::string& me, const std::string& purpose, bool reconnect) {
     session_options o = c.broker;
@@ -447,7 +455,7 @@ int read_messages(const context& c) {
         else std::cout << "(" << held << " message" << (held == 1 ? "" : "s")
                        << " held back until earlier ones from the same sender arrive)\n";
     }
-    return stop_signal ? 128 + stop_signal : 0;  // the shell's convention for "stopped by a signal"
+    return stop_signal ? stopped_by_signal() : 0;
 }
 
 int list_users(const context& c) {

@@ -56,6 +56,15 @@ std::vector<std::string> joined_topics(rpc_client& rpc, const context& c, const 
 // How papo shows that `reader` confirmed one of our messages.
 void show_delivered(const context& c, const std::string& reader, const outbox_entry& entry);
 
+// Ctrl-C, kill (SIGTERM) or a closed terminal (SIGHUP) then end `read` and interactive
+// papo the way their normal end does: the message being shown is finished and recorded,
+// receipts go out, nothing is shown twice next time. A second signal stops at once.
+void stop_gracefully_on_signals();
+// The signal that asked us to stop, or 0.
+int stop_signal_received();
+// Says so on stderr; returns the exit status (128 + signal).
+int stopped_by_signal();
+
 // The user's own session (the offline queue): persistent, resumed, with the
 // presence will when `announce_presence` is set.
 session_options user_session_options(const context& c, bool announce_presence);

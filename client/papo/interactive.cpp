@@ -37,6 +37,7 @@ public:
         : c_(c), rpc_(c.broker, c.user), me_(resolve_me()), queue_(options()), input_(me_ + "> ") {}
 
     int run() {
+        stop_gracefully_on_signals();
         const std::string since = now_text();
         queue_.connect();
         announce(true, since);
@@ -58,7 +59,7 @@ public:
         bool lost = false;
         auto next_try = std::chrono::steady_clock::now();
         std::chrono::milliseconds backoff{250};
-        while (!quit_ && !input_.at_end()) {
+        while (!quit_ && !input_.at_end() && !stop_signal_received()) {
             pollfd stdin_poll{input_.fd(), POLLIN, 0};
             if (::poll(&stdin_poll, 1, 20) > 0)
                 for (const auto& line : input_.take_lines()) run_line(line);
@@ -102,12 +103,12 @@ public:
         }
         if (mirror_) {
             mirror_->disconnect();
-            return 0;
+            return stop_signal_received() ? stopped_by_signal() : 0;
         }
         announce(false, now_text());
         queue_.disconnect();
         inbox.keep_the_rest();
-        return 0;
+        return stop_signal_received() ? stopped_by_signal() : 0;
     }
 
 private:

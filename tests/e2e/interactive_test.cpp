@@ -2,6 +2,7 @@
 // messages first and marked, incoming messages shown as they arrive.
 #include "chat_fixture.h"
 
+#include <csignal>
 #include <sstream>
 #include <thread>
 
@@ -110,6 +111,22 @@ TEST_F(interactive, ReconnectsByItselfAfterTheBrokerRestarts) {
     EXPECT_NE(alice.output().find("(reconnected)"), std::string::npos) << alice.output();
     EXPECT_EQ(alice.output().find("took over"), std::string::npos) << alice.output();
     EXPECT_NE(alice.output().find("bob -> you: after the restart"), std::string::npos) << alice.output();
+}
+
+TEST_F(interactive, CtrlCOrKillEndsTheChatInOrder) {
+    register_users({"alice", "bob"});
+    // bash's exec makes papo itself the process that gets the signal.
+    background_process alice({"bash", "-c", "exec \"$0\" --broker \"$1\" --state-dir \"$2\" --user alice --password-file \"$3\" < <(sleep 30)",
+                              env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, password_file("alice")});
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    ASSERT_EQ(papo("bob", {"send", "alice", "before the signal"}).exit_code, 0);
+    for (int i = 0; i < 100 && alice.output().find("before the signal") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(alice.stop(), 128 + SIGTERM);
+    EXPECT_NE(alice.output().find("papo: stopped by Terminated"), std::string::npos) << alice.output();
+    EXPECT_EQ(settled_depth("alice", 0), 0);  // what it showed is confirmed
+    const auto again = papo("alice", {"read", "--json"});
+    EXPECT_TRUE(messages_in(again.out).empty()) << again.out;  // and not shown twice
 }
 
 }  // namespace
