@@ -119,32 +119,51 @@ TEST_F(delivery, APostIsNoLongerOwedToAMemberWhoLeftOrToARemovedTopic) {
     EXPECT_TRUE(outbox_of("alice").empty());
 }
 
-// alice's "two" is lost on the broker (a purge stands in for a crash) after bob read "one".
+// alice's "two" is lost on the broker (a purge stands in for a crash) after bob read
+// "one": as DMs, or as posts in #lobby (each sender numbers its posts per topic).
 class gaps : public delivery {
 protected:
-    void lose_the_second() {
+    void lose_the_second(bool as_posts = false) {
         register_users({"alice", "bob"});
-        ASSERT_EQ(papo("alice", {"send", "bob", "one"}).exit_code, 0);
+        if (as_posts) {
+            ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+            for (const char* member : {"alice", "bob"}) ASSERT_EQ(papo(member, {"join", "lobby"}).exit_code, 0);
+        }
+        const auto send = [&](const char* text) {
+            return papo("alice", as_posts ? std::vector<std::string>{"post", "lobby", text}
+                                          : std::vector<std::string>{"send", "bob", text});
+        };
+        ASSERT_EQ(send("one").exit_code, 0);
         ASSERT_EQ(messages_in(papo("bob", {"read", "--json"}).out).size(), 1u);
-        ASSERT_EQ(papo("alice", {"send", "bob", "two"}).exit_code, 0);
+        ASSERT_EQ(send("two").exit_code, 0);
         EXPECT_EQ(settled_depth("bob", 1), 1);
         ASSERT_EQ(admin({"queues", "purge", "bob"}).exit_code, 0);
-        ASSERT_EQ(papo("alice", {"send", "bob", "three"}).exit_code, 0);
+        ASSERT_EQ(send("three").exit_code, 0);
+    }
+
+    // bob's read holds "three" back; once alice's papo sends "two" again, both come in order.
+    void expect_held_then_both_in_order() {
+        auto first = papo("bob", {"read", "--json"});
+        EXPECT_TRUE(messages_in(first.out).empty()) << first.out;  // "three" waits for "two"
+        EXPECT_EQ(lines_of_kind(first.out, "held").size(), 1u) << first.out;
+        ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);  // alice's papo sends "two" again
+        auto got = messages_in(papo("bob", {"read", "--json"}).out);
+        ASSERT_EQ(got.size(), 2u);
+        EXPECT_EQ(got[0]["text"], "two");
+        EXPECT_EQ(got[1]["text"], "three");
+        EXPECT_FALSE(got[1].contains("missing_before"));
+        EXPECT_FALSE(got[0].contains("late"));
     }
 };
 
 TEST_F(gaps, AMessageThatOvertookAnEarlierOneWaitsAndBothComeInOrder) {
     lose_the_second();
-    auto first = papo("bob", {"read", "--json"});
-    EXPECT_TRUE(messages_in(first.out).empty()) << first.out;  // "three" waits for "two"
-    EXPECT_EQ(lines_of_kind(first.out, "held").size(), 1u) << first.out;
-    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);  // alice's papo sends "two" again
-    auto got = messages_in(papo("bob", {"read", "--json"}).out);
-    ASSERT_EQ(got.size(), 2u);
-    EXPECT_EQ(got[0]["text"], "two");
-    EXPECT_EQ(got[1]["text"], "three");
-    EXPECT_FALSE(got[1].contains("missing_before"));
-    EXPECT_FALSE(got[0].contains("late"));
+    expect_held_then_both_in_order();
+}
+
+TEST_F(gaps, APostThatOvertookAnEarlierOneWaitsAndBothComeInOrder) {
+    lose_the_second(/*as_posts=*/true);
+    expect_held_then_both_in_order();
 }
 
 TEST_F(gaps, WithoutHoldingTheGapIsShownAndTheLateMessageMarked) {
@@ -168,37 +187,7 @@ TEST_F(gaps, AGapThatNeverFillsIsShownAfterTheHold) {
     EXPECT_EQ(got[0]["missing_before"], 1);
 }
 
-// The same for posts: each sender numbers its posts per topic.
-class post_gaps : public delivery {
-protected:
-    void lose_the_second_post() {
-        register_users({"alice", "bob"});
-        ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
-        for (const char* member : {"alice", "bob"}) ASSERT_EQ(papo(member, {"join", "lobby"}).exit_code, 0);
-        ASSERT_EQ(papo("alice", {"post", "lobby", "one"}).exit_code, 0);
-        ASSERT_EQ(messages_in(papo("bob", {"read", "--json"}).out).size(), 1u);
-        ASSERT_EQ(papo("alice", {"post", "lobby", "two"}).exit_code, 0);
-        EXPECT_EQ(settled_depth("bob", 1), 1);
-        ASSERT_EQ(admin({"queues", "purge", "bob"}).exit_code, 0);
-        ASSERT_EQ(papo("alice", {"post", "lobby", "three"}).exit_code, 0);
-    }
-};
-
-TEST_F(post_gaps, APostThatOvertookAnEarlierOneWaitsAndBothComeInOrder) {
-    lose_the_second_post();
-    auto first = papo("bob", {"read", "--json"});
-    EXPECT_TRUE(messages_in(first.out).empty()) << first.out;
-    EXPECT_EQ(lines_of_kind(first.out, "held").size(), 1u) << first.out;
-    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
-    auto got = messages_in(papo("bob", {"read", "--json"}).out);
-    ASSERT_EQ(got.size(), 2u);
-    EXPECT_EQ(got[0]["text"], "two");
-    EXPECT_EQ(got[1]["text"], "three");
-    EXPECT_EQ(got[1]["topic"], "lobby");
-    EXPECT_FALSE(got[1].contains("missing_before"));
-}
-
-TEST_F(post_gaps, PostsMadeWhileAMemberWasAwayFromTheTopicAreNoGap) {
+TEST_F(gaps, PostsMadeWhileAMemberWasAwayFromTheTopicAreNoGap) {
     register_users({"alice", "bob"});
     ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
     for (const char* member : {"alice", "bob"}) ASSERT_EQ(papo(member, {"join", "lobby"}).exit_code, 0);
