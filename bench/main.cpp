@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
     try {
         papo::test::broker broker({}, papo::test::broker::access::open);
         // An open broker (no accounts) for both sides: the baseline has no accounts either.
-        papo::test::process server({papo::test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker.uri(), "--no-accounts"});
+        papo::test::process server({papo::test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker.uri(),
+                                    "--no-accounts", "--state-dir", broker.data_dir() + "/papo-server"});
         for (int i = 0; i < 200 && server.output().find("serving") == std::string::npos; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(25));
         const target t{broker.uri(), server.pid(), broker.pid(), papo::test::env_or("PAPO_BIN", PAPO_BIN_DEFAULT)};

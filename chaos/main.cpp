@@ -84,7 +84,8 @@ private:
 
     void start_server() {
         server_ = std::make_unique<papo::test::process>(std::vector<std::string>{
-            server_bin_, "--broker", broker_->uri(), "--password-file", broker_->password_file("papo-server")});
+            server_bin_, "--broker", broker_->uri(), "--password-file", broker_->password_file("papo-server"),
+            "--state-dir", dir_ + "/papo-server"});  // the same folder after its SIGKILL
         for (int i = 0; i < 400 && server_->output().find("serving") == std::string::npos; ++i)
             std::this_thread::sleep_for(25ms);
     }

@@ -56,6 +56,7 @@ void check_actions(const std::vector<papo::server_action>& actions) {
                 PAPO_FUZZ_CHECK(action.filters[0] == papo::topics::inbox_filter(action.name));
                 break;
             case action_kind::delete_queue: PAPO_FUZZ_CHECK(!action.name.empty()); break;
+            case action_kind::repair_queue: PAPO_FUZZ_CHECK(!papo::name_problem(action.name)); break;
             case action_kind::secure:
                 PAPO_FUZZ_CHECK(!action.commands.empty());
                 for (const auto& command : action.commands) (void)papo::encode(command);

@@ -3,7 +3,8 @@
 # broker (with the project's mosquitto.conf) and papo-server in the background.
 #   scripts/run.sh          start (or say what is already running)
 #   scripts/run.sh stop     stop papo-server and the broker
-# Logs and pid files live in data/; broker persistence in data/broker/.
+# Logs and pid files live in data/; broker persistence in data/broker/; papo-server's
+# copy of the registry in data/server/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -64,7 +65,7 @@ if running "$data/papo-server.pid"; then
   echo "papo: papo-server already running (pid $(cat "$data/papo-server.pid"))"
 else
   nohup "$root/build/server/papo-server" --broker tcp://127.0.0.1:1883 \
-    --password-file "$data/secrets/papo-server.password" >>"$data/papo-server.log" 2>&1 &
+    --password-file "$data/secrets/papo-server.password" --state-dir "$data/server" >>"$data/papo-server.log" 2>&1 &
   echo $! >"$data/papo-server.pid"
   sleep 0.5
   running "$data/papo-server.pid" || { echo "papo: papo-server did not start; see $data/papo-server.log" >&2; exit 1; }

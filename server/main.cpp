@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
         ("init-security", po::value(&init_security)->value_name("DYNSEC_FILE"), "first-time setup, then exit: write the broker's dynamic-security file and fresh papo-server / papo-admin passwords into --secrets-dir")
         ("secrets-dir", po::value(&secrets_dir)->default_value("data/secrets"), "where --init-security writes papo-server.password and papo-admin.password")
         ("ca-file", po::value(&config.broker.ca_file), "CA certificate for ssl:// brokers")
+        ("state-dir", po::value(&config.state_dir)->default_value("data/server")->value_name("DIR"), "papo-server's own folder (made 0700): a copy of the registry, saved before each answer, that restores what a crash of the broker and papo-server together lost")
         ("snapshot-interval-ms", po::value(&snapshot_ms)->default_value(100), "how often changed queue counts are saved to the registry")
         ("config,c", po::value(&config_file), "read options from this file (key = value lines)");
     po::variables_map values;

@@ -11,6 +11,40 @@
 #include <memory>
 
 namespace papo {
+namespace {
+
+// Subscribes a queue's session: its inbox and receipts, and its topics with No Local
+// (a member's own posts do not come back to it).
+void subscribe_queue(session& queue, const std::vector<std::string>& filters) {
+    std::vector<std::string> inbox, posts;
+    for (const auto& filter : filters) (filter.rfind("topics/", 0) == 0 ? posts : inbox).push_back(filter);
+    queue.subscribe(inbox, 1);
+    queue.subscribe(posts, 1, /*no_local=*/true);
+}
+
+// "a, b, c (+7 more)" for one log line.
+std::string some_names(const std::vector<std::string>& names) {
+    constexpr std::size_t shown = 10;
+    std::string text;
+    for (std::size_t i = 0; i < names.size() && i < shown; ++i) text += (i ? ", " : "") + names[i];
+    if (names.size() > shown) text += " (+" + std::to_string(names.size() - shown) + " more)";
+    return text;
+}
+
+std::string describe(const restore_summary& s) {
+    std::string text;
+    const auto part = [&text](const char* what, const std::vector<std::string>& names) {
+        if (!names.empty()) text += std::string(text.empty() ? "" : "; ") + what + " " + some_names(names);
+    };
+    part("republished users/queues", s.republished_users);
+    part("made their queue sessions again", s.remade_queues);
+    part("republished topics", s.republished_topics);
+    part("removed users/queues again", s.removed_users);
+    part("removed topics again", s.removed_topics);
+    return text;
+}
+
+}  // namespace
 
 server_runner::server_runner(server_config config) : config_(std::move(config)) {}
 
@@ -24,7 +58,7 @@ session_options server_runner::options_for(const std::string& client_id, bool pe
     return options;
 }
 
-void server_runner::load_registry() {
+std::vector<server_action> server_runner::load_registry() {
     // A separate, short-lived connection: the main session delivers its queued
     // traffic at once on connect, and that must be applied to a loaded registry.
     session loader(options_for("papo-server~load-" + random_hex(8), false));
@@ -57,11 +91,28 @@ void server_runner::load_registry() {
             log_warn("skipping unreadable registry entry " + message->topic + ": " + e.what());
         }
     }
-    for (const auto& topic : topic_list) core_.load_topic(topic);
-    for (const auto& user : users) core_.load_user(user);
-    for (const auto& queue : queues) core_.load_queue(queue);
-    log_info("registry loaded: " + std::to_string(users.size()) + " users and queues, " +
-             std::to_string(topic_list.size()) + " topics");
+    // papo-server's own copy is the authority: it saw every change that was answered,
+    // while a broker that was SIGKILLed lost those since its last autosave.
+    const registry_copy retained{users, topic_list};
+    const auto local = saved_->load();
+    const auto plan = core_.restore(local ? *local : retained, retained, queues);
+    const std::string counts = std::to_string(core_.state().users().size()) + " users and queues, " +
+                               std::to_string(core_.state().topics().size()) + " topics";
+    if (!local) {
+        saved_->save(core_.state().copy());
+        log_info("registry loaded from the broker (" + counts + "); no saved copy yet, wrote " + saved_->path());
+    } else if (plan.summary.empty()) {
+        log_info("registry loaded: " + counts + " (the broker's matches " + saved_->path() + ")");
+    } else {
+        log_info("registry restored from " + saved_->path() + " (" + counts + "); the broker had lost changes: " +
+                 describe(plan.summary));
+    }
+    return plan.actions;
+}
+
+void server_runner::save_changes() {
+    const auto change = core_.take_changes();
+    if (!change.empty()) saved_->append(change);
 }
 
 void server_runner::open_queue_session(const std::string& name, const std::vector<std::string>& filters) {
@@ -81,11 +132,20 @@ void server_runner::open_queue_session(const std::string& name, const std::vecto
         queue = std::make_unique<session>(options);
         queue->connect();
     }
-    std::vector<std::string> inbox, posts;
-    for (const auto& filter : filters) (filter.rfind("topics/", 0) == 0 ? posts : inbox).push_back(filter);
-    queue->subscribe(inbox, 1);
-    queue->subscribe(posts, 1, /*no_local=*/true);  // a member's own posts do not come back to it
+    subscribe_queue(*queue, filters);
     queue->disconnect();
+}
+
+void server_runner::repair_queue_session(const std::string& name, const std::vector<std::string>& filters,
+                                         const std::vector<std::string>& dropped) {
+    // Clean start off and no wipe: the messages waiting in it stay.
+    session_options options = options_for(name, true);
+    options.clean_start = false;
+    session queue(options);
+    queue.connect();
+    subscribe_queue(queue, filters);
+    queue.unsubscribe(dropped);
+    queue.disconnect();
 }
 
 void server_runner::close_queue_session(const std::string& name) {
@@ -147,6 +207,9 @@ bool server_runner::execute(const std::vector<server_action>& actions, std::stri
                 case server_action::kind::create_queue: open_queue_session(action.name, action.filters); break;
                 case server_action::kind::delete_queue: close_queue_session(action.name); break;
                 case server_action::kind::secure: secure(action.commands); break;
+                case server_action::kind::repair_queue:
+                    repair_queue_session(action.name, action.filters, action.dropped_filters);
+                    break;
             }
         } catch (const error& e) {
             failure = e.what();
@@ -176,6 +239,16 @@ void server_runner::answer(const inbound& request) {
                         .actions,
                     failure);
         outcome.response = make_failure(command, "the broker did not carry out the change: " + failure);
+    }
+    try {
+        save_changes();  // before answering: an answered change must survive a crash of broker and server together
+    } catch (const error& e) {
+        log_error("cannot save the registry: " + std::string(e.what()));
+        if (outcome.response.value("ok", false))
+            outcome.response = make_failure(outcome.response.value("command", "unknown"),
+                                            std::string("the change is made, but papo-server could not save it in its "
+                                                        "state folder (") +
+                                                e.what() + "), so it may not survive a crash");
     }
     if (request.response_topic.empty()) {
         log_warn("request on " + request.topic + " has no response topic; answered nobody");
@@ -212,7 +285,8 @@ void server_runner::dispatch(const inbound& message) {
 }
 
 void server_runner::run(const std::atomic<bool>& stop) {
-    load_registry();
+    saved_ = std::make_unique<registry_file>(config_.state_dir);  // first: refuses a second server on it
+    const auto repairs = load_registry();
     // Posting rights follow the registry (idempotent: a crash between the two is repaired here).
     std::vector<nlohmann::json> open_topics;
     for (const auto& [key, topic] : core_.state().topics())
@@ -226,9 +300,15 @@ void server_runner::run(const std::atomic<bool>& stop) {
     const std::vector<std::string> watched{topics::all_requests, topics::all_inboxes, topics::all_posts,
                                            topics::all_receipts, topics::all_presence};
     main_->subscribe(watched, 1);
+    // What the broker lost (or kept although removed) is put right before serving.
+    std::size_t failed = 0;
+    std::string failure;
+    for (const auto& action : repairs)
+        if (!execute({action}, failure)) ++failed;
+    if (failed)
+        log_error(std::to_string(failed) + " of " + std::to_string(repairs.size()) + " registry repairs failed");
     log_info("papo-server serving on " + options.broker);
     auto next_snapshot = std::chrono::steady_clock::now() + config_.snapshot_interval;
-    std::string failure;
     bool reconnecting = false;
     while (!stop) {
         auto message = main_->next(std::chrono::milliseconds(50));

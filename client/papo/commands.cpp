@@ -79,7 +79,9 @@ bool reconnect_until(session& queue, std::chrono::steady_clock::time_point deadl
             queue.connect();
             std::cerr << "papo: reconnected" << std::endl;
             return true;
-        } catch (const error&) {
+        } catch (const error& e) {
+            // The account was removed or its password changed: retrying cannot help.
+            if (std::string(e.what()).find("refused the login") != std::string::npos) throw;
         }
         const auto retry_at = std::chrono::steady_clock::now() + backoff;
         if (retry_at >= deadline) return false;

@@ -22,6 +22,7 @@ void registry::put_user(user_record user) {
             list.erase(std::remove(list.begin(), list.end(), old->second.name), list.end());
         }
     for (const auto& topic : user.topics) members_[name_key(topic)].push_back(user.name);
+    changed_users_[key] = user.name;
     users_[key] = std::move(user);
 }
 void registry::remove_user(const std::string& name) {
@@ -32,11 +33,18 @@ void registry::remove_user(const std::string& name) {
         list.erase(std::remove(list.begin(), list.end(), it->second.name), list.end());
     }
     online_.erase(it->second.name);
+    changed_users_[it->first] = it->second.name;
     users_.erase(it);
 }
-void registry::put_topic(topic_record topic) { topics_[name_key(topic.name)] = std::move(topic); }
+void registry::put_topic(topic_record topic) {
+    changed_topics_[name_key(topic.name)] = topic.name;
+    topics_[name_key(topic.name)] = std::move(topic);
+}
 void registry::remove_topic(const std::string& name) {
-    topics_.erase(name_key(name));
+    if (auto it = topics_.find(name_key(name)); it != topics_.end()) {
+        changed_topics_[it->first] = it->second.name;
+        topics_.erase(it);
+    }
     members_.erase(name_key(name));
 }
 bool registry::join(const std::string& user, const std::string& topic) {
@@ -47,6 +55,7 @@ bool registry::join(const std::string& user, const std::string& topic) {
     if (std::find(topics.begin(), topics.end(), t->name) != topics.end()) return false;
     topics.push_back(t->name);
     members_[name_key(t->name)].push_back(it->second.name);
+    changed_users_[it->first] = it->second.name;
     return true;
 }
 bool registry::leave(const std::string& user, const std::string& topic) {
@@ -58,12 +67,35 @@ bool registry::leave(const std::string& user, const std::string& topic) {
     auto& list = members_[name_key(*found)];
     list.erase(std::remove(list.begin(), list.end(), it->second.name), list.end());
     topics.erase(found);
+    changed_users_[it->first] = it->second.name;
     return true;
 }
 std::vector<std::string> registry::members(const std::string& topic) const {
     auto it = members_.find(name_key(topic));
     return it == members_.end() ? std::vector<std::string>{} : it->second;
 }
+registry_copy registry::copy() const {
+    registry_copy out;
+    for (const auto& [key, user] : users_) out.users.push_back(user);
+    for (const auto& [key, topic] : topics_) out.topics.push_back(topic);
+    return out;
+}
+
+registry_change registry::take_changes() {
+    registry_change change;
+    for (const auto& [key, name] : changed_users_) {
+        if (auto it = users_.find(key); it != users_.end()) change.users.push_back(it->second);
+        else change.removed_users.push_back(name);
+    }
+    for (const auto& [key, name] : changed_topics_) {
+        if (auto it = topics_.find(key); it != topics_.end()) change.topics.push_back(it->second);
+        else change.removed_topics.push_back(name);
+    }
+    changed_users_.clear();
+    changed_topics_.clear();
+    return change;
+}
+
 void registry::set_online(const std::string& name, bool online) { online_[name] = online; }
 bool registry::online(const std::string& name) const {
     auto it = online_.find(name);

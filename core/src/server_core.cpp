@@ -7,18 +7,27 @@
 #include "papo/rpc.h"
 #include "papo/topics.h"
 
+#include <algorithm>
+#include <map>
+#include <set>
+
 namespace papo {
 namespace {
 
 server_action publish_retained(std::string topic, std::string payload) {
-    return {server_action::kind::publish_retained, std::move(topic), std::move(payload), {}, {}, {}};
+    return {server_action::kind::publish_retained, std::move(topic), std::move(payload), {}, {}, {}, {}};
 }
 server_action create_queue(std::string name, std::vector<std::string> filters) {
-    return {server_action::kind::create_queue, {}, {}, std::move(name), std::move(filters), {}};
+    return {server_action::kind::create_queue, {}, {}, std::move(name), std::move(filters), {}, {}};
 }
-server_action delete_queue(std::string name) { return {server_action::kind::delete_queue, {}, {}, std::move(name), {}, {}}; }
+server_action delete_queue(std::string name) {
+    return {server_action::kind::delete_queue, {}, {}, std::move(name), {}, {}, {}};
+}
 server_action secure(std::vector<nlohmann::json> commands) {
-    return {server_action::kind::secure, {}, {}, {}, {}, std::move(commands)};
+    return {server_action::kind::secure, {}, {}, {}, {}, std::move(commands), {}};
+}
+server_action repair_queue(std::string name, std::vector<std::string> filters, std::vector<std::string> dropped) {
+    return {server_action::kind::repair_queue, {}, {}, std::move(name), std::move(filters), {}, std::move(dropped)};
 }
 
 inline constexpr std::size_t min_password_bytes = 8;
@@ -62,6 +71,82 @@ void server_core::load_user(const user_record& user) {
 void server_core::load_topic(const topic_record& topic) { registry_.put_topic(topic); }
 void server_core::load_queue(const queue_snapshot& snapshot) {
     if (registry_.find_user(snapshot.name)) accounting_.restore(snapshot.name, snapshot.pending);
+}
+
+restore_plan server_core::restore(const registry_copy& local, const registry_copy& retained,
+                                  const std::vector<queue_snapshot>& snapshots) {
+    restore_plan plan;
+    auto& actions = plan.actions;
+    auto& summary = plan.summary;
+    // Retained entries are topics of their exact spelling, so match on that.
+    std::map<std::string, const topic_record*> kept_topics;
+    std::map<std::string, const user_record*> kept_users;
+    for (const auto& topic : retained.topics) kept_topics[topic.name] = &topic;
+    for (const auto& user : retained.users) kept_users[user.name] = &user;
+    std::set<std::string> local_topics, local_users, fresh_queues;
+
+    for (const auto& topic : local.topics) {
+        load_topic(topic);
+        local_topics.insert(topic.name);
+        const auto kept = kept_topics.find(topic.name);
+        if (kept != kept_topics.end() && nlohmann::json(*kept->second) == nlohmann::json(topic)) continue;
+        actions.push_back(publish_retained(topics::registry_topic(topic.name), encode(topic)));
+        summary.republished_topics.push_back(topic.name);
+    }
+    for (const auto& topic : retained.topics) {
+        if (local_topics.count(topic.name)) continue;
+        // Removed after the broker's last save: its posting rights go too (idempotent).
+        actions.push_back(secure(broker_security::close_topic(topic.name)));
+        actions.push_back(publish_retained(topics::registry_topic(topic.name), ""));
+        summary.removed_topics.push_back(topic.name);
+    }
+
+    for (const auto& user : local.users) {
+        load_user(user);
+        local_users.insert(user.name);
+        const auto kept = kept_users.find(user.name);
+        if (kept != kept_users.end() && nlohmann::json(*kept->second) == nlohmann::json(user)) continue;
+        actions.push_back(publish_retained(topics::registry_user(user.name), encode(user)));
+        summary.republished_users.push_back(user.name);
+        const user_record* old = kept == kept_users.end() ? nullptr : kept->second;
+        if (old && (old->created_at != user.created_at || old->is_queue != user.is_queue)) {
+            // Removed and registered again since the broker's last save: the session the
+            // broker kept is the earlier one's, with its messages. A new one, as users.add makes it.
+            actions.push_back(create_queue(user.name, queue_filters(user)));
+            fresh_queues.insert(user.name);
+            summary.remade_queues.push_back(user.name);
+        } else {
+            // Lost with the broker: made again with users.add's filters, but not emptied
+            // (its reader may have come back first and made it). Or only its topics
+            // changed: the session keeps its messages and follows the topics.
+            std::vector<std::string> dropped;
+            if (old) {
+                for (const auto& topic : old->topics)
+                    if (std::find(user.topics.begin(), user.topics.end(), topic) == user.topics.end())
+                        dropped.push_back(topics::post_filter(topic));
+            } else {
+                summary.remade_queues.push_back(user.name);
+            }
+            actions.push_back(repair_queue(user.name, queue_filters(user), std::move(dropped)));
+        }
+    }
+    for (const auto& user : retained.users) {
+        if (local_users.count(user.name)) continue;
+        // Removed after the broker's last save: as users.rm / queues.rm remove it.
+        actions.push_back(secure({broker_security::delete_account(user.name)}));
+        actions.push_back(delete_queue(user.name));
+        actions.push_back(publish_retained(topics::registry_user(user.name), ""));
+        if (!user.is_queue) actions.push_back(publish_retained(topics::presence(user.name), ""));
+        summary.removed_users.push_back(user.name);
+    }
+
+    // Counts: those of queues the broker kept; a snapshot of any other name is stale.
+    for (const auto& snapshot : snapshots) {
+        if (local_users.count(snapshot.name) && !fresh_queues.count(snapshot.name)) load_queue(snapshot);
+        else actions.push_back(publish_retained(topics::registry_queue(snapshot.name), ""));
+    }
+    registry_.take_changes();  // loaded, not changed: nothing new to save
+    return plan;
 }
 
 std::vector<std::string> server_core::queue_filters(const user_record& user) const {

@@ -53,6 +53,8 @@ protected:
     std::vector<std::string> mqtt_tool(const char* program, const std::string& user, const std::string& client_id,
                                        const std::vector<std::string>& rest);
 
+    // papo-server --state-dir: inside this test's temporary folder, kept across start_server()s.
+    std::string server_state_dir() const { return state_dir_ + "/papo-server"; }
     void start_server();
     void stop_server();
     // The message count of `queue` in `papo-admin --json queues ls`; -1 if absent.

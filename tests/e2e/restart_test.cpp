@@ -1,12 +1,39 @@
 // papo-server and the broker restart without losing registry, counts or queued messages.
 #include "chat_fixture.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <thread>
 
 namespace papo::e2e {
 namespace {
 
-class restarts : public chat_test {};
+class restarts : public chat_test {
+protected:
+    // The names `papo-admin users ls` lists, sorted; waits (at most 10 s) for papo-server to answer.
+    std::vector<std::string> listed_users() {
+        for (int i = 0; i < 100; ++i) {
+            const auto listed = admin({"--json", "users", "ls"}, 10);
+            if (listed.exit_code == 0) {
+                std::vector<std::string> names;
+                for (const auto& row : nlohmann::json::parse(listed.out)) names.push_back(row.at("name"));
+                std::sort(names.begin(), names.end());
+                return names;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ADD_FAILURE() << "papo-admin users ls kept failing";
+        return {};
+    }
+    // A power loss: papo-server and the broker SIGKILLed at once; then both started again
+    // (papo-server with the same state folder).
+    void kill_both_and_restart() {
+        server_->kill();
+        broker_->kill();
+        broker_->start();
+        start_server();
+    }
+};
 
 TEST_F(restarts, ServerRestartKeepsRegistryAndCounts) {
     register_users({"alice", "bob"});
@@ -74,6 +101,83 @@ TEST_F(restarts, BrokerKilledRightAfterRegistrationsLosesNoUserAndNoMessage) {
     ASSERT_EQ(got.size(), 2u);
     EXPECT_EQ(got[0]["text"], "into the void?");
     EXPECT_EQ(got[1]["text"], "to the lobby");
+}
+
+TEST_F(restarts, BrokerAndServerKilledTogetherLoseNoAnsweredRegistryChange) {
+    // What the broker has saved (a clean stop writes its database): alice, bob, carol, and
+    // a message waiting for bob.
+    register_users({"alice", "bob", "carol"});
+    ASSERT_EQ(papo("alice", {"send", "bob", "saved by the broker"}).exit_code, 0);
+    stop_server();
+    broker_->stop();
+    broker_->start();
+    start_server();
+    // Then changes the broker has not saved (its autosave is every 60 s), all answered.
+    register_users({"dave", "erin"});
+    ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("dave", {"join", "lobby"}).exit_code, 0);
+    ASSERT_EQ(admin({"users", "rm", "carol"}).exit_code, 0);
+    kill_both_and_restart();
+    EXPECT_NE(server_->output().find("registry restored from"), std::string::npos) << server_->output();
+
+    EXPECT_EQ(listed_users(), (std::vector<std::string>{"alice", "bob", "dave", "erin"}));
+    auto registry = run_command(mqtt_tool("mosquitto_sub", "papo-server", "papo-server~check",
+                                          {"-v", "-W", "2", "-t", "registry/#"}),
+                                10);
+    EXPECT_NE(registry.out.find("registry/users/erin {"), std::string::npos) << registry.out;
+    EXPECT_NE(registry.out.find("registry/topics/lobby {"), std::string::npos) << registry.out;
+    EXPECT_EQ(registry.out.find("registry/users/carol"), std::string::npos) << registry.out;
+    // carol stays removed: her account is gone and her name is free again.
+    const auto carol = papo("carol", {"read"});
+    EXPECT_EQ(carol.exit_code, 1) << carol.out << carol.err;
+    EXPECT_NE(carol.err.find("refused the login"), std::string::npos) << carol.err;
+    auto topics = admin({"--json", "topics", "ls"});
+    ASSERT_EQ(topics.exit_code, 0) << topics.err;
+    const auto topic_rows = nlohmann::json::parse(topics.out);
+    ASSERT_EQ(topic_rows.size(), 1u) << topics.out;
+    EXPECT_EQ(topic_rows[0]["name"], "lobby");
+    EXPECT_EQ(topic_rows[0]["members"], 1) << topics.out;  // dave
+
+    // The new users' queues were made again: a DM to erin while she is offline waits for her.
+    ASSERT_EQ(papo("alice", {"send", "erin", "while you were away"}).exit_code, 0);
+    EXPECT_EQ(settled_depth("erin", 1), 1);
+    auto got = messages_in(papo("erin", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["text"], "while you were away");
+    // dave's queue follows lobby again.
+    ASSERT_EQ(papo("erin", {"post", "lobby", "hello lobby"}).exit_code, 0);
+    got = messages_in(papo("dave", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["text"], "hello lobby");
+    // A queue the broker had saved was kept, not emptied.
+    got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["text"], "saved by the broker");
+}
+
+TEST_F(restarts, WithoutASavedCopyTheServerTakesTheBrokersRegistryAndSavesIt) {
+    register_users({"alice"});
+    stop_server();
+    remove_tree(server_state_dir());  // as after an upgrade, or with a new --state-dir
+    start_server();
+    EXPECT_NE(server_->output().find("no saved copy yet"), std::string::npos) << server_->output();
+    EXPECT_TRUE(std::filesystem::exists(server_state_dir() + "/registry.jsonl"));
+    EXPECT_EQ(listed_users(), std::vector<std::string>{"alice"});
+    // From then on, the copy restores what a crash of both loses.
+    register_users({"bob"});
+    kill_both_and_restart();
+    EXPECT_EQ(listed_users(), (std::vector<std::string>{"alice", "bob"}));
+}
+
+TEST_F(restarts, ASecondServerOnTheSameStateFolderIsRefused) {
+    background_process second({env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker_->uri(),
+                               "--password-file", broker_->password_file("papo-server"), "--state-dir",
+                               server_state_dir()});
+    const auto code = second.wait_for(std::chrono::seconds(10));
+    ASSERT_TRUE(code.has_value()) << second.output();
+    EXPECT_NE(*code, 0);
+    EXPECT_NE(second.output().find("another papo-server uses the state folder"), std::string::npos) << second.output();
+    EXPECT_EQ(listed_users(), std::vector<std::string>{});  // the first one still serves
 }
 
 }  // namespace

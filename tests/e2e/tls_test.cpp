@@ -118,7 +118,7 @@ protected:
     void start_server_over_tls() {
         server_ = std::make_unique<background_process>(std::vector<std::string>{
             env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", tls_uri(), "--ca-file", file("ca.crt"),
-            "--password-file", broker_->password_file("papo-server")});
+            "--password-file", broker_->password_file("papo-server"), "--state-dir", server_state_dir()});
         for (int i = 0; i < 400; ++i) {
             if (server_->output().find("papo-server serving") != std::string::npos) return;
             std::this_thread::sleep_for(std::chrono::milliseconds(25));

@@ -21,6 +21,8 @@ struct server_action {
         create_queue,      // a new, empty persistent session for `name`, subscribed to `filters`
         delete_queue,      // end the session of `name` and the messages it holds
         secure,            // dynamic-security commands (`commands`) that must succeed first
+        repair_queue,      // the session of `name` subscribed to `filters` and no longer to
+                           // `dropped_filters`, keeping the messages it holds (made if missing)
     };
     kind type;
     std::string topic;
@@ -28,11 +30,27 @@ struct server_action {
     std::string name;
     std::vector<std::string> filters;
     std::vector<nlohmann::json> commands;
+    std::vector<std::string> dropped_filters;
 };
 
 struct server_outcome {
     nlohmann::json response;
     std::vector<server_action> actions;
+};
+
+// What restore() found the broker had lost or kept too long, for the log.
+struct restore_summary {
+    std::vector<std::string> republished_users, remade_queues, removed_users;  // users and named queues
+    std::vector<std::string> republished_topics, removed_topics;
+    bool empty() const {
+        return republished_users.empty() && removed_users.empty() && republished_topics.empty() &&
+               removed_topics.empty();
+    }
+};
+
+struct restore_plan {
+    std::vector<server_action> actions;  // the repairs, to carry out before serving
+    restore_summary summary;
 };
 
 class server_core {
@@ -41,6 +59,14 @@ public:
     void load_user(const user_record& user);
     void load_topic(const topic_record& topic);
     void load_queue(const queue_snapshot& snapshot);
+    // Loading at start-up when papo-server has its own copy of the registry (registry_file.h):
+    // that copy is the authority, since papo-server saved every change there before
+    // answering, while the broker loses what changed since its last autosave. Loads
+    // `local` (and the counts of the queues the broker kept) and returns the repairs that
+    // make the broker's `retained` registry match it: entries and queue sessions the
+    // broker lost are made again, entries that were removed are removed again.
+    restore_plan restore(const registry_copy& local, const registry_copy& retained,
+                         const std::vector<queue_snapshot>& snapshots);
 
     // A request from `from` (a user's name, or admin_name).
     server_outcome handle(const std::string& from, const nlohmann::json& request);
@@ -58,6 +84,8 @@ public:
     std::vector<server_action> whole_registry() const;
 
     const registry& state() const { return registry_; }
+    // Users and topics changed since the last call: what to save before answering.
+    registry_change take_changes() { return registry_.take_changes(); }
     std::size_t depth(const std::string& queue) const { return accounting_.depth(queue); }
 
     // The subscriptions a queue's session needs: its inbox and its joined topics.
