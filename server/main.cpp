@@ -6,12 +6,16 @@
 #include "papo/credentials.h"
 #include "papo/error.h"
 #include "papo/log.h"
+#include "papo/session.h"
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 namespace po = boost::program_options;
 
@@ -72,11 +76,28 @@ int main(int argc, char** argv) {
     config.snapshot_interval = std::chrono::milliseconds(snapshot_ms);
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);
-    try {
-        papo::server_runner(config).run(stop_requested);
-    } catch (const papo::error& e) {
-        papo::log_error(std::string("papo-server: ") + e.what());
-        return 1;
+    // A broker that is not up yet (the two started in any order, or it is restarting) is
+    // waited for with backoff; anything else (a refused login, a bad certificate, a
+    // damaged state folder) stops papo-server at once.
+    std::chrono::milliseconds backoff{500};
+    while (!stop_requested) {
+        try {
+            papo::server_runner(config).run(stop_requested);
+            return 0;
+        } catch (const papo::error& e) {
+            const std::string why = e.what();
+            const bool unreachable = why.rfind("cannot connect to the broker", 0) == 0 &&
+                                     !papo::broker_port_answers(config.broker.broker, std::chrono::milliseconds(500));
+            if (!unreachable) {
+                papo::log_error("papo-server: " + why);
+                return 1;
+            }
+            papo::log_warn("papo-server: " + why + "; trying again in " + std::to_string(backoff.count()) + " ms");
+            const auto retry_at = std::chrono::steady_clock::now() + backoff;
+            while (!stop_requested && std::chrono::steady_clock::now() < retry_at)
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(8));
+        }
     }
     return 0;
 }

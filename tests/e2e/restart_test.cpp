@@ -1,6 +1,8 @@
 // papo-server and the broker restart without losing registry, counts or queued messages.
 #include "chat_fixture.h"
 
+#include "papo/credentials.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <thread>
@@ -178,6 +180,32 @@ TEST_F(restarts, ASecondServerOnTheSameStateFolderIsRefused) {
     EXPECT_NE(*code, 0);
     EXPECT_NE(second.output().find("another papo-server uses the state folder"), std::string::npos) << second.output();
     EXPECT_EQ(listed_users(), std::vector<std::string>{});  // the first one still serves
+}
+
+TEST_F(restarts, TheServerWaitsWithBackoffForABrokerThatIsNotUpYet) {
+    register_users({"alice"});
+    stop_server();
+    broker_->stop();
+    std::thread later([this] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+        broker_->start();
+    });
+    start_server();  // papo-server comes first, retries, and serves once the broker is up
+    later.join();
+    EXPECT_NE(server_->output().find("trying again in"), std::string::npos) << server_->output();
+    EXPECT_EQ(listed_users(), std::vector<std::string>{"alice"});
+}
+
+TEST_F(restarts, TheServerStopsAtOnceWhenTheBrokerRefusesItsLogin) {
+    stop_server();
+    const std::string wrong = state_dir_ + "/wrong.password";
+    write_secret_file(wrong, "not-the-password");
+    const auto started = run_command({env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker_->uri(),
+                                      "--password-file", wrong, "--state-dir", server_state_dir()},
+                                     20);
+    EXPECT_EQ(started.exit_code, 1);
+    EXPECT_NE(started.err.find("refused the login"), std::string::npos) << started.err;
+    EXPECT_EQ(started.err.find("trying again"), std::string::npos) << started.err;
 }
 
 }  // namespace
