@@ -208,7 +208,7 @@ void resend_unconfirmed(rpc_client& rpc, session& connection, const context& c, 
         }
         if (!e.topic.empty() && !still_owed_to_members(rpc, box, e, c, topic_members)) continue;
         const std::string where = e.topic.empty() ? topics::inbox(e.to, me) : topics::post(e.topic, me);
-        connection.publish_async(where, encode(chat_message{e.id, e.text, e.sent_at, e.seq}));
+        connection.publish_async(where, encode(box.published(e)));
     }
     if (!due.empty()) connection.flush();
 }
@@ -314,9 +314,10 @@ int send_direct(const context& c, const std::string& to, const std::string& text
         return print_queued(c, message, to, e.what());
     }
     // Durable first: from here on papo answers for the message until bob confirms it.
-    message.seq = outbox(c.state_dir).add(dm_entry(recipient, message.id, message.text, message.sent_at));
+    outbox box(c.state_dir);
+    const auto kept = box.add(dm_entry(recipient, message.id, message.text, message.sent_at));
     try {
-        rpc->connection().publish(topics::inbox(recipient, me), encode(message));
+        rpc->connection().publish(topics::inbox(recipient, me), encode(box.published(kept)));
     } catch (const error& e) {
         return print_queued(c, message, recipient, std::string("the broker did not confirm: ") + e.what());
     }
@@ -330,7 +331,8 @@ int post_to_topic(const context& c, const std::string& topic, const std::string&
     const auto info = rpc.call("topics.info", {{"name", topic}}, c.broker.timeout);
     const std::string name = info.at("name").get<std::string>();
     const outbox_entry entry = post_entry(info, me, message);
-    if (!entry.waiting.empty()) message.seq = outbox(c.state_dir).add(entry);
+    outbox box(c.state_dir);
+    if (!entry.waiting.empty()) message = box.published(box.add(entry));
     try {
         rpc.connection().publish(topics::post(name, me), encode(message));
     } catch (const error& e) {

@@ -194,8 +194,8 @@ private:
     void direct(const std::string& to, const std::string& text) {
         auto message = make_message(text);
         const auto recipient = rpc_.call("users.info", {{"name", to}}, c_.broker.timeout).at("name").get<std::string>();
-        message.seq = outbox_.add(dm_entry(recipient, message.id, message.text, message.sent_at));
-        out_->publish(topics::inbox(recipient, me_), encode(message));
+        const auto kept = outbox_.add(dm_entry(recipient, message.id, message.text, message.sent_at));
+        out_->publish(topics::inbox(recipient, me_), encode(outbox_.published(kept)));
         say("[" + local_time_for_display(message.sent_at) + "] you -> " + recipient + ": " + text);
     }
     void post(const std::string& topic, const std::string& text) {
@@ -203,7 +203,7 @@ private:
         const auto info = rpc_.call("topics.info", {{"name", topic}}, c_.broker.timeout);
         const std::string name = info.at("name").get<std::string>();
         const outbox_entry entry = post_entry(info, me_, message);
-        if (!entry.waiting.empty()) message.seq = outbox_.add(entry);
+        if (!entry.waiting.empty()) message = outbox_.published(outbox_.add(entry));
         out_->publish(topics::post(name, me_), encode(message));
         say("[" + local_time_for_display(message.sent_at) + "] #" + name + " you: " + text);
     }

@@ -5,6 +5,7 @@
 #include "papo/names.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace papo {
 namespace {
@@ -48,6 +49,8 @@ int nesting_depth(std::string_view text) {
 void to_json(nlohmann::json& j, const chat_message& m) {
     j = {{"id", m.id}, {"text", m.text}, {"sent_at", m.sent_at}};
     if (m.seq) j["seq"] = *m.seq;
+    if (m.through) j["through"] = *m.through;
+    if (!m.series.empty()) j["series"] = m.series;
 }
 void from_json(const nlohmann::json& j, chat_message& m) {
     m.id = required<std::string>(j, "id");
@@ -56,10 +59,19 @@ void from_json(const nlohmann::json& j, chat_message& m) {
     if (m.id.empty() || m.id.size() > 64) throw error("message id must be 1 to 64 characters");
     if (m.text.size() > max_text_bytes) throw error("message text is longer than the limit");
     m.seq.reset();
-    if (j.contains("seq")) {
-        if (!j["seq"].is_number_unsigned()) throw error("payload field \"seq\" has the wrong type");
-        m.seq = j["seq"].get<std::uint64_t>();
+    m.through.reset();
+    for (const char* field : {"seq", "through"}) {
+        if (!j.contains(field)) continue;
+        if (!j[field].is_number_unsigned()) throw error(std::string("payload field \"") + field + "\" has the wrong type");
+        (std::string(field) == "seq" ? m.seq : m.through) = j[field].get<std::uint64_t>();
     }
+    m.series = j.contains("series") ? required<std::string>(j, "series") : std::string();
+    // It becomes part of a key in the reader's state files: a plain word only.
+    const bool plain = std::all_of(m.series.begin(), m.series.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '-' || c == '_';
+    });
+    if (j.contains("series") && (m.series.empty() || m.series.size() > max_series_bytes || !plain))
+        throw error("message series must be 1 to 32 letters, digits, '-' or '_'");
 }
 
 void to_json(nlohmann::json& j, const receipt& r) { j = {{"ids", r.ids}}; }
@@ -142,7 +154,7 @@ chat_message make_message(std::string text, std::optional<std::uint64_t> seq) {
         throw error("message of " + std::to_string(text.size()) + " bytes is longer than the limit of " +
                     std::to_string(max_text_bytes) + " bytes");
     if (!is_valid_utf8(text)) throw error("message text is not valid UTF-8");
-    return chat_message{random_id(), std::move(text), now_text(), seq};
+    return chat_message{random_id(), std::move(text), now_text(), seq, std::nullopt, ""};
 }
 
 }  // namespace papo

@@ -82,6 +82,7 @@ struct replayed {
     std::vector<outbox_entry> pending;          // in order of sending
     std::map<std::string, std::time_t> tried;   // id -> last (re)send, seconds
     std::map<std::string, std::uint64_t> seq;   // recipient -> last sequence number used
+    std::map<std::string, std::uint64_t> lowest_pending;  // recipient -> lowest number not confirmed
     std::size_t lines = 0;
 };
 
@@ -140,6 +141,13 @@ replayed replay(const std::string& file) {
     for (std::size_t i = 0; i < r.pending.size(); ++i)
         if (!done[i]) still.push_back(std::move(r.pending[i]));
     r.pending = std::move(still);
+    for (const auto& e : r.pending) {
+        if (!e.topic.empty() || !e.seq) continue;
+        auto& lowest = r.lowest_pending[e.to];
+        if (!lowest || e.seq < lowest) lowest = e.seq;
+    }
+    for (auto& e : r.pending)
+        if (e.topic.empty() && e.seq) e.through = r.lowest_pending[e.to] - 1;
     return r;
 }
 
@@ -178,19 +186,65 @@ void compact(const std::string& file, const replayed& r) {
 
 outbox::outbox(std::string state_dir) : file_(std::move(state_dir) + "/outbox.jsonl") {}
 
-std::uint64_t outbox::add(const outbox_entry& entry) {
+outbox_entry outbox::add(const outbox_entry& entry) {
     locked_file f(file_);
     const auto before = f.status();
-    if (before.st_ino != numbering_.inode || before.st_size != numbering_.size) {  // changed by someone else
-        numbering_.last = replay(file_).seq;
+    if (before.st_ino != numbering_.inode || before.st_size != numbering_.size) {  // changed since we last knew
+        auto r = replay(file_);
+        numbering_.last = std::move(r.seq);
+        numbering_.lowest_pending = std::move(r.lowest_pending);
         numbering_.inode = before.st_ino;
     }
     outbox_entry numbered = entry;
-    numbered.seq = ++numbering_.last[numbering_key(entry)];
+    const std::string key = numbering_key(entry);
+    numbered.seq = ++numbering_.last[key];
     // An unchecked one was never published: it is due at the first chance (at 0).
     f.append({add_line(numbered, entry.unchecked ? 0 : std::time(nullptr))});
     numbering_.size = f.status().st_size;
-    return numbered.seq;
+    if (entry.topic.empty()) {
+        auto& lowest = numbering_.lowest_pending[key];
+        if (!lowest) lowest = numbered.seq;
+        numbered.through = lowest - 1;
+    }
+    return numbered;
+}
+
+chat_message outbox::published(const outbox_entry& e) {
+    chat_message m{e.id, e.text, e.sent_at, std::nullopt, std::nullopt, ""};
+    if (!e.seq) return m;
+    m.seq = e.seq;
+    if (e.topic.empty()) m.through = e.through;
+    m.series = series();
+    return m;
+}
+
+std::string outbox::series() {
+    if (!series_.empty()) return series_;
+    const std::string path = file_.substr(0, file_.size() - std::string(".jsonl").size()) + ".series";
+    const auto read = [&path] {
+        std::string word;
+        std::ifstream(path) >> word;
+        return word;
+    };
+    series_ = read();
+    if (!series_.empty()) return series_;
+    // Made whole beside it, then linked into place: of two papo processes making it at
+    // once, one wins and both read the winner's.
+    const std::string temp = path + "." + random_hex(8);
+    {
+        std::ofstream out(temp, std::ios::trunc);
+        out << random_hex(16) << "\n";
+    }
+    const int fd = ::open(temp.c_str(), O_RDONLY);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+    ::link(temp.c_str(), path.c_str());
+    std::remove(temp.c_str());
+    series_ = read();
+    if (series_.empty()) throw error("cannot keep the outbox's series in " + path + ": " + std::strerror(errno));
+    return series_;
 }
 
 void outbox::checked(const std::string& id, const std::string& registered_name) {

@@ -39,11 +39,25 @@ message_view view_from_json(const nlohmann::json& j) {
     view.sent_at = j.at("sent_at");
     view.waited = j.value("waited", false);
     if (j.contains("seq") && j["seq"].is_number_unsigned()) view.seq = j["seq"].get<std::uint64_t>();
+    if (j.contains("through") && j["through"].is_number_unsigned()) view.through = j["through"].get<std::uint64_t>();
+    view.series = j.value("series", "");
     return view;
 }
 
-// Each sender numbers DMs per recipient and posts per topic.
-std::string sequence_key(const message_view& view) { return view.direct ? view.from : view.from + "#" + view.topic; }
+// Each sender numbers DMs per recipient and posts per topic, within the series of its
+// outbox: "alice", "alice#lobby", then "/<series>" when the sender names one.
+std::string sequence_key(const message_view& view) {
+    const std::string key = view.direct ? view.from : view.from + "#" + view.topic;
+    return view.series.empty() ? key : key + "/" + view.series;
+}
+
+// Whether a key numbers posts in `topic` (whatever the sender and series).
+bool numbers_posts_in(const std::string& key, const std::string& topic) {
+    const auto hash = key.find('#');
+    if (hash == std::string::npos) return false;
+    const auto slash = key.find('/', hash);
+    return key.compare(hash + 1, slash == std::string::npos ? std::string::npos : slash - hash - 1, topic) == 0;
+}
 
 std::int64_t wall_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -108,6 +122,8 @@ void reader::save_held() const {
             for (const auto& [seq, h] : by_seq) {
                 auto j = to_json_line(h.view);
                 j["held_at_ms"] = h.held_at_ms;
+                if (h.view.through) j["through"] = *h.view.through;
+                if (!h.view.series.empty()) j["series"] = h.view.series;
                 out << j.dump() << '\n';
             }
     }
@@ -138,10 +154,7 @@ void reader::save_sequence(const std::string& key, std::uint64_t n) const {
 }
 
 void reader::forget_numbers_of_topic(const std::string& topic) {
-    const std::string suffix = "#" + topic;
-    const auto ends_with_topic = [&](const std::string& key) {
-        return key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
+    const auto ends_with_topic = [&](const std::string& key) { return numbers_posts_in(key, topic); };
     for (auto it = last_seq_.begin(); it != last_seq_.end();) {
         if (!ends_with_topic(it->first)) { ++it; continue; }
         save_sequence(it->first, 0);
@@ -191,6 +204,8 @@ std::optional<message_view> reader::view_of(const inbound& message) {
         view.text = m.text;
         view.sent_at = m.sent_at;
         view.seq = m.seq;
+        view.through = m.through;
+        view.series = m.series;
     } catch (const error& e) {
         ++malformed_;
         log_warn("dropped a malformed message on " + message.topic + ": " + e.what());
@@ -211,6 +226,13 @@ void reader::show(const message_view& view) {
         return;
     }
     const std::string key = sequence_key(view);
+    // The sender knows we confirmed every DM up to `through` (on this machine or
+    // another): the numbers start there, so a first DM that overtook an earlier one
+    // still waits for it. (Posts carry none: one payload serves every member.)
+    if (view.direct && view.through) {
+        auto& last = last_seq_[key];
+        last = std::max(last, *view.through);
+    }
     auto& waiting = held_[key];
     if (waiting.count(*view.seq)) return;  // a copy of one already held
     const auto known = last_seq_.find(key);

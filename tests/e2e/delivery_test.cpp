@@ -203,5 +203,57 @@ TEST_F(gaps, PostsMadeWhileAMemberWasAwayFromTheTopicAreNoGap) {
     EXPECT_FALSE(got[0].contains("missing_before")) << got[0].dump();
 }
 
+TEST_F(gaps, TheVeryFirstMessageOfASenderIsWaitedForToo) {
+    register_users({"alice", "bob"});
+    ASSERT_EQ(papo("alice", {"send", "bob", "one"}).exit_code, 0);
+    EXPECT_EQ(settled_depth("bob", 1), 1);
+    ASSERT_EQ(admin({"queues", "purge", "bob"}).exit_code, 0);  // "one" lost before bob ever read alice
+    ASSERT_EQ(papo("alice", {"send", "bob", "two"}).exit_code, 0);
+    // "two" says bob confirmed nothing of alice's yet (through 0), so it waits for "one".
+    EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0]["text"], "one");
+    EXPECT_EQ(got[1]["text"], "two");
+}
+
+// papo of `user` with a state folder of its own: another machine of that user.
+class other_machine : public gaps {
+protected:
+    command_result papo_elsewhere(const std::string& user, std::vector<std::string> args) {
+        const std::string elsewhere = state_dir_ + "/elsewhere";
+        std::vector<std::string> argv{env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", broker_->uri(), "--state-dir",
+                                      elsewhere, "--user", user, "--password-file", password_file(user)};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run_command(argv, 30);
+    }
+};
+
+TEST_F(other_machine, AReaderOnANewMachineStartsWhereItsSenderSaysItIs) {
+    register_users({"alice", "bob"});
+    for (const char* text : {"one", "two"}) ASSERT_EQ(papo("alice", {"send", "bob", text}).exit_code, 0);
+    ASSERT_EQ(messages_in(papo("bob", {"read", "--json"}).out).size(), 2u);
+    papo("alice", {"read"});  // takes bob's receipts: alice knows he has both
+    ASSERT_EQ(papo("alice", {"send", "bob", "three"}).exit_code, 0);
+    auto got = messages_in(papo_elsewhere("bob", {"read", "--json"}).out);  // knows no numbers of alice
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["text"], "three");
+    EXPECT_FALSE(got[0].contains("missing_before")) << got[0].dump();
+}
+
+TEST_F(other_machine, ASenderOnANewMachineNumbersApartWithoutLateMarks) {
+    register_users({"alice", "bob"});
+    for (const char* text : {"one", "two"}) ASSERT_EQ(papo("alice", {"send", "bob", text}).exit_code, 0);
+    ASSERT_EQ(messages_in(papo("bob", {"read", "--json"}).out).size(), 2u);
+    ASSERT_EQ(papo_elsewhere("alice", {"send", "bob", "from my laptop"}).exit_code, 0);  // its #1
+    auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["text"], "from my laptop");
+    EXPECT_EQ(got[0]["seq"], 1);
+    EXPECT_FALSE(got[0].contains("late")) << got[0].dump();
+    EXPECT_FALSE(got[0].contains("missing_before")) << got[0].dump();
+}
+
 }  // namespace
 }  // namespace papo::e2e

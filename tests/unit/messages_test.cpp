@@ -28,7 +28,7 @@ std::string refusal(const std::string& payload, std::size_t limit = max_payload_
 const std::string valid_message = R"({"id":"a","text":"x","sent_at":"2026-11-24T10:00:00.000Z"})";
 
 TEST(messages, ChatMessageRoundTripsThroughJson) {
-    const chat_message sent{"id-1", "h\xC3\xA9llo \"quoted\"\n\xF0\x9F\x98\x80", "2026-11-24T10:00:00.000Z", 7};
+    const chat_message sent{"id-1", "h\xC3\xA9llo \"quoted\"\n\xF0\x9F\x98\x80", "2026-11-24T10:00:00.000Z", 7, std::nullopt, ""};
     const auto received = decode<chat_message>(encode(sent));
     EXPECT_EQ(received.id, sent.id);
     EXPECT_EQ(received.text, sent.text);
@@ -37,7 +37,7 @@ TEST(messages, ChatMessageRoundTripsThroughJson) {
 }
 
 TEST(messages, ChatMessageWithoutSeqHasNoSeqField) {
-    const chat_message sent{"id-1", "hi", "2026-11-24T10:00:00.000Z", std::nullopt};
+    const chat_message sent{"id-1", "hi", "2026-11-24T10:00:00.000Z", std::nullopt, std::nullopt, ""};
     const auto json = nlohmann::json::parse(encode(sent));
     EXPECT_EQ(json.size(), 3u) << json.dump();
     EXPECT_FALSE(json.contains("seq"));
@@ -46,8 +46,21 @@ TEST(messages, ChatMessageWithoutSeqHasNoSeqField) {
 }
 
 TEST(messages, LargestSeqSurvivesTheRoundTrip) {
-    const chat_message sent{"id-1", "hi", "t", UINT64_MAX};
-    EXPECT_EQ(decode<chat_message>(encode(sent)).seq, UINT64_MAX);
+    const chat_message sent{"id-1", "hi", "t", UINT64_MAX, UINT64_MAX, "0123456789abcdef"};
+    const auto got = decode<chat_message>(encode(sent));
+    EXPECT_EQ(got.seq, UINT64_MAX);
+    EXPECT_EQ(got.through, UINT64_MAX);
+    EXPECT_EQ(got.series, "0123456789abcdef");
+}
+
+TEST(messages, ASeriesMustBeAPlainShortWord) {
+    const std::string start = R"({"id":"a","text":"hi","sent_at":"t","seq":1,"series":)";
+    EXPECT_EQ(refusal<chat_message>(start + R"("abc-DEF_123"})"), "");
+    for (const std::string& bad : std::vector<std::string>{R"("")", R"("a b")", R"("a
+b")", R"("a/b")", R"(7)",
+                                   "\"" + std::string(33, 'a') + "\""})
+        EXPECT_NE(refusal<chat_message>(start + bad + "}"), "") << bad;
+    EXPECT_NE(refusal<chat_message>(R"({"id":"a","text":"hi","sent_at":"t","through":-1})"), "");
 }
 
 TEST(messages, DecodeRefusesMalformedJson) {
@@ -224,7 +237,7 @@ TEST(messages, MadeMessagesHaveFreshIdsAndAUtcTimestamp) {
 
 TEST(messages, EncodeRefusesInvalidUtf8InsteadOfCrashing) {
     EXPECT_THROW(encode(nlohmann::json{{"name", "\xC3\x28"}}), error);
-    EXPECT_THROW(encode(chat_message{"a", "\xC0\xAF", "t", std::nullopt}), error);
+    EXPECT_THROW(encode(chat_message{"a", "\xC0\xAF", "t", std::nullopt, std::nullopt, ""}), error);
 }
 
 }  // namespace

@@ -71,13 +71,13 @@ TEST_F(outbox_file, ATornLastLineFromACrashIsIgnored) {
 TEST_F(outbox_file, NumbersEachRecipientsMessagesFromOneAcrossRestartsAndCompaction) {
     {
         outbox box(dir);
-        EXPECT_EQ(box.add(entry("bob", "m1")), 1u);
-        EXPECT_EQ(box.add(entry("carol", "m2")), 1u);
-        EXPECT_EQ(box.add(entry("bob", "m3")), 2u);
+        EXPECT_EQ(box.add(entry("bob", "m1")).seq, 1u);
+        EXPECT_EQ(box.add(entry("carol", "m2")).seq, 1u);
+        EXPECT_EQ(box.add(entry("bob", "m3")).seq, 2u);
         box.confirm("bob", {"m1", "m3"});
     }
     outbox again(dir);
-    EXPECT_EQ(again.add(entry("bob", "m4")), 3u);  // confirmed ones still count
+    EXPECT_EQ(again.add(entry("bob", "m4")).seq, 3u);  // confirmed ones still count
     EXPECT_EQ(again.pending().back().seq, 3u);
     std::vector<std::string> all;
     for (int i = 0; i < 1200; ++i) {
@@ -86,8 +86,8 @@ TEST_F(outbox_file, NumbersEachRecipientsMessagesFromOneAcrossRestartsAndCompact
     }
     again.confirm("dave", all);
     again.due_for_resend(std::chrono::seconds(0));  // compacts
-    EXPECT_EQ(again.add(entry("dave", "d-next")), 1201u);
-    EXPECT_EQ(again.add(entry("bob", "m5")), 4u);
+    EXPECT_EQ(again.add(entry("dave", "d-next")).seq, 1201u);
+    EXPECT_EQ(again.add(entry("bob", "m5")).seq, 4u);
 }
 
 TEST_F(outbox_file, CompactionKeepsEveryPendingEntry) {
@@ -113,7 +113,7 @@ TEST_F(outbox_file, APostIsDoneWhenEveryMemberConfirmedIt) {
     post.waiting = {"bob", "carol"};
     post.id = "p1";
     post.text = "hello lobby";
-    EXPECT_EQ(box.add(post), 1u);
+    EXPECT_EQ(box.add(post).seq, 1u);
     EXPECT_TRUE(box.confirm("mallory", {"p1"}).empty());
     EXPECT_TRUE(box.confirm("bob", {"p1"}).empty());  // carol has not yet
     ASSERT_EQ(box.pending().size(), 1u);
@@ -122,7 +122,43 @@ TEST_F(outbox_file, APostIsDoneWhenEveryMemberConfirmedIt) {
     ASSERT_EQ(done.size(), 1u);
     EXPECT_EQ(done[0].topic, "lobby");
     EXPECT_TRUE(box.pending().empty());
-    EXPECT_EQ(box.add(dm_entry("lobby", "d1", "a DM to a user named like the topic", "")), 1u);  // numbered apart
+    EXPECT_EQ(box.add(dm_entry("lobby", "d1", "a DM to a user named like the topic", "")).seq, 1u);  // numbered apart
+}
+
+TEST_F(outbox_file, EachDmSaysUpToWhichNumberItsReaderConfirmedTheEarlierOnes) {
+    outbox box(dir);
+    EXPECT_EQ(box.add(entry("bob", "m1")).through, 0u);
+    EXPECT_EQ(box.add(entry("bob", "m2")).through, 0u);  // m1 still waits
+    box.confirm("bob", {"m1"});
+    EXPECT_EQ(box.add(entry("bob", "m3")).through, 1u);  // m2 waits
+    box.confirm("bob", {"m2", "m3"});
+    EXPECT_EQ(box.add(entry("bob", "m4")).through, 3u);
+    EXPECT_EQ(box.add(entry("carol", "c1")).through, 0u);  // per reader
+    outbox other(dir);  // another papo process of the same user
+    const auto waiting = other.pending();
+    ASSERT_EQ(waiting.size(), 2u);
+    EXPECT_EQ(waiting[0].through, 3u);  // resent copies say it too
+    box.confirm("carol", {"c1"});
+    EXPECT_EQ(other.add(entry("carol", "c2")).through, 1u);
+}
+
+TEST_F(outbox_file, PublishedCopiesCarryTheNumbersAndOneSeriesPerOutbox) {
+    outbox box(dir);
+    const auto m = box.published(box.add(entry("bob", "m1")));
+    EXPECT_EQ(m.seq, 1u);
+    EXPECT_EQ(m.through, 0u);
+    EXPECT_EQ(m.series.size(), 16u);
+    EXPECT_EQ(outbox(dir).series(), m.series);  // kept in the state folder
+    char other_pattern[] = "/tmp/papo-outbox-XXXXXX";
+    const std::string other_dir = ::mkdtemp(other_pattern);
+    EXPECT_NE(outbox(other_dir).series(), m.series);  // another machine numbers apart
+    std::system(("rm -rf '" + other_dir + "'").c_str());
+    outbox_entry post = dm_entry("", "p1", "hi all", "2026-11-26T10:00:00.000Z");
+    post.topic = "lobby";
+    post.waiting = {"bob"};
+    const auto p = box.published(box.add(post));
+    EXPECT_EQ(p.seq, 1u);
+    EXPECT_FALSE(p.through.has_value());  // a post is read by many: no single reader's mark
 }
 
 }  // namespace

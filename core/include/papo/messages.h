@@ -13,6 +13,7 @@ namespace papo {
 
 inline constexpr std::size_t max_text_bytes = 16 * 1024;
 inline constexpr std::size_t max_payload_bytes = 64 * 1024;
+inline constexpr std::size_t max_series_bytes = 32;
 
 // A direct message or a topic post (payload of users/<to>/inbox/<from> and topics/<t>/<from>).
 // The sender is not in the payload: it is the last level of the topic.
@@ -21,6 +22,10 @@ struct chat_message {
     std::string text;     // UTF-8, at most max_text_bytes
     std::string sent_at;  // RFC 3339 UTC, e.g. 2026-11-24T10:00:00.123Z
     std::optional<std::uint64_t> seq;  // per-sender sequence number, when the sender keeps one
+    // A DM: every earlier one up to this number has been confirmed by the reader, so a
+    // reader that never saw this sender's numbers (a new machine) knows where they start.
+    std::optional<std::uint64_t> through;
+    std::string series;  // the sender's numbering: seq counts 1, 2, 3... within one series
 };
 void to_json(nlohmann::json& j, const chat_message& m);
 void from_json(const nlohmann::json& j, chat_message& m);

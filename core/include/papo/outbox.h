@@ -7,6 +7,8 @@
 //
 // One file per user and broker (<state_dir>/outbox.jsonl), shared safely by several
 // papo processes of the same user: every change is one appended line, under flock.
+#include "papo/messages.h"
+
 #include <chrono>
 #include <cstdint>
 #include <utility>
@@ -28,6 +30,9 @@ struct outbox_entry {
     bool unchecked = false;
     std::string topic;                 // a post's topic; empty for a DM
     std::vector<std::string> waiting;  // a post: the members whose receipt has not come yet
+    // A DM: the recipient confirmed every earlier one up to here (the lowest number still
+    // waiting, less one). Set by add(), pending() and due_for_resend().
+    std::uint64_t through = 0;
 };
 
 // A direct message's entry.
@@ -45,9 +50,15 @@ public:
     explicit outbox(std::string state_dir);
 
     // Records a message before it is published; durable when this returns. Returns
-    // the message's sequence number for its recipient (so the reader can tell when
-    // one is missing), which the published message must carry.
-    std::uint64_t add(const outbox_entry& entry);
+    // the entry as kept: numbered for its recipient (so the reader can tell when one is
+    // missing) with `through` set. Publish published(...) of it.
+    outbox_entry add(const outbox_entry& entry);
+    // The payload of an entry's published copies: its id, text, time, numbers and series.
+    chat_message published(const outbox_entry& entry);
+    // This outbox's numbering series (made once, kept in <state>/outbox.series): a new
+    // outbox (another machine, a wiped state folder) numbers from 1 again, and readers
+    // then tell its numbers from the old ones.
+    std::string series();
     // The reader `reader` confirmed these ids; returns the entries now fully confirmed
     // (a DM by its recipient, a post by the last member it waited for).
     std::vector<outbox_entry> confirm(const std::string& reader, const std::vector<std::string>& ids);
@@ -65,12 +76,14 @@ public:
 
 private:
     std::string file_;
+    std::string series_;  // loaded on first use
     // What add() last knew: the file (inode, size) and each recipient's last number,
     // so a papo that sends many messages does not read the whole file for each.
     struct numbering {
         unsigned long inode = 0;
         long long size = -1;
         std::map<std::string, std::uint64_t> last;
+        std::map<std::string, std::uint64_t> lowest_pending;  // recipient -> lowest number not confirmed
     };
     numbering numbering_;
 };

@@ -31,6 +31,8 @@ struct message_view {
     std::string sent_at;
     bool waited = false;     // it waited in the queue while the reader was offline
     std::optional<std::uint64_t> seq;  // the sender's number for messages to this reader
+    std::optional<std::uint64_t> through;  // a DM: the sender knows we confirmed all up to here
+    std::string series;                    // the sender's numbering series (its outbox)
     std::uint64_t missing_before = 0;  // how many of the sender's earlier ones have not come
     bool late = false;                 // it came after a later one of the same sender
     // An earlier run of papo died while showing it (SIGKILL between showing and
