@@ -116,7 +116,11 @@ std::optional<papo::server_outcome> dispatch(papo::server_core& core, const papo
         case kind::inbox:
             core.on_direct_message(route.first, route.second, decode<papo::chat_message>(payload).id);
             break;
-        case kind::post: core.on_post(route.first, route.second, decode<papo::chat_message>(payload).id); break;
+        case kind::post: {
+            const auto post = decode<papo::chat_message>(payload);
+            core.on_post(route.first, route.second, post.id, post.seq, post.series);
+            break;
+        }
         case kind::receipt: core.on_receipt(route.second, decode<papo::receipt>(payload).ids); break;
         case kind::presence:
             core.on_presence(route.first, !payload.empty() && decode<papo::presence>(payload).online);

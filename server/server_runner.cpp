@@ -270,7 +270,11 @@ void server_runner::dispatch(const inbound& message) {
             case k::inbox:
                 core_.on_direct_message(route->first, route->second, decode<chat_message>(message.payload).id);
                 break;
-            case k::post: core_.on_post(route->first, route->second, decode<chat_message>(message.payload).id); break;
+            case k::post: {
+                const auto post = decode<chat_message>(message.payload);
+                core_.on_post(route->first, route->second, post.id, post.seq, post.series);
+                break;
+            }
             case k::receipt: core_.on_receipt(route->second, decode<receipt>(message.payload).ids); break;
             case k::presence:
                 core_.on_presence(route->first, !message.payload.empty() && decode<presence>(message.payload).online);

@@ -352,14 +352,16 @@ int join_topic(const context& c, const std::string& topic) {
     queue.connect();
     reader keeper(queue, me, c.state_dir, [](const message_view&) {});
     queue.subscribe({topics::post_filter(name)}, 1, /*no_local=*/true);
+    nlohmann::json answer;
     try {
-        rpc.call("topics.join", {{"name", name}}, c.broker.timeout);
+        answer = rpc.call("topics.join", {{"name", name}}, c.broker.timeout);
     } catch (const error&) {
         queue.unsubscribe({topics::post_filter(name)});
         keeper.keep_the_rest();
         throw;
     }
-    keeper.forget_numbers_of_topic(name);  // posts from before we joined leave no gap
+    if (answer.value("changed", false))  // posts from before we joined leave no gap
+        keeper.joined_topic(name, answer.value("numbers", nlohmann::json()));
     close_keeping(queue, keeper);
     if (c.json) std::cout << nlohmann::json{{"joined", name}}.dump() << "\n";
     else std::cout << "joined #" << name << "\n";

@@ -211,15 +211,16 @@ private:
         if (mirror_) throw error("this papo follows another one that holds your queue: /join there");
         const std::string name = topic_name(topic);
         queue_.subscribe({topics::post_filter(name)}, 1, /*no_local=*/true);
+        nlohmann::json answer;
         try {
-            rpc_.call("topics.join", {{"name", name}}, c_.broker.timeout);
+            answer = rpc_.call("topics.join", {{"name", name}}, c_.broker.timeout);
         } catch (const error&) {
             queue_.unsubscribe({topics::post_filter(name)});
             throw;
         }
         joined_.push_back(name);
         current_ = name;
-        if (numbering_) numbering_->forget_numbers_of_topic(name);
+        if (numbering_ && answer.value("changed", false)) numbering_->joined_topic(name, answer.value("numbers", nlohmann::json()));
         say("joined #" + name + " (now current)");
     }
     void leave(const std::string& topic) {

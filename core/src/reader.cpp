@@ -91,8 +91,17 @@ reader::reader(session& connection, std::string me, std::string state_dir, show_
     std::string key;
     std::uint64_t n = 0;
     while (in >> key >> n) {
-        if (n == 0) last_seq_.erase(key);  // forgotten (a topic joined or left)
-        else last_seq_[key] = std::max(last_seq_[key], n);
+        if (key[0] == '@') {  // a topic joined with papo-server's numbers (1), or left (0)
+            if (n) numbered_topics_.insert(key.substr(1));
+            else numbered_topics_.erase(key.substr(1));
+        } else if (key[0] == '^') {  // posts up to n were made before we joined
+            if (n) before_join_[key.substr(1)] = n;
+            else before_join_.erase(key.substr(1));
+        } else if (n == 0) {
+            last_seq_.erase(key);  // forgotten (a topic joined or left)
+        } else {
+            last_seq_[key] = std::max(last_seq_[key], n);
+        }
     }
     load_held();
 }
@@ -153,12 +162,34 @@ void reader::save_sequence(const std::string& key, std::uint64_t n) const {
     if (!seq_file_.empty()) std::ofstream(seq_file_, std::ios::app) << key << ' ' << n << '\n';
 }
 
+void reader::joined_topic(const std::string& topic, const nlohmann::json& numbers) {
+    forget_numbers_of_topic(topic);
+    if (!numbers.is_object()) return;  // an older papo-server: numbers start at the first post seen
+    for (const auto& [sender, n] : numbers.items()) {
+        if (!n.is_number_unsigned() || n.get<std::uint64_t>() == 0) continue;
+        const auto slash = sender.find('/');
+        const std::string key = sender.substr(0, slash) + "#" + topic + (slash == std::string::npos ? "" : sender.substr(slash));
+        last_seq_[key] = n.get<std::uint64_t>();
+        before_join_[key] = n.get<std::uint64_t>();
+        save_sequence(key, n.get<std::uint64_t>());
+        save_sequence("^" + key, n.get<std::uint64_t>());
+    }
+    numbered_topics_.insert(topic);
+    save_sequence("@" + topic, 1);
+}
+
 void reader::forget_numbers_of_topic(const std::string& topic) {
+    if (numbered_topics_.erase(topic)) save_sequence("@" + topic, 0);
     const auto ends_with_topic = [&](const std::string& key) { return numbers_posts_in(key, topic); };
     for (auto it = last_seq_.begin(); it != last_seq_.end();) {
         if (!ends_with_topic(it->first)) { ++it; continue; }
         save_sequence(it->first, 0);
         it = last_seq_.erase(it);
+    }
+    for (auto it = before_join_.begin(); it != before_join_.end();) {
+        if (!ends_with_topic(it->first)) { ++it; continue; }
+        save_sequence("^" + it->first, 0);
+        it = before_join_.erase(it);
     }
     bool changed = false;
     for (auto it = held_.begin(); it != held_.end();) {
@@ -226,6 +257,11 @@ void reader::show(const message_view& view) {
         return;
     }
     const std::string key = sequence_key(view);
+    if (const auto floor = before_join_.find(key); !view.direct && floor != before_join_.end() && *view.seq <= floor->second) {
+        unreceipted_[view.from].push_back(view.id);  // made before we joined: acknowledge, do not show
+        ++repeats_;
+        return;
+    }
     // The sender knows we confirmed every DM up to `through` (on this machine or
     // another): the numbers start there, so a first DM that overtook an earlier one
     // still waits for it. (Posts carry none: one payload serves every member.)
@@ -233,6 +269,9 @@ void reader::show(const message_view& view) {
         auto& last = last_seq_[key];
         last = std::max(last, *view.through);
     }
+    // A post from a sender we have no numbers of, in a topic joined with papo-server's
+    // numbers: that sender posted nothing since we joined, so it starts from 1.
+    if (!view.direct && numbered_topics_.count(view.topic)) last_seq_.try_emplace(key, 0);
     auto& waiting = held_[key];
     if (waiting.count(*view.seq)) return;  // a copy of one already held
     const auto known = last_seq_.find(key);

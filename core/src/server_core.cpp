@@ -280,6 +280,7 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
             const topic_record* topic = registry_.find_topic(name);
             if (!topic) throw error("no such topic: '" + name + "'");
             const std::string canonical = topic->name;
+            post_numbers_.erase(canonical);
             actions.push_back(secure(broker_security::close_topic(canonical)));
             for (const auto& member : registry_.members(canonical)) {
                 registry_.leave(member, canonical);
@@ -308,6 +309,11 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
             const bool changed = command == "topics.join" ? registry_.join(from, canonical) : registry_.leave(from, canonical);
             if (changed) actions.push_back(publish_retained(topics::registry_user(user->name), encode(*registry_.find_user(from))));
             data = {{"name", canonical}, {"changed", changed}};
+            if (command == "topics.join") {
+                data["numbers"] = nlohmann::json::object();
+                if (const auto known = post_numbers_.find(canonical); known != post_numbers_.end())
+                    for (const auto& [sender, n] : known->second) data["numbers"][sender] = n;
+            }
         } else if (command == "queues.add") {
             require_admin(from, command);
             data = users_add(from, request, true, actions);
@@ -343,11 +349,16 @@ void server_core::on_direct_message(const std::string& to, const std::string&, c
     if (user && user->name == to) accounting_.routed(to, id);
 }
 
-void server_core::on_post(const std::string& topic, const std::string& from, const std::string& id) {
+void server_core::on_post(const std::string& topic, const std::string& from, const std::string& id,
+                          std::optional<std::uint64_t> seq, const std::string& series) {
     const topic_record* record = registry_.find_topic(topic);
     if (!record || record->name != topic) return;
     for (const auto& member : registry_.members(topic))
         if (member != from) accounting_.routed(member, id);
+    if (seq) {
+        auto& highest = post_numbers_[topic][series.empty() ? from : from + "/" + series];
+        highest = std::max(highest, *seq);
+    }
 }
 
 void server_core::on_receipt(const std::string& reader, const std::vector<std::string>& ids) {

@@ -218,6 +218,25 @@ TEST_F(gaps, TheVeryFirstMessageOfASenderIsWaitedForToo) {
     EXPECT_EQ(got[1]["text"], "two");
 }
 
+TEST_F(gaps, ANewMembersFirstPostFromASenderWaitsForAnEarlierOneMadeAfterItJoined) {
+    register_users({"alice", "bob", "carol"});
+    ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+    for (const char* member : {"alice", "carol"}) ASSERT_EQ(papo(member, {"join", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"post", "lobby", "before bob"}).exit_code, 0);  // alice's #1, for carol: not bob's
+    ASSERT_EQ(papo("bob", {"join", "lobby"}).exit_code, 0);                  // papo-server says: alice is at 1
+    ASSERT_EQ(papo("alice", {"post", "lobby", "two"}).exit_code, 0);
+    EXPECT_EQ(settled_depth("bob", 1), 1);
+    ASSERT_EQ(admin({"queues", "purge", "bob"}).exit_code, 0);  // "two" lost before bob saw any of alice's posts
+    ASSERT_EQ(papo("alice", {"post", "lobby", "three"}).exit_code, 0);
+    EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());  // "three" waits for "two"
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0]["text"], "two");
+    EXPECT_EQ(got[1]["text"], "three");
+    EXPECT_FALSE(got[1].contains("missing_before")) << got[1].dump();  // "before bob" was never his
+}
+
 // papo of `user` with a state folder of its own: another machine of that user.
 class other_machine : public gaps {
 protected:

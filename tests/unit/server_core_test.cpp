@@ -269,6 +269,25 @@ TEST_F(server_decisions, PostsCountForEveryMemberButTheSender) {
     EXPECT_EQ(core.depth("bob"), 2u);
 }
 
+TEST_F(server_decisions, AJoinerLearnsWhereEachSendersPostNumbersStand) {
+    for (const char* name : {"alice", "bob", "carol"}) add_user(name);
+    add_topic("lobby");
+    join("alice", "lobby");
+    core.on_post("lobby", "alice", "p1", 1, "s1");
+    core.on_post("lobby", "alice", "p3", 3, "s1");
+    core.on_post("lobby", "alice", "p2", 2, "s1");  // a late one does not lower it
+    core.on_post("lobby", "carol", "c1", 7);         // a sender without a series
+    core.on_post("lobby", "carol", "c2");            // a device without numbers
+    const auto o = ask("bob", "topics.join", "lobby");
+    ASSERT_TRUE(ok(o)) << o.response.dump();
+    EXPECT_EQ(o.response["data"]["numbers"], (nlohmann::json{{"alice/s1", 3}, {"carol", 7}}));
+    add_topic("empty");
+    EXPECT_EQ(ask("bob", "topics.join", "empty").response["data"]["numbers"], nlohmann::json::object());
+    must(ask(admin_name, "topics.rm", "lobby"));  // a topic made again starts afresh
+    add_topic("lobby");
+    EXPECT_EQ(ask("bob", "topics.join", "lobby").response["data"]["numbers"], nlohmann::json::object());
+}
+
 TEST_F(server_decisions, PostsToUnknownTopicsAreNotCounted) {
     add_user("bob");
     add_topic("lobby");

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,9 +77,14 @@ public:
     // Shows held messages whose wait is over; call it regularly.
     void tick();
     std::size_t held() const;
-    // After joining or leaving a topic: posts sent while we were not a member were
-    // never ours, so their numbers are no gap. Forgets the topic's numbers.
+    // After leaving a topic: posts sent while we are not a member are never ours, so
+    // their numbers are no gap. Forgets the topic's numbers.
     void forget_numbers_of_topic(const std::string& topic);
+    // After joining: `numbers` (topics.join's answer: "<sender>[/<series>]" -> highest
+    // post number papo-server saw) are where each sender stands; any other sender starts
+    // from 1. So a first post that overtook an earlier one made after we joined waits
+    // for it, and posts from before we joined are no gap.
+    void joined_topic(const std::string& topic, const nlohmann::json& numbers);
 
     std::size_t shown() const { return shown_; }
     std::size_t repeats() const { return repeats_; }
@@ -110,6 +116,11 @@ private:
     void save_sequence(const std::string& key, std::uint64_t n) const;
     std::string seq_file_;
     std::map<std::string, std::uint64_t> last_seq_;
+    std::set<std::string> numbered_topics_;  // joined with papo-server's numbers ("@topic 1" in seq_from)
+    // Post numbers made before we joined ("^key n" in seq_from): a post sent again to the
+    // topic for a member of that time reaches us too; it was never ours, so it is not
+    // shown, only acknowledged (papo-server counted it for us when it came again).
+    std::map<std::string, std::uint64_t> before_join_;
     struct held_message {
         message_view view;
         std::int64_t held_at_ms;  // wall clock, so a wait carries over to the next run

@@ -5,6 +5,9 @@
 #include "papo/queue_accounting.h"
 #include "papo/registry.h"
 
+#include <map>
+#include <optional>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -73,7 +76,9 @@ public:
 
     // Traffic papo-server observes on the broker.
     void on_direct_message(const std::string& to, const std::string& from, const std::string& id);
-    void on_post(const std::string& topic, const std::string& from, const std::string& id);
+    // A post; `seq` and `series` are the sender's numbers when it keeps them.
+    void on_post(const std::string& topic, const std::string& from, const std::string& id,
+                 std::optional<std::uint64_t> seq = std::nullopt, const std::string& series = {});
     void on_receipt(const std::string& reader, const std::vector<std::string>& ids);
     void on_presence(const std::string& name, bool online);
 
@@ -99,6 +104,11 @@ private:
 
     registry registry_;
     queue_accounting accounting_;
+    // topic -> "<sender>[/<series>]" -> the highest post number seen: a member who joins
+    // learns where each sender's numbers stand, so it waits only for posts made after it
+    // joined. Kept in memory only: after a restart a joiner may wait for older ones (at
+    // most its --hold).
+    std::map<std::string, std::map<std::string, std::uint64_t>> post_numbers_;
 };
 
 }  // namespace papo
