@@ -272,6 +272,7 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
             topic_record topic{name, now_text()};
             actions.push_back(secure(broker_security::open_topic(name)));
             registry_.put_topic(topic);
+            numbers_known_.insert(name);  // no post yet: every one will pass by us
             actions.push_back(publish_retained(topics::registry_topic(name), encode(topic)));
             data = {{"name", name}};
         } else if (command == "topics.rm") {
@@ -281,6 +282,7 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
             if (!topic) throw error("no such topic: '" + name + "'");
             const std::string canonical = topic->name;
             post_numbers_.erase(canonical);
+            numbers_known_.erase(canonical);
             actions.push_back(secure(broker_security::close_topic(canonical)));
             for (const auto& member : registry_.members(canonical)) {
                 registry_.leave(member, canonical);
@@ -309,7 +311,7 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
             const bool changed = command == "topics.join" ? registry_.join(from, canonical) : registry_.leave(from, canonical);
             if (changed) actions.push_back(publish_retained(topics::registry_user(user->name), encode(*registry_.find_user(from))));
             data = {{"name", canonical}, {"changed", changed}};
-            if (command == "topics.join") {
+            if (command == "topics.join" && numbers_known_.count(canonical)) {
                 data["numbers"] = nlohmann::json::object();
                 if (const auto known = post_numbers_.find(canonical); known != post_numbers_.end())
                     for (const auto& [sender, n] : known->second) data["numbers"][sender] = n;

@@ -288,6 +288,15 @@ TEST_F(server_decisions, AJoinerLearnsWhereEachSendersPostNumbersStand) {
     EXPECT_EQ(ask("bob", "topics.join", "lobby").response["data"]["numbers"], nlohmann::json::object());
 }
 
+TEST_F(server_decisions, ATopicFromBeforeARestartTellsNoNumbers) {
+    add_user("bob");
+    core.load_topic({"old", "2026-11-01T00:00:00.000Z"});  // as loaded from the registry
+    core.on_post("old", "alice", "p9", 9, "s1");
+    const auto o = ask("bob", "topics.join", "old");
+    ASSERT_TRUE(ok(o)) << o.response.dump();
+    EXPECT_FALSE(o.response["data"].contains("numbers"));  // posts before the restart went unseen
+}
+
 TEST_F(server_decisions, PostsToUnknownTopicsAreNotCounted) {
     add_user("bob");
     add_topic("lobby");

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -106,9 +107,11 @@ private:
     queue_accounting accounting_;
     // topic -> "<sender>[/<series>]" -> the highest post number seen: a member who joins
     // learns where each sender's numbers stand, so it waits only for posts made after it
-    // joined. Kept in memory only: after a restart a joiner may wait for older ones (at
-    // most its --hold).
+    // joined. Kept in memory only, so they are told only for topics made since this
+    // papo-server started (it saw every post of those); for older topics a joiner takes
+    // the first post it sees of each sender as the start.
     std::map<std::string, std::map<std::string, std::uint64_t>> post_numbers_;
+    std::set<std::string> numbers_known_;  // topics whose every post this papo-server saw
 };
 
 }  // namespace papo
