@@ -64,9 +64,14 @@ TEST_F(queues, PurgeDropsWaitingMessagesButKeepsTheQueue) {
     EXPECT_EQ(queue_depth("bob"), 0);
     EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());
     ASSERT_EQ(papo("alice", {"send", "bob", "after purge"}).exit_code, 0);
-    auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    // Without holding back, the new one shows at once, noting the four that are gone
+    // from the broker (alice's outbox still has them: they come again when her papo connects).
+    auto got = messages_in(papo("bob", {"--hold", "0", "read", "--json"}).out);
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0]["text"], "after purge");
+    EXPECT_EQ(got[0]["missing_before"], 4);
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    EXPECT_EQ(messages_in(papo("bob", {"--hold", "0", "read", "--json"}).out).size(), 4u);
 }
 
 // Mosquitto's default max_queued_messages (1000) would drop these silently, and
