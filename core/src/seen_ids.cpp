@@ -61,6 +61,7 @@ bool seen_ids::append(const std::string& line) {
 }
 
 void seen_ids::showing(const std::string& id) {
+    if (fd_ < 0) return;  // kept in memory only
     // Shown without a record, it would be shown again after a restart, unmarked: refuse.
     // The message stays unconfirmed, so its sender's outbox sends it again later.
     if (!append('~' + id + '\n'))
