@@ -8,6 +8,7 @@
 #include "papo/rpc.h"
 #include "papo/topics.h"
 
+#include <future>
 #include <memory>
 
 namespace papo {
@@ -230,6 +231,11 @@ void server_runner::answer(const inbound& request) {
     } catch (const error& e) {
         outcome.response = make_failure("unknown", std::string("unreadable request: ") + e.what());
     }
+    // Saving the change (an fdatasync) and carrying it out on the broker (a connection per
+    // queue session) each wait on something else: they run at once, the answer waits for both.
+    const auto change = core_.take_changes();
+    std::future<void> saving;
+    if (!change.empty()) saving = std::async(std::launch::async, [this, &change] { saved_->append(change); });
     std::string failure;
     if (!execute(outcome.actions, failure)) {
         const std::string command = outcome.response.value("command", "unknown");
@@ -241,7 +247,9 @@ void server_runner::answer(const inbound& request) {
         outcome.response = make_failure(command, "the broker did not carry out the change: " + failure);
     }
     try {
-        save_changes();  // before answering: an answered change must survive a crash of broker and server together
+        // Before answering: an answered change must survive a crash of broker and server together.
+        if (saving.valid()) saving.get();
+        save_changes();  // what an undo changed
     } catch (const error& e) {
         log_error("cannot save the registry: " + std::string(e.what()));
         if (outcome.response.value("ok", false))
