@@ -90,7 +90,9 @@ reader::reader(session& connection, std::string me, std::string state_dir, show_
     std::ifstream in(seq_file_);
     std::string key;
     std::uint64_t n = 0;
+    std::size_t lines = 0;
     while (in >> key >> n) {
+        ++lines;
         if (key[0] == '@') {  // a topic joined with papo-server's numbers (1), or left (0)
             if (n) numbered_topics_.insert(key.substr(1));
             else numbered_topics_.erase(key.substr(1));
@@ -103,7 +105,22 @@ reader::reader(session& connection, std::string me, std::string state_dir, show_
             last_seq_[key] = std::max(last_seq_[key], n);
         }
     }
+    in.close();
+    // One line per message shown: rewritten short once it is mostly history.
+    if (lines > 1000 && lines > 4 * (last_seq_.size() + before_join_.size() + numbered_topics_.size())) compact_sequences();
     load_held();
+}
+
+void reader::compact_sequences() const {
+    const std::string temp = seq_file_ + ".tmp";
+    {
+        std::ofstream out(temp, std::ios::trunc);
+        for (const auto& topic : numbered_topics_) out << '@' << topic << " 1\n";
+        for (const auto& [key, n] : before_join_) out << '^' << key << ' ' << n << '\n';
+        for (const auto& [key, n] : last_seq_) out << key << ' ' << n << '\n';
+        if (!out.flush()) return;  // keep the long file
+    }
+    std::rename(temp.c_str(), seq_file_.c_str());
 }
 
 void reader::load_held() {

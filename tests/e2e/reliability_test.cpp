@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <future>
@@ -205,6 +206,15 @@ TEST_F(interrupted_reader, AReaderStoppedByCtrlCOrKillMidDrainShowsEachMessageEx
         all.push_back(std::move(m));
     }
     expect_each_once_in_order(all, count, run.before.size());
+    // bob's record of alice's numbers got a line per message; the next start keeps one.
+    ASSERT_EQ(papo("bob", {"read"}).exit_code, 0);
+    for (const auto& entry : std::filesystem::directory_iterator(state_dir_)) {
+        if (entry.path().filename().string().rfind("bob@", 0) != 0) continue;
+        std::ifstream numbers(entry.path() / "seq_from");
+        std::size_t lines = 0;
+        for (std::string line; std::getline(numbers, line);) ++lines;
+        EXPECT_LE(lines, 3u);
+    }
 }
 
 }  // namespace

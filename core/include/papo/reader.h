@@ -114,6 +114,7 @@ private:
     // <state>/seq_from: marks the view's gap or lateness; true when it moved on.
     bool note_sequence(message_view& view);
     void save_sequence(const std::string& key, std::uint64_t n) const;
+    void compact_sequences() const;
     std::string seq_file_;
     std::map<std::string, std::uint64_t> last_seq_;
     std::set<std::string> numbered_topics_;  // joined with papo-server's numbers ("@topic 1" in seq_from)
