@@ -28,6 +28,15 @@ nlohmann::json to_json_line(const message_view& m) {
 
 namespace {
 
+// A view as papo's own state files keep it (spool, held): what --json shows, plus the
+// sender's numbering, so a message shown from there counts in the right sequence.
+nlohmann::json state_json(const message_view& m) {
+    auto j = to_json_line(m);
+    if (m.through) j["through"] = *m.through;
+    if (!m.series.empty()) j["series"] = m.series;
+    return j;
+}
+
 message_view view_from_json(const nlohmann::json& j) {
     message_view view;
     view.direct = j.at("kind") == "dm";
@@ -146,10 +155,8 @@ void reader::save_held() const {
         std::ofstream out(temp, std::ios::trunc);
         for (const auto& [from, by_seq] : held_)
             for (const auto& [seq, h] : by_seq) {
-                auto j = to_json_line(h.view);
+                auto j = state_json(h.view);
                 j["held_at_ms"] = h.held_at_ms;
-                if (h.view.through) j["through"] = *h.view.through;
-                if (!h.view.series.empty()) j["series"] = h.view.series;
                 out << j.dump() << '\n';
             }
     }
@@ -365,7 +372,7 @@ bool reader::spool(const inbound& message) {
     auto view = view_of(message);
     if (!view || spool_file_.empty()) return false;
     std::ofstream out(spool_file_, std::ios::app);
-    out << to_json_line(*view).dump() << '\n';
+    out << state_json(*view).dump() << '\n';
     out.flush();
     return static_cast<bool>(out);
 }

@@ -237,6 +237,21 @@ TEST_F(gaps, ANewMembersFirstPostFromASenderWaitsForAnEarlierOneMadeAfterItJoine
     EXPECT_FALSE(got[1].contains("missing_before")) << got[1].dump();  // "before bob" was never his
 }
 
+TEST_F(gaps, SpooledMessagesKeepTheirNumbersSoLaterOnesAreNotHeld) {
+    register_users({"alice", "bob"});
+    ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+    for (const char* text : {"one", "two"}) ASSERT_EQ(papo("alice", {"send", "bob", text}).exit_code, 0);
+    ASSERT_EQ(messages_in(papo("bob", {"read", "--json"}).out).size(), 2u);
+    for (const char* text : {"three", "four"}) ASSERT_EQ(papo("alice", {"send", "bob", text}).exit_code, 0);
+    ASSERT_EQ(papo("bob", {"join", "lobby"}).exit_code, 0);  // opens bob's queue: "three", "four" go to the spool
+    ASSERT_EQ(papo("alice", {"send", "bob", "five"}).exit_code, 0);
+    auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 3u) << "five was held back behind numbers the spool forgot";
+    EXPECT_EQ(got[0]["text"], "three");
+    EXPECT_EQ(got[2]["text"], "five");
+    EXPECT_FALSE(got[2].contains("missing_before")) << got[2].dump();
+}
+
 // papo of `user` with a state folder of its own: another machine of that user.
 class other_machine : public gaps {
 protected:
