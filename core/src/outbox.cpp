@@ -289,7 +289,7 @@ std::vector<outbox_entry> outbox::pending() const {
 
 std::vector<outbox_entry> outbox::due_for_resend(std::chrono::seconds quiet) {
     locked_file f(file_);
-    const auto r = replay(file_);
+    auto r = replay(file_);
     const std::time_t now = std::time(nullptr);
     std::vector<outbox_entry> due;
     std::vector<json> lines;
@@ -300,7 +300,10 @@ std::vector<outbox_entry> outbox::due_for_resend(std::chrono::seconds quiet) {
         lines.push_back({{"try", e.id}, {"at", now}});
     }
     f.append(lines);
-    compact(file_, replay(file_));
+    // The file is now what was replayed plus these "try" lines: no need to read it again.
+    for (const auto& e : due) r.tried[e.id] = now;
+    r.lines += lines.size();
+    compact(file_, r);
     return due;
 }
 

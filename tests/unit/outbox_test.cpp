@@ -100,6 +100,7 @@ TEST_F(outbox_file, CompactionKeepsEveryPendingEntry) {
     const auto left = box.pending();
     ASSERT_EQ(left.size(), 10u);
     EXPECT_EQ(left.front().id, "m1490");
+    EXPECT_TRUE(box.due_for_resend(std::chrono::seconds(60)).empty());  // the resend just made is kept
     std::ifstream in(dir + "/outbox.jsonl");
     int lines = 0;
     for (std::string line; std::getline(in, line);) ++lines;
