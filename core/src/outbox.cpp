@@ -2,6 +2,7 @@
 
 #include "papo/clock.h"
 #include "papo/error.h"
+#include "papo/state_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -164,22 +165,13 @@ json add_line(const outbox_entry& e, std::time_t at) {
 // Rewrites the file with only what is pending, once it is mostly history.
 void compact(const std::string& file, const replayed& r) {
     if (r.lines < 1000 || r.lines < 4 * r.pending.size()) return;
-    const std::string temp = file + ".tmp";
-    {
-        std::ofstream out(temp, std::ios::trunc);
-        for (const auto& [to, n] : r.seq) out << json{{"seq", {{"to", to}, {"n", n}}}}.dump() << "\n";
-        for (const auto& e : r.pending) {
-            const auto it = r.tried.find(e.id);
-            out << add_line(e, it == r.tried.end() ? 0 : it->second).dump() << "\n";
-        }
-        if (!out) return;  // keep the long file rather than lose entries
+    std::string text;
+    for (const auto& [to, n] : r.seq) text += json{{"seq", {{"to", to}, {"n", n}}}}.dump() + "\n";
+    for (const auto& e : r.pending) {
+        const auto it = r.tried.find(e.id);
+        text += add_line(e, it == r.tried.end() ? 0 : it->second).dump() + "\n";
     }
-    const int fd = ::open(temp.c_str(), O_RDONLY);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-    std::rename(temp.c_str(), file.c_str());
+    replace_file(file, text, /*durable=*/true);  // if it cannot, the long file stays: no entry is lost
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "papo/error.h"
 #include "papo/log.h"
 #include "papo/messages.h"
+#include "papo/state_file.h"
 #include "papo/topics.h"
 
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 namespace papo {
 
@@ -121,15 +123,11 @@ reader::reader(session& connection, std::string me, std::string state_dir, show_
 }
 
 void reader::compact_sequences() const {
-    const std::string temp = seq_file_ + ".tmp";
-    {
-        std::ofstream out(temp, std::ios::trunc);
-        for (const auto& topic : numbered_topics_) out << '@' << topic << " 1\n";
-        for (const auto& [key, n] : before_join_) out << '^' << key << ' ' << n << '\n';
-        for (const auto& [key, n] : last_seq_) out << key << ' ' << n << '\n';
-        if (!out.flush()) return;  // keep the long file
-    }
-    std::rename(temp.c_str(), seq_file_.c_str());
+    std::ostringstream text;
+    for (const auto& topic : numbered_topics_) text << '@' << topic << " 1\n";
+    for (const auto& [key, n] : before_join_) text << '^' << key << ' ' << n << '\n';
+    for (const auto& [key, n] : last_seq_) text << key << ' ' << n << '\n';
+    replace_file(seq_file_, text.str());  // if it cannot, the long file stays
 }
 
 void reader::load_held() {
@@ -150,17 +148,14 @@ void reader::load_held() {
 
 void reader::save_held() const {
     if (held_file_.empty()) return;
-    const std::string temp = held_file_ + ".tmp";
-    {
-        std::ofstream out(temp, std::ios::trunc);
-        for (const auto& [from, by_seq] : held_)
-            for (const auto& [seq, h] : by_seq) {
-                auto j = state_json(h.view);
-                j["held_at_ms"] = h.held_at_ms;
-                out << j.dump() << '\n';
-            }
-    }
-    std::rename(temp.c_str(), held_file_.c_str());
+    std::string text;
+    for (const auto& [key, by_seq] : held_)
+        for (const auto& [seq, h] : by_seq) {
+            auto j = state_json(h.view);
+            j["held_at_ms"] = h.held_at_ms;
+            text += j.dump() + '\n';
+        }
+    replace_file(held_file_, text);  // if it cannot (a full disk), the held messages still come again unconfirmed
 }
 
 std::size_t reader::held() const {

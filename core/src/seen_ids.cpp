@@ -1,6 +1,7 @@
 #include "papo/seen_ids.h"
 
 #include "papo/error.h"
+#include "papo/state_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -36,14 +37,10 @@ seen_ids::~seen_ids() {
 // Rewrites the file bounded, beside it and then renamed: a crash while compacting
 // leaves the old file whole, never an empty one (which would show everything again).
 void seen_ids::compact() const {
-    const std::string temp = file_ + ".tmp";
-    {
-        std::ofstream out(temp, std::ios::trunc);
-        for (const auto& id : maybe_) out << '~' << id << '\n';
-        for (const auto& id : order_) out << id << '\n';
-        if (!out.flush()) return;  // keep the old file
-    }
-    std::rename(temp.c_str(), file_.c_str());
+    std::string text;
+    for (const auto& id : maybe_) text += '~' + id + '\n';
+    for (const auto& id : order_) text += id + '\n';
+    replace_file(file_, text);  // if it cannot, the old file stays
 }
 
 void seen_ids::remember(const std::string& id) {
