@@ -137,11 +137,9 @@ bool still_owed_to_members(rpc_client& rpc, outbox& box, const outbox_entry& e, 
     return owed;
 }
 
-}  // namespace
-
-namespace {
 volatile std::sig_atomic_t stop_signal = 0;
 void note_stop(int signal) { stop_signal = signal; }
+
 }  // namespace
 
 void stop_gracefully_on_signals() {

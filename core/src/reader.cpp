@@ -200,16 +200,16 @@ void reader::joined_topic(const std::string& topic, const nlohmann::json& number
 void reader::forget_numbers_of_topic(const std::string& topic) {
     if (numbered_topics_.erase(topic)) save_sequence("@" + topic, 0);
     const auto ends_with_topic = [&](const std::string& key) { return numbers_posts_in(key, topic); };
-    for (auto it = last_seq_.begin(); it != last_seq_.end();) {
-        if (!ends_with_topic(it->first)) { ++it; continue; }
-        save_sequence(it->first, 0);
-        it = last_seq_.erase(it);
-    }
-    for (auto it = before_join_.begin(); it != before_join_.end();) {
-        if (!ends_with_topic(it->first)) { ++it; continue; }
-        save_sequence("^" + it->first, 0);
-        it = before_join_.erase(it);
-    }
+    // Both kinds of numbers are "<mark><key> 0" lines in seq_from when forgotten.
+    const auto forget = [&](std::map<std::string, std::uint64_t>& numbers, const std::string& mark) {
+        for (auto it = numbers.begin(); it != numbers.end();) {
+            if (!ends_with_topic(it->first)) { ++it; continue; }
+            save_sequence(mark + it->first, 0);
+            it = numbers.erase(it);
+        }
+    };
+    forget(last_seq_, "");
+    forget(before_join_, "^");
     bool changed = false;
     for (auto it = held_.begin(); it != held_.end();) {
         if (!ends_with_topic(it->first)) { ++it; continue; }
