@@ -5,7 +5,7 @@
 #include "papo/credentials.h"
 #include "papo/error.h"
 #include "papo/rpc.h"
-#include "papo/server_core.h"
+#include "papo/server/server_core.h"
 
 #include "files.h"
 #include "process.h"

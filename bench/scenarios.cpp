@@ -3,9 +3,9 @@
 #include "papo/clock.h"
 #include "papo/error.h"
 #include "papo/messages.h"
-#include "papo/reader.h"
+#include "papo/client/reader.h"
 #include "papo/rpc.h"
-#include "papo/server_core.h"
+#include "papo/server/server_core.h"
 #include "papo/topics.h"
 
 #include <algorithm>

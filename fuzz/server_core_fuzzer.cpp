@@ -11,7 +11,7 @@
 #include "papo/error.h"
 #include "papo/messages.h"
 #include "papo/names.h"
-#include "papo/server_core.h"
+#include "papo/server/server_core.h"
 #include "papo/topics.h"
 
 #include <nlohmann/json.hpp>

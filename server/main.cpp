@@ -1,8 +1,8 @@
 // papo-server: the management service. Administers users, topics and queues
 // through the retained registry, and counts what waits in each queue.
-#include "server_runner.h"
+#include "papo/server/server_runner.h"
 
-#include "papo/broker_security.h"
+#include "papo/server/broker_security.h"
 #include "papo/credentials.h"
 #include "papo/error.h"
 #include "papo/log.h"

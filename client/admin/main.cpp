@@ -4,7 +4,7 @@
 #include "papo/credentials.h"
 #include "papo/error.h"
 #include "papo/rpc.h"
-#include "papo/table.h"
+#include "papo/client/table.h"
 
 #include <boost/program_options.hpp>
 

@@ -5,9 +5,9 @@
 #include "papo/error.h"
 #include "papo/messages.h"
 #include "papo/names.h"
-#include "papo/reader.h"
+#include "papo/client/reader.h"
 #include "papo/rpc.h"
-#include "papo/table.h"
+#include "papo/client/table.h"
 #include "papo/topics.h"
 
 #include <signal.h>

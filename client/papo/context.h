@@ -1,8 +1,8 @@
 #pragma once
 // What every papo command needs: where the broker is, who we are, how to print.
 #include "papo/messages.h"
-#include "papo/outbox.h"
-#include "papo/reader.h"
+#include "papo/client/outbox.h"
+#include "papo/client/reader.h"
 #include "papo/rpc.h"
 #include "papo/session.h"
 

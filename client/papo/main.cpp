@@ -6,7 +6,7 @@
 #include "papo/credentials.h"
 #include "papo/error.h"
 #include "papo/names.h"
-#include "papo/reader.h"
+#include "papo/client/reader.h"
 
 #include <boost/program_options.hpp>
 

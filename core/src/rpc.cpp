@@ -14,8 +14,8 @@ nlohmann::json make_request(const std::string& command, nlohmann::json args) {
 nlohmann::json make_success(const std::string& command, nlohmann::json data) {
     return {{"command", command}, {"ok", true}, {"data", std::move(data)}};
 }
-nlohmann::json make_failure(const std::string& command, const std::string& message) {
-    return {{"command", command}, {"ok", false}, {"error", message}};
+nlohmann::json make_failure(const std::string& command, const error& why) {
+    return {{"command", command}, {"ok", false}, {"code", code_of(why.kind())}, {"error", why.what()}};
 }
 
 namespace {
@@ -51,7 +51,7 @@ nlohmann::json rpc_client::call(const std::string& command, nlohmann::json args,
         if (left.count() <= 0) break;
         auto message = session_.next(left);
         if (!message) break;
-        if (message->connection_lost) throw error("lost the connection to the broker while waiting for papo-server");
+        if (message->connection_lost) throw error(error_kind::connection_lost, "lost the connection to the broker while waiting for papo-server");
         if (message->correlation_data != correlation) continue;  // an answer to an earlier, timed-out call
         nlohmann::json response;
         try {
@@ -60,9 +60,10 @@ nlohmann::json rpc_client::call(const std::string& command, nlohmann::json args,
             throw error(std::string("papo-server sent an unreadable answer: ") + e.what());
         }
         if (response.value("ok", false)) return response.value("data", nlohmann::json::object());
-        throw error(response.value("error", std::string("papo-server refused the request")));
+        throw error(kind_of_code(response.value("code", std::string())),
+                    response.value("error", std::string("papo-server refused the request")));
     }
-    throw error("papo-server did not answer '" + command + "' within " + std::to_string(timeout.count() / 1000) +
+    throw error(error_kind::no_answer, "papo-server did not answer '" + command + "' within " + std::to_string(timeout.count() / 1000) +
                 " s: is papo-server running?");
 }
 

@@ -20,9 +20,16 @@ namespace {
 // after a disconnect. 0x7FFFFFFF (68 years) is encoded faithfully.
 constexpr int session_expiry_seconds = 0x7FFFFFFF;
 
+// Paho reports a refused CONNECT's reason in one or the other field.
+int connect_reason(const mqtt::exception& e) { return e.get_reason_code() ? e.get_reason_code() : e.get_return_code(); }
+
+bool refused_login(const mqtt::exception& e) {
+    const int reason = connect_reason(e);
+    return reason == 4 || reason == 5 || reason == 134 || reason == 135;
+}
+
 std::string describe(const mqtt::exception& e) {
-    // Paho reports a refused CONNECT's reason in one or the other field.
-    const int reason = e.get_reason_code() ? e.get_reason_code() : e.get_return_code();
+    const int reason = connect_reason(e);
     switch (reason) {
         case 4:  // MQTT 3.1.1's "bad user name or password"
         case 134:
@@ -150,7 +157,7 @@ void session::connect() {
             const auto now = std::chrono::steady_clock::now();
             if (now > deadline) {
                 impl_->client.stop_consuming();
-                throw error("cannot connect to the broker at " + o.broker + ": timed out after " +
+                throw error(error_kind::unreachable, "cannot connect to the broker at " + o.broker + ": timed out after " +
                             std::to_string(o.timeout.count()) + " ms");
             }
             if (now >= next_nudge) {
@@ -163,7 +170,12 @@ void session::connect() {
         impl_->session_present = token->get_connect_response().is_session_present();
     } catch (const mqtt::exception& e) {
         impl_->client.stop_consuming();
-        throw error("cannot connect to the broker at " + o.broker + ": " + describe(e), e.get_reason_code());
+        // "Away" only when nothing accepts the connection: a refused TLS handshake also
+        // fails the connect, but the port answers.
+        const error_kind kind = refused_login(e)                                                  ? error_kind::login_refused
+                                : broker_port_answers(o.broker, std::chrono::milliseconds(500)) ? error_kind::other
+                                                                                                  : error_kind::unreachable;
+        throw error(kind, "cannot connect to the broker at " + o.broker + ": " + describe(e), e.get_reason_code());
     }
     detail::set_nodelay_on_sockets_to(detail::port_of_uri(o.broker.c_str()));
     impl_->track(true);
@@ -211,7 +223,7 @@ void session::publish(const std::string& topic, const std::string& payload, cons
     try {
         auto token = impl_->client.publish(make_message(topic, payload, options));
         if (!token->wait_for(impl_->options.timeout))
-            throw error("the broker did not acknowledge a publish to " + topic + " in time");
+            throw error(error_kind::timed_out, "the broker did not acknowledge a publish to " + topic + " in time");
         const int reason = token->get_reason_code();
         if (reason >= 0x80)
             throw error("the broker refused a publish to " + topic + " (reason code " + std::to_string(reason) + ")",
@@ -231,7 +243,7 @@ void session::publish_async(const std::string& topic, const std::string& payload
             auto oldest = impl_->outstanding.front();
             impl_->outstanding.pop_front();
             lock.unlock();
-            if (!oldest->wait_for(impl_->options.timeout)) throw error("the broker did not acknowledge a publish in time");
+            if (!oldest->wait_for(impl_->options.timeout)) throw error(error_kind::timed_out, "the broker did not acknowledge a publish in time");
             lock.lock();
         }
         lock.unlock();
@@ -252,7 +264,7 @@ void session::flush() {
     for (auto& token : tokens) {
         try {
             if (!token->wait_for(impl_->options.timeout))
-                throw error("the broker did not acknowledge a publish in time");
+                throw error(error_kind::timed_out, "the broker did not acknowledge a publish in time");
         } catch (const mqtt::exception& e) {
             throw error("a publish failed: " + describe(e), e.get_reason_code());
         }
@@ -267,7 +279,7 @@ void session::subscribe(const std::vector<std::string>& filters, int qos, bool n
         for (const auto& filter : filters)
             tokens.push_back(impl_->client.subscribe(filter, qos, mqtt::subscribe_options(no_local)));
         for (auto& token : tokens) {
-            if (!token->wait_for(impl_->options.timeout)) throw error("the broker did not answer a subscribe in time");
+            if (!token->wait_for(impl_->options.timeout)) throw error(error_kind::timed_out, "the broker did not answer a subscribe in time");
             const int reason = token->get_reason_code();
             if (reason >= 0x80)
                 throw error("the broker refused a subscription (reason code " + std::to_string(reason) + ")", reason);
@@ -281,7 +293,7 @@ void session::unsubscribe(const std::vector<std::string>& filters) {
     if (filters.empty()) return;
     try {
         auto token = impl_->client.unsubscribe(mqtt::string_collection::create(filters));
-        if (!token->wait_for(impl_->options.timeout)) throw error("the broker did not answer an unsubscribe in time");
+        if (!token->wait_for(impl_->options.timeout)) throw error(error_kind::timed_out, "the broker did not answer an unsubscribe in time");
     } catch (const mqtt::exception& e) {
         constexpr int no_subscription_existed = 0x11;  // already unsubscribed: the goal is reached
         if (e.get_reason_code() == no_subscription_existed) return;

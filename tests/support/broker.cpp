@@ -4,7 +4,7 @@
 #include "files.h"
 #include "ports.h"
 
-#include "papo/broker_security.h"
+#include "papo/server/broker_security.h"
 
 #include <unistd.h>
 

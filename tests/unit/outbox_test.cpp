@@ -1,5 +1,5 @@
 // The sender's durable outbox (papo/outbox.h), on a real temporary folder.
-#include "papo/outbox.h"
+#include "papo/client/outbox.h"
 
 #include <gtest/gtest.h>
 

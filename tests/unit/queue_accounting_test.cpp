@@ -1,6 +1,6 @@
 // Queue depths (queue_accounting.h): pending ids per queue, kept exact under
 // QoS 1 redeliveries, repeated receipts, purges and restarts.
-#include "papo/queue_accounting.h"
+#include "papo/server/queue_accounting.h"
 
 #include <gtest/gtest.h>
 

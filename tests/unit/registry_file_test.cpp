@@ -1,8 +1,8 @@
 // papo-server's saved copy of the registry (registry_file.h): what it saves comes
 // back, a torn last write is ignored, damage elsewhere is refused, the journal stays small.
 #include "papo/error.h"
-#include "papo/registry.h"
-#include "papo/registry_file.h"
+#include "papo/server/registry.h"
+#include "papo/server/registry_file.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // papo-server's start-up merge (server_core::restore): its saved copy of the registry
 // is the authority, and the broker's retained registry is repaired to match it.
 #include "papo/messages.h"
-#include "papo/server_core.h"
+#include "papo/server/server_core.h"
 
 #include <gtest/gtest.h>
 

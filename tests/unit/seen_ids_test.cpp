@@ -1,6 +1,6 @@
 // The reader's memory of shown ids (seen_ids.h): repeats are recognised,
 // memory and file stay bounded, and the memory survives a restart.
-#include "papo/seen_ids.h"
+#include "papo/client/seen_ids.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // papo-server's decisions (server_core.h), without a broker: requests in,
 // responses and broker actions out; observed traffic in, queue depths out.
 #include "papo/messages.h"
-#include "papo/server_core.h"
+#include "papo/server/server_core.h"
 
 #include <gtest/gtest.h>
 

@@ -3,6 +3,7 @@
 // a request {"command": ..., args...} goes to server/v1/request/<from> with a
 // response topic and correlation data; the answer {"command", "ok", "error"|"data"}
 // comes back on that response topic with the same correlation data.
+#include "papo/error.h"
 #include "papo/session.h"
 
 #include <chrono>
@@ -16,15 +17,17 @@ inline constexpr std::chrono::milliseconds default_request_timeout{5000};
 
 nlohmann::json make_request(const std::string& command, nlohmann::json args = nlohmann::json::object());
 nlohmann::json make_success(const std::string& command, nlohmann::json data = nlohmann::json::object());
-nlohmann::json make_failure(const std::string& command, const std::string& message);
+// An error answer: the error's text for people and its kind's stable `code`.
+nlohmann::json make_failure(const std::string& command, const error& why);
 
 // A connection of its own that asks papo-server and waits for its answers.
 class rpc_client {
 public:
     // `from` is the asking user's name, or "papo-admin" for the manager's tool.
     rpc_client(session_options options, std::string from);
-    // Returns the response's "data"; throws papo::error with the server's reason on
-    // failure, or a clear message when papo-server does not answer in time.
+    // Returns the response's "data"; throws papo::error with the server's reason and
+    // the kind of its `code` on failure, or of kind no_answer when papo-server does not
+    // answer in time.
     nlohmann::json call(const std::string& command, nlohmann::json args = nlohmann::json::object(),
                         std::chrono::milliseconds timeout = default_request_timeout);
     // The connection itself, for one-shot commands that also publish (send, post).

@@ -1,4 +1,4 @@
-#include "papo/broker_security.h"
+#include "papo/server/broker_security.h"
 
 #include "papo/credentials.h"
 #include "papo/error.h"

@@ -1,4 +1,4 @@
-#include "papo/queue_accounting.h"
+#include "papo/server/queue_accounting.h"
 
 namespace papo {
 

@@ -1,6 +1,6 @@
-#include "server_runner.h"
+#include "papo/server/server_runner.h"
 
-#include "papo/broker_security.h"
+#include "papo/server/broker_security.h"
 #include "papo/clock.h"
 #include "papo/error.h"
 #include "papo/log.h"
@@ -229,7 +229,7 @@ void server_runner::answer(const inbound& request) {
         body = decode<nlohmann::json>(request.payload);
         outcome = core_.handle(route->first, body);
     } catch (const error& e) {
-        outcome.response = make_failure("unknown", std::string("unreadable request: ") + e.what());
+        outcome.response = make_failure("unknown", error(error_kind::bad_request, std::string("unreadable request: ") + e.what()));
     }
     // Saving the change (an fdatasync) and carrying it out on the broker (a connection per
     // queue session) each wait on something else: they run at once, the answer waits for both.
@@ -244,7 +244,7 @@ void server_runner::answer(const inbound& request) {
                                               {"name", body.value("name", "")}})
                         .actions,
                     failure);
-        outcome.response = make_failure(command, "the broker did not carry out the change: " + failure);
+        outcome.response = make_failure(command, error(error_kind::broker_refused, "the broker did not carry out the change: " + failure));
     }
     try {
         // Before answering: an answered change must survive a crash of broker and server together.
@@ -254,9 +254,9 @@ void server_runner::answer(const inbound& request) {
         log_error("cannot save the registry: " + std::string(e.what()));
         if (outcome.response.value("ok", false))
             outcome.response = make_failure(outcome.response.value("command", "unknown"),
-                                            std::string("the change is made, but papo-server could not save it in its "
+                                            error(error_kind::not_saved, std::string("the change is made, but papo-server could not save it in its "
                                                         "state folder (") +
-                                                e.what() + "), so it may not survive a crash");
+                                                e.what() + "), so it may not survive a crash"));
     }
     if (request.response_topic.empty()) {
         log_warn("request on " + request.topic + " has no response topic; answered nobody");

@@ -4,8 +4,8 @@
 // decode, drop repeats by id, show, then acknowledge with receipts so that
 // papo-server's queue counts fall. Messages a one-shot command could not show
 // are kept in a local spool and shown first next time.
-#include "papo/outbox.h"
-#include "papo/seen_ids.h"
+#include "papo/client/outbox.h"
+#include "papo/client/seen_ids.h"
 #include "papo/session.h"
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "papo/reader.h"
+#include "papo/client/reader.h"
 
 #include "papo/clock.h"
 #include "papo/error.h"

@@ -1,4 +1,4 @@
-#include "papo/seen_ids.h"
+#include "papo/client/seen_ids.h"
 
 #include "papo/error.h"
 #include "papo/state_file.h"

@@ -1,8 +1,8 @@
 #pragma once
 // papo-server's I/O: loads the retained registry, then serves requests and
 // watches traffic on its own persistent session, carrying out server_core's actions.
-#include "papo/registry_file.h"
-#include "papo/server_core.h"
+#include "papo/server/registry_file.h"
+#include "papo/server/server_core.h"
 #include "papo/session.h"
 
 #include <atomic>

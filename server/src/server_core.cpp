@@ -1,6 +1,6 @@
-#include "papo/server_core.h"
+#include "papo/server/server_core.h"
 
-#include "papo/broker_security.h"
+#include "papo/server/broker_security.h"
 #include "papo/clock.h"
 #include "papo/error.h"
 #include "papo/names.h"
@@ -338,10 +338,10 @@ server_outcome server_core::handle(const std::string& from, const nlohmann::json
         outcome.response = make_success(command, std::move(data));
     } catch (const error& e) {
         outcome.actions.clear();
-        outcome.response = make_failure(command, e.what());
+        outcome.response = make_failure(command, e);
     } catch (const nlohmann::json::exception& e) {
         outcome.actions.clear();
-        outcome.response = make_failure(command, std::string("malformed request: ") + e.what());
+        outcome.response = make_failure(command, error(error_kind::bad_request, std::string("malformed request: ") + e.what()));
     }
     return outcome;
 }

@@ -1,4 +1,4 @@
-#include "papo/outbox.h"
+#include "papo/client/outbox.h"
 
 #include "papo/clock.h"
 #include "papo/error.h"

@@ -1,4 +1,4 @@
-#include "papo/registry.h"
+#include "papo/server/registry.h"
 
 #include "papo/names.h"
 

@@ -2,8 +2,8 @@
 // papo-server's decisions, with no I/O: feed it requests and observed traffic,
 // get back responses and the actions to carry out on the broker. Unit-tested
 // without a broker; server/ wires it to a real connection.
-#include "papo/queue_accounting.h"
-#include "papo/registry.h"
+#include "papo/server/queue_accounting.h"
+#include "papo/server/registry.h"
 
 #include <map>
 #include <optional>

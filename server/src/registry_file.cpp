@@ -1,4 +1,4 @@
-#include "papo/registry_file.h"
+#include "papo/server/registry_file.h"
 
 #include "papo/error.h"
 #include "papo/names.h"

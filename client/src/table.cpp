@@ -1,4 +1,4 @@
-#include "papo/table.h"
+#include "papo/client/table.h"
 
 #include <algorithm>
 

@@ -16,7 +16,7 @@
 // rename, fsync of the folder). A crash can only tear the last line (no newline, or
 // unreadable): it was never confirmed, so loading ignores it (and rewrites the file).
 // A damaged line before the last is refused, not guessed at.
-#include "papo/registry.h"
+#include "papo/server/registry.h"
 
 #include <cstddef>
 #include <map>
