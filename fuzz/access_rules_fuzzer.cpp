@@ -29,9 +29,9 @@ void check_write_against_parser(std::string_view user, std::string_view topic, v
     switch (route->type) {
         case kind::inbox:
         case kind::post:
-        case kind::receipt: PAPO_FUZZ_CHECK((v == verdict::defer) == (route->second == user)); break;
+        case kind::receipt: PAPO_FUZZ_CHECK((v == verdict::defer) == (route->from == user)); break;
         case kind::presence:
-        case kind::request: PAPO_FUZZ_CHECK((v == verdict::defer) == (route->first == user)); break;
+        case kind::request: PAPO_FUZZ_CHECK((v == verdict::defer) == (route->from == user)); break;
         default: break;  // registry/: dynsec alone grants it, to papo-server
     }
 }

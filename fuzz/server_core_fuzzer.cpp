@@ -1,6 +1,7 @@
 // papo-server's decisions (server_core.h) fed the way server/server_runner.cpp feeds
 // them: a sequence of MQTT messages, each routed by topics::parse, its payload
-// decoded and handed to the core. Retained registry/ messages at the start are the
+// decoded and handed to the core; an accepted plan is committed, as when the broker
+// carried out its actions. Retained registry/ messages at the start are the
 // registry loaded at start-up. Anyone may publish a request, so whatever arrives,
 // handle() must answer with a response papo-server can publish and actions it can
 // carry out.
@@ -32,14 +33,14 @@ void check_retained(const papo::server_action& action) {
     if (action.payload.empty()) return;  // deletes the retained message
     switch (route->type) {
         case kind::registry_user:
-            PAPO_FUZZ_CHECK(papo::decode<papo::user_record>(action.payload).name == route->first);
+            PAPO_FUZZ_CHECK(papo::decode<papo::user_record>(action.payload).name == route->user);
             break;
         case kind::registry_topic:
-            PAPO_FUZZ_CHECK(papo::decode<papo::topic_record>(action.payload).name == route->first);
+            PAPO_FUZZ_CHECK(papo::decode<papo::topic_record>(action.payload).name == route->topic);
             break;
         case kind::registry_queue:
             PAPO_FUZZ_CHECK(
-                papo::decode<papo::queue_snapshot>(action.payload, papo::max_snapshot_bytes).name == route->first);
+                papo::decode<papo::queue_snapshot>(action.payload, papo::max_snapshot_bytes).name == route->user);
             break;
         default: PAPO_FUZZ_CHECK(!"papo-server publishes a retained payload outside registry/");
     }
@@ -50,22 +51,26 @@ void check_actions(const std::vector<papo::server_action>& actions) {
     for (const auto& action : actions) {
         switch (action.type) {
             case action_kind::publish_retained: check_retained(action); break;
-            case action_kind::create_queue:
+            case action_kind::open_queue:
                 PAPO_FUZZ_CHECK(!papo::name_problem(action.name));
-                PAPO_FUZZ_CHECK(!action.filters.empty());
-                PAPO_FUZZ_CHECK(action.filters[0] == papo::topics::inbox_filter(action.name));
+                PAPO_FUZZ_CHECK(!action.subscriptions.inbox.empty());
+                PAPO_FUZZ_CHECK(action.subscriptions.inbox[0] == papo::topics::inbox_filter(action.name));
                 break;
-            case action_kind::delete_queue: PAPO_FUZZ_CHECK(!action.name.empty()); break;
+            case action_kind::wipe_queue:
+            case action_kind::delete_account: PAPO_FUZZ_CHECK(!action.name.empty()); break;
             case action_kind::repair_queue: PAPO_FUZZ_CHECK(!papo::name_problem(action.name)); break;
-            case action_kind::secure:
-                PAPO_FUZZ_CHECK(!action.commands.empty());
-                for (const auto& command : action.commands) (void)papo::encode(command);
+            case action_kind::create_account:
+            case action_kind::set_password:
+                PAPO_FUZZ_CHECK(!papo::name_problem(action.name));
+                PAPO_FUZZ_CHECK(action.password.size() >= 8);
                 break;
+            case action_kind::grant_topic:
+            case action_kind::revoke_topic: PAPO_FUZZ_CHECK(!action.topic.empty()); break;
         }
     }
 }
 
-void check_outcome(const papo::server_outcome& outcome) {
+void check_outcome(const papo::server_plan& outcome) {
     const auto& response = outcome.response;
     PAPO_FUZZ_CHECK(response.is_object());
     PAPO_FUZZ_CHECK(response.contains("command") && response["command"].is_string());
@@ -74,7 +79,9 @@ void check_outcome(const papo::server_outcome& outcome) {
         PAPO_FUZZ_CHECK(response.contains("data"));
     } else {
         PAPO_FUZZ_CHECK(response.contains("error") && response["error"].is_string());
+        PAPO_FUZZ_CHECK(response.contains("code") && response["code"].is_string());
         PAPO_FUZZ_CHECK(outcome.actions.empty());  // a refusal changes nothing on the broker
+        PAPO_FUZZ_CHECK(outcome.change.empty());
     }
     (void)papo::encode(response);  // papo-server publishes it; a papo::error here is a bug
     check_actions(outcome.actions);
@@ -108,22 +115,26 @@ struct registry_load {
 };
 
 // Returns the outcome of a request; traffic only changes the core's counts.
-std::optional<papo::server_outcome> dispatch(papo::server_core& core, const papo::topics::route& route,
+std::optional<papo::server_plan> dispatch(papo::server_core& core, const papo::topics::route& route,
                                              std::string_view payload) {
     using papo::decode;
     switch (route.type) {
-        case kind::request: return core.handle(route.first, decode<nlohmann::json>(payload));
+        case kind::request: {
+            auto plan = core.handle(route.from, decode<nlohmann::json>(payload));
+            core.commit(plan);
+            return plan;
+        }
         case kind::inbox:
-            core.on_direct_message(route.first, route.second, decode<papo::chat_message>(payload).id);
+            core.on_direct_message(route.user, route.from, decode<papo::chat_message>(payload).id);
             break;
         case kind::post: {
             const auto post = decode<papo::chat_message>(payload);
-            core.on_post(route.first, route.second, post.id, post.seq, post.series);
+            core.on_post(route.topic, route.from, post.id, post.seq, post.series);
             break;
         }
-        case kind::receipt: core.on_receipt(route.second, decode<papo::receipt>(payload).ids); break;
+        case kind::receipt: core.on_receipt(route.from, decode<papo::receipt>(payload).ids); break;
         case kind::presence:
-            core.on_presence(route.first, !payload.empty() && decode<papo::presence>(payload).online);
+            core.on_presence(route.user, !payload.empty() && decode<papo::presence>(payload).online);
             break;
         default: break;  // registry/ after start-up: papo-server's own echoes
     }
@@ -144,7 +155,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::string_view payload = line.substr(tab + 1);
         const bool registry = route->type == kind::registry_user || route->type == kind::registry_topic ||
                               route->type == kind::registry_queue;
-        std::optional<papo::server_outcome> outcome;
+        std::optional<papo::server_plan> outcome;
         try {
             if (loading && registry) {
                 if (route->type == kind::registry_user) keep(load.users, papo::decode<papo::user_record>(payload));

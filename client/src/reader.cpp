@@ -224,11 +224,11 @@ void reader::forget_numbers_of_topic(const std::string& topic) {
 
 bool reader::take_receipt(const inbound& message) {
     const auto route = topics::parse(message.topic);
-    if (!route || route->type != topics::route::kind::receipt || route->first != me_) return false;
+    if (!route || route->type != topics::route::kind::receipt || route->user != me_) return false;
     if (spool_file_.empty()) return true;  // no state folder, no outbox
     try {
-        for (const auto& entry : outbox_.confirm(route->second, decode<receipt>(message.payload).ids))
-            if (delivered_fn_) delivered_fn_(route->second, entry);
+        for (const auto& entry : outbox_.confirm(route->from, decode<receipt>(message.payload).ids))
+            if (delivered_fn_) delivered_fn_(route->from, entry);
     } catch (const error& e) {
         ++malformed_;
         log_warn("dropped a malformed receipt on " + message.topic + ": " + e.what());
@@ -243,11 +243,11 @@ std::optional<message_view> reader::view_of(const inbound& message) {
     if (route->type != k::inbox && route->type != k::post) return std::nullopt;
     // Our own post sent from another connection of ours (No Local spares only the
     // queue's own connection): not news to us.
-    if (route->type == k::post && route->second == me_) return std::nullopt;
+    if (route->type == k::post && route->from == me_) return std::nullopt;
     message_view view;
     view.direct = route->type == k::inbox;
-    view.from = route->second;  // the sender is the topic level, never a JSON field
-    (view.direct ? view.to : view.topic) = route->first;
+    view.from = route->from;  // the sender is the topic level, never a JSON field
+    (view.direct ? view.to : view.topic) = view.direct ? route->user : route->topic;
     try {
         const auto m = decode<chat_message>(message.payload);
         view.id = m.id;

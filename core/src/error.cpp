@@ -11,7 +11,7 @@ constexpr std::pair<error_kind, const char*> wire_codes[] = {
     {error_kind::forbidden, "forbidden"},           {error_kind::not_registered, "not-registered"},
     {error_kind::no_such_user, "no-such-user"},     {error_kind::no_such_topic, "no-such-topic"},
     {error_kind::no_such_queue, "no-such-queue"},   {error_kind::invalid_name, "invalid-name"},
-    {error_kind::name_taken, "name-taken"},         {error_kind::reserved_name, "reserved-name"},
+    {error_kind::name_taken, "name-taken"},
     {error_kind::bad_password, "bad-password"},     {error_kind::queue_online, "queue-online"},
     {error_kind::too_many, "too-many"},             {error_kind::broker_refused, "broker-refused"},
     {error_kind::not_saved, "not-saved"},

@@ -84,7 +84,7 @@ void require_valid_name(std::string_view name, std::string_view what) {
         while (cut > 0 && cut < name.size() && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
         std::string shown(name.substr(0, cut));
         if (!is_valid_utf8(shown)) shown = "<not UTF-8>";
-        throw error("invalid " + std::string(what) + " name '" + shown +
+        throw error(error_kind::invalid_name, "invalid " + std::string(what) + " name '" + shown +
                     (cut < name.size() ? "...'" : "'") + ": " + *problem);
     }
 }

@@ -29,10 +29,6 @@ std::vector<std::string_view> split(std::string_view topic) {
 
 bool valid(std::string_view name) { return !name_problem(name).has_value(); }
 
-bool two_names(route::kind type) {
-    return type == route::kind::inbox || type == route::kind::post || type == route::kind::receipt;
-}
-
 }  // namespace
 
 std::string inbox(std::string_view to, std::string_view from) { return join({"users", to, "inbox", from}); }
@@ -52,31 +48,44 @@ std::string response(std::string_view from, std::string_view nonce) {
     return join({"server", "v1", "response", from, nonce});
 }
 std::string sync_marker(std::string_view nonce) { return join({"server", "v1", "sync", nonce}); }
+std::string response_filter(std::string_view from) { return join({"server", "v1", "response", from, "#"}); }
 
 std::optional<route> parse(std::string_view topic) {
     const auto levels = split(topic);
     using k = route::kind;
-    auto make = [](k type, std::string_view first, std::string_view second = {}) -> std::optional<route> {
-        // An empty level is no name: MQTT's + matches it, so "users/bob/inbox/" must not pass as a DM.
-        if (!valid(first) || (two_names(type) && !valid(second))) return std::nullopt;
-        return route{type, std::string(first), std::string(second)};
+    // Every name level must be a valid name: an empty level is none (MQTT's + matches it,
+    // so "users/bob/inbox/" must not pass as a DM).
+    auto names_valid = [](std::initializer_list<std::string_view> names) {
+        for (auto name : names)
+            if (!valid(name)) return false;
+        return true;
     };
-    if (levels.size() == 4 && levels[0] == "users" && levels[2] == "inbox") return make(k::inbox, levels[1], levels[3]);
-    if (levels.size() == 4 && levels[0] == "users" && levels[2] == "receipts")
-        return make(k::receipt, levels[1], levels[3]);
-    if (levels.size() == 3 && levels[0] == "topics") return make(k::post, levels[1], levels[2]);
-    if (levels.size() == 2 && levels[0] == "presence") return make(k::presence, levels[1]);
+    auto make = [](k type, std::string_view user, std::string_view topic_name, std::string_view from) {
+        return std::optional<route>(route{type, std::string(user), std::string(topic_name), std::string(from)});
+    };
+    if (levels.size() == 4 && levels[0] == "users" && (levels[2] == "inbox" || levels[2] == "receipts")) {
+        if (!names_valid({levels[1], levels[3]})) return std::nullopt;
+        return make(levels[2] == "inbox" ? k::inbox : k::receipt, levels[1], {}, levels[3]);
+    }
+    if (levels.size() == 3 && levels[0] == "topics") {
+        if (!names_valid({levels[1], levels[2]})) return std::nullopt;
+        return make(k::post, {}, levels[1], levels[2]);
+    }
+    if (levels.size() == 2 && levels[0] == "presence") {
+        if (!names_valid({levels[1]})) return std::nullopt;
+        return make(k::presence, levels[1], {}, levels[1]);
+    }
     if (levels.size() == 4 && levels[0] == "server" && levels[1] == "v1" && levels[2] == "request") {
         // papo's own tools (papo-admin) ask under a reserved "papo-" name.
         const std::string_view from = levels[3];
         const bool service = from.rfind("papo-", 0) == 0 && valid(from.substr(5));
-        if (service) return route{k::request, std::string(from), {}};
-        return make(k::request, from);
+        if (!service && !names_valid({from})) return std::nullopt;
+        return make(k::request, {}, {}, from);
     }
-    if (levels.size() == 3 && levels[0] == "registry") {
-        if (levels[1] == "users") return make(k::registry_user, levels[2]);
-        if (levels[1] == "topics") return make(k::registry_topic, levels[2]);
-        if (levels[1] == "queues") return make(k::registry_queue, levels[2]);
+    if (levels.size() == 3 && levels[0] == "registry" && names_valid({levels[2]})) {
+        if (levels[1] == "users") return make(k::registry_user, levels[2], {}, {});
+        if (levels[1] == "topics") return make(k::registry_topic, {}, levels[2], {});
+        if (levels[1] == "queues") return make(k::registry_queue, levels[2], {}, {});
     }
     return std::nullopt;
 }

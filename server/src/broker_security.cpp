@@ -2,7 +2,9 @@
 
 #include "papo/credentials.h"
 #include "papo/error.h"
+#include "papo/topics.h"
 
+#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -41,20 +43,20 @@ json stored_client(const std::string& username, const std::string& password, con
 json user_role_acls() {
     return json::array({
         // Sending: papo_guard requires the last level to be the sender's own name.
-        acl("publishClientSend", "users/+/inbox/+"), acl("publishClientSend", "users/+/receipts/+"),
-        acl("publishClientSend", "presence/+"), acl("publishClientSend", "server/v1/request/+"),
+        acl("publishClientSend", topics::all_inboxes), acl("publishClientSend", topics::all_receipts),
+        acl("publishClientSend", topics::all_presence), acl("publishClientSend", topics::all_requests),
         // Reading: papo_guard requires users/<own name>/... and response/<own name>/...
-        acl("subscribePattern", "users/+/#"), acl("subscribePattern", "server/v1/response/+/#"),
+        acl("subscribePattern", topics::all_user_subtrees), acl("subscribePattern", topics::all_responses),
         // The public directory: who exists, which topics exist, who is online.
-        acl("subscribePattern", "presence/+"), acl("subscribePattern", "registry/users/+"),
-        acl("subscribePattern", "registry/topics/+"),
+        acl("subscribePattern", topics::all_presence), acl("subscribePattern", topics::all_registry_users),
+        acl("subscribePattern", topics::all_registry_topics),
     });
 }
 
 json admin_role_acls() {
-    return json::array({acl("publishClientSend", "server/v1/request/papo-admin"),
-                        acl("subscribePattern", "server/v1/response/papo-admin/#"),
-                        acl("subscribePattern", "registry/#"), acl("subscribePattern", "presence/+")});
+    return json::array({acl("publishClientSend", topics::request(admin_account)),
+                        acl("subscribePattern", topics::response_filter(admin_account)),
+                        acl("subscribePattern", topics::registry_all), acl("subscribePattern", topics::all_presence)});
 }
 
 json server_role_acls() {
@@ -68,53 +70,6 @@ json server_role_acls() {
 }
 
 }  // namespace
-
-std::vector<json> create_account(const std::string& name, const std::string& password) {
-    // A credential left by an earlier, interrupted removal must not survive.
-    return {delete_account(name),
-            {{"command", "createClient"}, {"username", name}, {"password", password},
-             {"roles", json::array({{{"rolename", user_role}}})}}};
-}
-
-json delete_account(const std::string& name) { return {{"command", "deleteClient"}, {"username", name}}; }
-
-json set_password(const std::string& name, const std::string& password) {
-    return {{"command", "setClientPassword"}, {"username", name}, {"password", password}};
-}
-
-std::vector<json> open_topic(const std::string& topic) {
-    std::vector<json> commands;
-    for (const char* type : {"publishClientSend", "subscribePattern"})
-        commands.push_back({{"command", "addRoleACL"}, {"rolename", user_role}, {"acltype", type},
-                            {"topic", "topics/" + topic + "/+"}, {"allow", true}, {"priority", 0}});
-    return commands;
-}
-
-std::vector<json> close_topic(const std::string& topic) {
-    std::vector<json> commands;
-    for (const char* type : {"publishClientSend", "subscribePattern"})
-        commands.push_back({{"command", "removeRoleACL"}, {"rolename", user_role}, {"acltype", type},
-                            {"topic", "topics/" + topic + "/+"}});
-    return commands;
-}
-
-std::vector<std::string> failures(const json& response) {
-    std::vector<std::string> out;
-    const auto responses = response.find("responses");
-    if (responses == response.end() || !responses->is_array()) return {"malformed dynamic-security response"};
-    for (const auto& r : *responses) {
-        const auto e = r.find("error");
-        if (e == r.end() || !e->is_string()) continue;
-        const std::string text = e->get<std::string>();
-        const std::string command = r.value("command", std::string("?"));
-        // Idempotent intent: deleting what is gone, adding what is there.
-        if ((command == "deleteClient" || command == "removeRoleACL") && text.find("not found") != std::string::npos)
-            continue;
-        if (command == "addRoleACL" && text.find("already exists") != std::string::npos) continue;
-        out.push_back(command + ": " + text);
-    }
-    return out;
-}
 
 std::string initial_config(const std::string& server_password, const std::string& admin_password) {
     const json config{

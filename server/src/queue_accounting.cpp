@@ -34,6 +34,15 @@ std::size_t queue_accounting::depth(const std::string& queue) const {
     auto it = pending_.find(queue);
     return it == pending_.end() ? 0 : it->second.size();
 }
+std::size_t queue_accounting::waiting_among(const std::string& queue, const std::vector<std::string>& ids) const {
+    const auto it = pending_.find(queue);
+    if (it == pending_.end()) return 0;
+    std::unordered_set<std::string> counted;
+    for (const auto& id : ids)
+        if (it->second.count(id)) counted.insert(id);
+    return counted.size();
+}
+
 std::vector<std::string> queue_accounting::pending(const std::string& queue) const {
     auto it = pending_.find(queue);
     if (it == pending_.end()) return {};

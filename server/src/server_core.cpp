@@ -1,6 +1,5 @@
 #include "papo/server/server_core.h"
 
-#include "papo/server/broker_security.h"
 #include "papo/clock.h"
 #include "papo/error.h"
 #include "papo/names.h"
@@ -8,61 +7,84 @@
 #include "papo/topics.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
 namespace papo {
 namespace {
 
+using k = server_action::kind;
+
 server_action publish_retained(std::string topic, std::string payload) {
-    return {server_action::kind::publish_retained, std::move(topic), std::move(payload), {}, {}, {}, {}};
+    server_action a{k::publish_retained, {}, std::move(topic), std::move(payload), {}, {}, {}};
+    return a;
 }
-server_action create_queue(std::string name, std::vector<std::string> filters) {
-    return {server_action::kind::create_queue, {}, {}, std::move(name), std::move(filters), {}, {}};
+server_action on_account(k type, std::string name, std::string password = {}) {
+    return {type, std::move(name), {}, {}, std::move(password), {}, {}};
 }
-server_action delete_queue(std::string name) {
-    return {server_action::kind::delete_queue, {}, {}, std::move(name), {}, {}, {}};
-}
-server_action secure(std::vector<nlohmann::json> commands) {
-    return {server_action::kind::secure, {}, {}, {}, {}, std::move(commands), {}};
-}
-server_action repair_queue(std::string name, std::vector<std::string> filters, std::vector<std::string> dropped) {
-    return {server_action::kind::repair_queue, {}, {}, std::move(name), std::move(filters), {}, std::move(dropped)};
+server_action on_topic(k type, std::string topic) { return {type, {}, std::move(topic), {}, {}, {}, {}}; }
+server_action on_queue(k type, std::string name, queue_subscriptions subscriptions = {},
+                       std::vector<std::string> dropped = {}) {
+    return {type, std::move(name), {}, {}, {}, std::move(subscriptions), std::move(dropped)};
 }
 
 inline constexpr std::size_t min_password_bytes = 8;
-inline constexpr std::size_t max_confirm_ids = 1000;
 inline constexpr std::size_t max_password_bytes = 256;
 
 // The new account's password: carried in the request to papo-server only, handed
-// to the broker's dynsec (which stores a salted hash), never kept or logged here.
-std::string password_argument(const nlohmann::json& request) {
-    const auto it = request.find("password");
-    if (it == request.end() || !it->is_string()) throw error("the request needs a \"password\" string");
-    const auto& password = it->get_ref<const std::string&>();
+// to the broker's account system (which stores a salted hash), never kept or logged here.
+void require_good_password(const std::string& password) {
     if (password.size() < min_password_bytes || password.size() > max_password_bytes)
-        throw error("a password has " + std::to_string(min_password_bytes) + " to " + std::to_string(max_password_bytes) +
-                    " bytes");
-    if (!is_valid_utf8(password)) throw error("a password must be valid UTF-8");
-    return password;
+        throw error(error_kind::bad_password, "a password has " + std::to_string(min_password_bytes) + " to " +
+                                                  std::to_string(max_password_bytes) + " bytes");
+    if (!is_valid_utf8(password)) throw error(error_kind::bad_password, "a password must be valid UTF-8");
 }
 
-bool reserved(const std::string& name) {
-    return name_key(name) == name_key(broker_security::server_account) ||
-           name_key(name) == name_key(broker_security::admin_account);
+// An accepted plan whose answer is `data`.
+template <typename Data>
+server_plan answer(const char* command, const Data& data) {
+    server_plan plan;
+    plan.command = command;
+    plan.response = make_success(command, nlohmann::json(data));
+    return plan;
 }
 
-std::string name_argument(const nlohmann::json& request) {
-    const auto it = request.find("name");
-    if (it == request.end() || !it->is_string()) throw error("the request needs a \"name\" string");
-    return it->get<std::string>();
-}
+// The handler table: command -> who may ask, and the handler with its typed request.
+using handler = std::function<server_plan(const server_core&, const std::string& from, const nlohmann::json&)>;
+struct handler_entry {
+    requests::asker may_ask;
+    handler run;
+};
 
-void require_admin(const std::string& from, const std::string& command) {
-    if (from != admin_name) throw error("'" + command + "' is for the manager (papo-admin) only");
+template <typename Request>
+std::pair<const std::string, handler_entry> entry(server_plan (server_core::*fn)(const std::string&, const Request&) const) {
+    return {Request::command, {Request::may_ask, [fn](const server_core& core, const std::string& from, const nlohmann::json& j) {
+                                   return (core.*fn)(from, j.get<Request>());
+                               }}};
 }
 
 }  // namespace
+
+queue_subscriptions server_core::subscriptions_of(const user_record& user) {
+    queue_subscriptions s{{topics::inbox_filter(user.name), topics::receipt_filter(user.name)}, {}};
+    for (const auto& topic : user.topics) s.posts.push_back(topics::post_filter(topic));
+    return s;
+}
+
+const user_record& server_core::existing_user(const std::string& name) const {
+    const user_record* user = registry_.find_user(name);
+    if (!user) throw error(error_kind::no_such_user, "no such user: '" + name + "'");
+    return *user;
+}
+
+const topic_record& server_core::existing_topic(const std::string& name) const {
+    const topic_record* topic = registry_.find_topic(name);
+    if (!topic) throw error(error_kind::no_such_topic, "no such topic: '" + name + "'");
+    return *topic;
+}
+
+// --- Loading and restoring ---------------------------------------------------------
 
 void server_core::load_user(const user_record& user) {
     registry_.put_user(user);
@@ -96,7 +118,7 @@ restore_plan server_core::restore(const registry_copy& local, const registry_cop
     for (const auto& topic : retained.topics) {
         if (local_topics.count(topic.name)) continue;
         // Removed after the broker's last save: its posting rights go too (idempotent).
-        actions.push_back(secure(broker_security::close_topic(topic.name)));
+        actions.push_back(on_topic(k::revoke_topic, topic.name));
         actions.push_back(publish_retained(topics::registry_topic(topic.name), ""));
         summary.removed_topics.push_back(topic.name);
     }
@@ -112,7 +134,7 @@ restore_plan server_core::restore(const registry_copy& local, const registry_cop
         if (old && (old->created_at != user.created_at || old->is_queue != user.is_queue)) {
             // Removed and registered again since the broker's last save: the session the
             // broker kept is the earlier one's, with its messages. A new one, as users.add makes it.
-            actions.push_back(create_queue(user.name, queue_filters(user)));
+            actions.push_back(on_queue(k::open_queue, user.name, subscriptions_of(user)));
             fresh_queues.insert(user.name);
             summary.remade_queues.push_back(user.name);
         } else {
@@ -127,14 +149,14 @@ restore_plan server_core::restore(const registry_copy& local, const registry_cop
             } else {
                 summary.remade_queues.push_back(user.name);
             }
-            actions.push_back(repair_queue(user.name, queue_filters(user), std::move(dropped)));
+            actions.push_back(on_queue(k::repair_queue, user.name, subscriptions_of(user), std::move(dropped)));
         }
     }
     for (const auto& user : retained.users) {
         if (local_users.count(user.name)) continue;
         // Removed after the broker's last save: as users.rm / queues.rm remove it.
-        actions.push_back(secure({broker_security::delete_account(user.name)}));
-        actions.push_back(delete_queue(user.name));
+        actions.push_back(on_account(k::delete_account, user.name));
+        actions.push_back(on_queue(k::wipe_queue, user.name));
         actions.push_back(publish_retained(topics::registry_user(user.name), ""));
         if (!user.is_queue) actions.push_back(publish_retained(topics::presence(user.name), ""));
         summary.removed_users.push_back(user.name);
@@ -149,202 +171,246 @@ restore_plan server_core::restore(const registry_copy& local, const registry_cop
     return plan;
 }
 
-std::vector<std::string> server_core::queue_filters(const user_record& user) const {
-    std::vector<std::string> filters{topics::inbox_filter(user.name), topics::receipt_filter(user.name)};
-    for (const auto& topic : user.topics) filters.push_back(topics::post_filter(topic));
-    return filters;
-}
+// --- Requests ----------------------------------------------------------------------
 
-nlohmann::json server_core::users_add(const std::string& from, const nlohmann::json& request, bool is_queue,
-                                      std::vector<server_action>& actions) {
-    const char* what = is_queue ? "queue" : "user";
-    require_admin(from, is_queue ? "queues.add" : "users.add");
-    const std::string name = name_argument(request);
-    require_valid_name(name, what);
-    if (reserved(name)) throw error("the name '" + name + "' is reserved for papo's own services");
-    if (const user_record* existing = registry_.find_user(name)) {
-        const std::string kind = existing->is_queue ? "a queue" : "a user";
-        throw error("the name '" + name + "' is taken (" + kind + " '" + existing->name + "' exists)");
-    }
-    const std::string password = password_argument(request);
-    user_record user{name, is_queue, now_text(), {}};
-    // The credential, then the session: a message sent the moment registration succeeds must wait in it.
-    actions.push_back(secure(broker_security::create_account(name, password)));
-    // The session: a message sent the moment registration succeeds must wait in it.
-    actions.push_back(create_queue(name, queue_filters(user)));
-    actions.push_back(publish_retained(topics::registry_user(name), encode(user)));
-    registry_.put_user(user);
-    accounting_.add_queue(name);
-    return {{"name", name}, {"kind", what}, {"created_at", user.created_at}};
-}
-
-void server_core::remove_queue_owner(const user_record& user, std::vector<server_action>& actions) {
-    // Revoke first (dynsec also disconnects the user's live connections), then wipe the queue.
-    actions.push_back(secure({broker_security::delete_account(user.name)}));
-    actions.push_back(delete_queue(user.name));
-    actions.push_back(publish_retained(topics::registry_user(user.name), ""));
-    actions.push_back(publish_retained(topics::registry_queue(user.name), ""));
-    if (!user.is_queue) actions.push_back(publish_retained(topics::presence(user.name), ""));
-    accounting_.remove_queue(user.name);
-    registry_.remove_user(user.name);
-}
-
-nlohmann::json server_core::user_list(bool queues) const {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& [key, user] : registry_.users()) {
-        if (!queues && user.is_queue) continue;
-        nlohmann::json row{{"name", user.name}, {"online", registry_.online(user.name)}};
-        if (queues) {
-            row["kind"] = user.is_queue ? "queue" : "user";
-            row["messages"] = accounting_.depth(user.name);
-        } else {
-            row["created_at"] = user.created_at;
-            row["topics"] = user.topics;
-        }
-        list.push_back(std::move(row));
-    }
-    return list;
-}
-
-server_outcome server_core::handle(const std::string& from, const nlohmann::json& request) {
+server_plan server_core::handle(const std::string& from, const nlohmann::json& request) const {
+    static const std::map<std::string, handler_entry> table{
+        entry(&server_core::users_add),    entry(&server_core::users_rm),     entry(&server_core::users_passwd),
+        entry(&server_core::users_ls),     entry(&server_core::users_info),   entry(&server_core::users_pending),
+        entry(&server_core::users_confirm), entry(&server_core::topics_add),  entry(&server_core::topics_rm),
+        entry(&server_core::topics_ls),    entry(&server_core::topics_info),  entry(&server_core::topics_join),
+        entry(&server_core::topics_leave), entry(&server_core::queues_add),   entry(&server_core::queues_rm),
+        entry(&server_core::queues_ls),    entry(&server_core::queues_purge),
+    };
     std::string command = "unknown";
-    server_outcome outcome;
     try {
         if (!request.is_object() || !request.contains("command") || !request["command"].is_string())
-            throw error("the request needs a \"command\" string");
+            throw error(error_kind::bad_request, "the request needs a \"command\" string");
         command = request["command"].get<std::string>();
-        auto& actions = outcome.actions;
-        nlohmann::json data = nlohmann::json::object();
-
-        if (command == "users.add") {
-            data = users_add(from, request, false, actions);
-        } else if (command == "users.rm" || command == "queues.rm") {
-            require_admin(from, command);
-            const std::string name = name_argument(request);
-            const user_record* user = registry_.find_user(name);
-            const bool want_queue = command == "queues.rm";
-            if (!user || user->is_queue != want_queue)
-                throw error(std::string("no such ") + (want_queue ? "named queue" : "user") + ": '" + name + "'" +
-                            (user && want_queue ? " is a user's queue; it goes with 'users rm'" : ""));
-            data = {{"name", user->name}};
-            remove_queue_owner(*user, actions);
-        } else if (command == "users.passwd") {
-            require_admin(from, command);
-            const std::string name = name_argument(request);
-            const user_record* user = registry_.find_user(name);
-            if (!user) throw error("no such user: '" + name + "'");
-            actions.push_back(secure({broker_security::set_password(user->name, password_argument(request))}));
-            data = {{"name", user->name}};
-        } else if (command == "users.ls") {
-            data = user_list(false);
-        } else if (command == "users.info") {
-            const std::string name = name_argument(request);
-            const user_record* user = registry_.find_user(name);
-            if (!user) throw error("no such user: '" + name + "'");
-            data = {{"name", user->name}, {"kind", user->is_queue ? "queue" : "user"},
-                    {"online", registry_.online(user->name)}, {"topics", user->topics}};
-        } else if (command == "users.pending") {
-            const user_record* user = registry_.find_user(from);
-            if (!user) throw error("'" + from + "' is not a registered user");
-            data = {{"name", user->name}, {"ids", accounting_.pending(user->name)}};
-        } else if (command == "users.confirm") {
-            // A reader confirms ids it has already shown: repairs a count whose receipt a
-            // crash lost (papo read and interactive papo send this at start).
-            const user_record* user = registry_.find_user(from);
-            if (!user) throw error("'" + from + "' is not a registered user");
-            const auto it = request.find("ids");
-            if (it == request.end() || !it->is_array()) throw error("the request needs an \"ids\" array");
-            if (it->size() > max_confirm_ids) throw error("at most " + std::to_string(max_confirm_ids) + " ids per request");
-            std::vector<std::string> ids;
-            for (const auto& id : *it) {
-                if (!id.is_string()) throw error("\"ids\" must hold strings");
-                ids.push_back(id.get<std::string>());
-            }
-            const std::size_t before = accounting_.depth(user->name);
-            accounting_.received(user->name, ids);
-            data = {{"name", user->name}, {"confirmed", before - accounting_.depth(user->name)}};
-        } else if (command == "topics.add") {
-            require_admin(from, command);
-            const std::string name = name_argument(request);
-            require_valid_name(name, "topic");
-            if (const topic_record* existing = registry_.find_topic(name))
-                throw error("the topic '" + existing->name + "' exists already");
-            topic_record topic{name, now_text()};
-            actions.push_back(secure(broker_security::open_topic(name)));
-            registry_.put_topic(topic);
-            numbers_known_.insert(name);  // no post yet: every one will pass by us
-            actions.push_back(publish_retained(topics::registry_topic(name), encode(topic)));
-            data = {{"name", name}};
-        } else if (command == "topics.rm") {
-            require_admin(from, command);
-            const std::string name = name_argument(request);
-            const topic_record* topic = registry_.find_topic(name);
-            if (!topic) throw error("no such topic: '" + name + "'");
-            const std::string canonical = topic->name;
-            post_numbers_.erase(canonical);
-            numbers_known_.erase(canonical);
-            actions.push_back(secure(broker_security::close_topic(canonical)));
-            for (const auto& member : registry_.members(canonical)) {
-                registry_.leave(member, canonical);
-                actions.push_back(publish_retained(topics::registry_user(member), encode(*registry_.find_user(member))));
-            }
-            registry_.remove_topic(canonical);
-            actions.push_back(publish_retained(topics::registry_topic(canonical), ""));
-            data = {{"name", canonical}};
-        } else if (command == "topics.ls") {
-            data = nlohmann::json::array();
-            for (const auto& [key, topic] : registry_.topics())
-                data.push_back({{"name", topic.name}, {"members", registry_.members(topic.name).size()},
-                                {"created_at", topic.created_at}});
-        } else if (command == "topics.info") {
-            const std::string name = name_argument(request);
-            const topic_record* topic = registry_.find_topic(name);
-            if (!topic) throw error("no such topic: '" + name + "'");
-            data = {{"name", topic->name}, {"members", registry_.members(topic->name)}};
-        } else if (command == "topics.join" || command == "topics.leave") {
-            const std::string name = name_argument(request);
-            const user_record* user = registry_.find_user(from);
-            if (!user) throw error("'" + from + "' is not a registered user");
-            const topic_record* topic = registry_.find_topic(name);
-            if (!topic && command == "topics.join") throw error("no such topic: '" + name + "'");
-            const std::string canonical = topic ? topic->name : name;
-            const bool changed = command == "topics.join" ? registry_.join(from, canonical) : registry_.leave(from, canonical);
-            if (changed) actions.push_back(publish_retained(topics::registry_user(user->name), encode(*registry_.find_user(from))));
-            data = {{"name", canonical}, {"changed", changed}};
-            if (command == "topics.join" && numbers_known_.count(canonical)) {
-                data["numbers"] = nlohmann::json::object();
-                if (const auto known = post_numbers_.find(canonical); known != post_numbers_.end())
-                    for (const auto& [sender, n] : known->second) data["numbers"][sender] = n;
-            }
-        } else if (command == "queues.add") {
-            require_admin(from, command);
-            data = users_add(from, request, true, actions);
-        } else if (command == "queues.ls") {
-            require_admin(from, command);
-            data = user_list(true);
-        } else if (command == "queues.purge") {
-            require_admin(from, command);
-            const std::string name = name_argument(request);
-            const user_record* user = registry_.find_user(name);
-            if (!user) throw error("no such queue: '" + name + "'");
-            if (registry_.online(user->name))
-                throw error("'" + user->name + "' is online and reading its queue; purge it while it is offline");
-            data = {{"name", user->name}, {"purged", accounting_.depth(user->name)}};
-            actions.push_back(create_queue(user->name, queue_filters(*user)));  // a created queue starts empty
-            accounting_.purge(user->name);
-        } else {
-            throw error("unknown command '" + command + "'");
+        const auto found = table.find(command);
+        if (found == table.end()) throw error(error_kind::unknown_command, "unknown command '" + command + "'");
+        switch (found->second.may_ask) {
+            case requests::asker::manager:
+                if (from != admin_name)
+                    throw error(error_kind::forbidden, "'" + command + "' is for the manager (papo-admin) only");
+                break;
+            case requests::asker::registered:
+                if (!registry_.find_user(from))
+                    throw error(error_kind::not_registered, "'" + from + "' is not a registered user");
+                break;
+            case requests::asker::anyone: break;
         }
-        outcome.response = make_success(command, std::move(data));
+        return found->second.run(*this, from, request);
     } catch (const error& e) {
-        outcome.actions.clear();
-        outcome.response = make_failure(command, e);
+        server_plan refused;
+        refused.command = command;
+        refused.response = make_failure(command, e);
+        return refused;
     } catch (const nlohmann::json::exception& e) {
-        outcome.actions.clear();
-        outcome.response = make_failure(command, error(error_kind::bad_request, std::string("malformed request: ") + e.what()));
+        server_plan refused;
+        refused.command = command;
+        refused.response = make_failure(command, error(error_kind::bad_request, std::string("malformed request: ") + e.what()));
+        return refused;
     }
-    return outcome;
 }
+
+void server_core::commit(const server_plan& plan) {
+    if (!plan.accepted()) return;
+    const auto& change = plan.change;
+    for (const auto& user : change.users) {
+        const bool is_new = registry_.find_user(user.name) == nullptr;
+        registry_.put_user(user);
+        if (is_new) accounting_.add_queue(user.name);
+    }
+    for (const auto& name : change.removed_users) {
+        accounting_.remove_queue(name);
+        registry_.remove_user(name);
+    }
+    for (const auto& topic : change.topics) {
+        if (!registry_.find_topic(topic.name)) numbers_known_.insert(topic.name);  // no post yet: every one passes by us
+        registry_.put_topic(topic);
+    }
+    for (const auto& name : change.removed_topics) {
+        post_numbers_.erase(name);
+        numbers_known_.erase(name);
+        registry_.remove_topic(name);
+    }
+    if (plan.counts) {
+        if (plan.counts->purge) accounting_.purge(plan.counts->queue);
+        if (!plan.counts->confirmed.empty()) accounting_.received(plan.counts->queue, plan.counts->confirmed);
+    }
+}
+
+server_plan server_core::add_account(const requests::account_request& r, bool is_queue) const {
+    const char* what = is_queue ? "queue" : "user";
+    require_valid_name(r.name, what);  // also refuses papo's own service names (papo-...)
+    if (const user_record* existing = registry_.find_user(r.name)) {
+        const std::string kind = existing->is_queue ? "a queue" : "a user";
+        throw error(error_kind::name_taken, "the name '" + r.name + "' is taken (" + kind + " '" + existing->name + "' exists)");
+    }
+    require_good_password(r.password);
+    const user_record user{r.name, is_queue, now_text(), {}};
+    auto plan = answer(is_queue ? requests::queues_add::command : requests::users_add::command,
+                       answers::added{user.name, is_queue, user.created_at});
+    // The credential, then the session: a message sent the moment registration succeeds must wait in it.
+    plan.actions = {on_account(k::create_account, user.name, r.password),
+                    on_queue(k::open_queue, user.name, subscriptions_of(user)),
+                    publish_retained(topics::registry_user(user.name), encode(user))};
+    plan.undo = {on_account(k::delete_account, user.name), on_queue(k::wipe_queue, user.name),
+                 publish_retained(topics::registry_user(user.name), "")};
+    plan.change.users.push_back(user);
+    return plan;
+}
+server_plan server_core::users_add(const std::string&, const requests::users_add& r) const { return add_account(r, false); }
+server_plan server_core::queues_add(const std::string&, const requests::queues_add& r) const { return add_account(r, true); }
+
+server_plan server_core::remove_account(const requests::name_request& r, bool is_queue) const {
+    const user_record* user = registry_.find_user(r.name);
+    if (!user || user->is_queue != is_queue)
+        throw error(is_queue ? error_kind::no_such_queue : error_kind::no_such_user,
+                    std::string("no such ") + (is_queue ? "named queue" : "user") + ": '" + r.name + "'" +
+                        (user && is_queue ? " is a user's queue; it goes with 'users rm'" : ""));
+    auto plan = answer(is_queue ? requests::queues_rm::command : requests::users_rm::command, answers::named{user->name});
+    // Revoke first (the broker also closes the user's live connections), then wipe the queue.
+    plan.actions = {on_account(k::delete_account, user->name), on_queue(k::wipe_queue, user->name),
+                    publish_retained(topics::registry_user(user->name), ""),
+                    publish_retained(topics::registry_queue(user->name), "")};
+    if (!user->is_queue) plan.actions.push_back(publish_retained(topics::presence(user->name), ""));
+    plan.change.removed_users.push_back(user->name);
+    return plan;
+}
+server_plan server_core::users_rm(const std::string&, const requests::users_rm& r) const { return remove_account(r, false); }
+server_plan server_core::queues_rm(const std::string&, const requests::queues_rm& r) const { return remove_account(r, true); }
+
+server_plan server_core::users_passwd(const std::string&, const requests::users_passwd& r) const {
+    const user_record& user = existing_user(r.name);
+    require_good_password(r.password);
+    auto plan = answer(requests::users_passwd::command, answers::named{user.name});
+    plan.actions = {on_account(k::set_password, user.name, r.password)};
+    return plan;
+}
+
+server_plan server_core::users_ls(const std::string&, const requests::users_ls&) const {
+    std::vector<answers::user_row> rows;
+    for (const auto& [key, user] : registry_.users())
+        if (!user.is_queue) rows.push_back({user.name, registry_.online(user.name), user.created_at, user.topics});
+    return answer(requests::users_ls::command, rows);
+}
+
+server_plan server_core::users_info(const std::string&, const requests::users_info& r) const {
+    const user_record& user = existing_user(r.name);
+    return answer(requests::users_info::command, answers::user_info{user.name, user.is_queue, registry_.online(user.name), user.topics});
+}
+
+server_plan server_core::users_pending(const std::string& from, const requests::users_pending&) const {
+    const user_record& user = existing_user(from);
+    return answer(requests::users_pending::command, answers::pending{user.name, accounting_.pending(user.name)});
+}
+
+// A reader confirms ids it has already shown: repairs a count whose receipt a crash
+// lost (papo read and interactive papo send this at start).
+server_plan server_core::users_confirm(const std::string& from, const requests::users_confirm& r) const {
+    const user_record& user = existing_user(from);
+    if (r.ids.size() > requests::users_confirm::max_ids)
+        throw error(error_kind::too_many, "at most " + std::to_string(requests::users_confirm::max_ids) + " ids per request");
+    auto plan = answer(requests::users_confirm::command, answers::confirmed{user.name, accounting_.waiting_among(user.name, r.ids)});
+    plan.counts = count_change{user.name, false, r.ids};
+    return plan;
+}
+
+server_plan server_core::topics_add(const std::string&, const requests::topics_add& r) const {
+    require_valid_name(r.name, "topic");
+    if (const topic_record* existing = registry_.find_topic(r.name))
+        throw error(error_kind::name_taken, "the topic '" + existing->name + "' exists already");
+    const topic_record topic{r.name, now_text()};
+    auto plan = answer(requests::topics_add::command, answers::named{topic.name});
+    plan.actions = {on_topic(k::grant_topic, topic.name), publish_retained(topics::registry_topic(topic.name), encode(topic))};
+    plan.undo = {on_topic(k::revoke_topic, topic.name), publish_retained(topics::registry_topic(topic.name), "")};
+    plan.change.topics.push_back(topic);
+    return plan;
+}
+
+server_plan server_core::topics_rm(const std::string&, const requests::topics_rm& r) const {
+    const std::string name = existing_topic(r.name).name;
+    auto plan = answer(requests::topics_rm::command, answers::named{name});
+    plan.actions.push_back(on_topic(k::revoke_topic, name));
+    for (const auto& member : registry_.members(name)) {
+        user_record user = *registry_.find_user(member);
+        user.topics.erase(std::remove(user.topics.begin(), user.topics.end(), name), user.topics.end());
+        plan.actions.push_back(publish_retained(topics::registry_user(user.name), encode(user)));
+        plan.change.users.push_back(std::move(user));
+    }
+    plan.actions.push_back(publish_retained(topics::registry_topic(name), ""));
+    plan.change.removed_topics.push_back(name);
+    return plan;
+}
+
+server_plan server_core::topics_ls(const std::string&, const requests::topics_ls&) const {
+    std::vector<answers::topic_row> rows;
+    for (const auto& [key, topic] : registry_.topics())
+        rows.push_back({topic.name, registry_.members(topic.name).size(), topic.created_at});
+    return answer(requests::topics_ls::command, rows);
+}
+
+server_plan server_core::topics_info(const std::string&, const requests::topics_info& r) const {
+    const topic_record& topic = existing_topic(r.name);
+    return answer(requests::topics_info::command, answers::topic_info{topic.name, registry_.members(topic.name)});
+}
+
+server_plan server_core::topics_join(const std::string& from, const requests::topics_join& r) const {
+    const std::string name = existing_topic(r.name).name;
+    user_record user = existing_user(from);
+    const bool changed = std::find(user.topics.begin(), user.topics.end(), name) == user.topics.end();
+    answers::membership data{name, changed, std::nullopt};
+    if (numbers_known_.count(name)) {
+        data.numbers.emplace();
+        if (const auto known = post_numbers_.find(name); known != post_numbers_.end())
+            for (const auto& [key, n] : known->second) (*data.numbers)[key.sender_text()] = n;
+    }
+    auto plan = answer(requests::topics_join::command, data);
+    if (changed) {
+        user.topics.push_back(name);
+        plan.actions.push_back(publish_retained(topics::registry_user(user.name), encode(user)));
+        plan.change.users.push_back(std::move(user));
+    }
+    return plan;
+}
+
+server_plan server_core::topics_leave(const std::string& from, const requests::topics_leave& r) const {
+    const topic_record* topic = registry_.find_topic(r.name);
+    const std::string name = topic ? topic->name : r.name;  // leaving a removed topic is no error
+    user_record user = existing_user(from);
+    const auto it = std::find(user.topics.begin(), user.topics.end(), name);
+    const bool changed = it != user.topics.end();
+    auto plan = answer(requests::topics_leave::command, answers::membership{name, changed, std::nullopt});
+    if (changed) {
+        user.topics.erase(it);
+        plan.actions.push_back(publish_retained(topics::registry_user(user.name), encode(user)));
+        plan.change.users.push_back(std::move(user));
+    }
+    return plan;
+}
+
+server_plan server_core::queues_ls(const std::string&, const requests::queues_ls&) const {
+    std::vector<answers::queue_row> rows;
+    for (const auto& [key, user] : registry_.users())
+        rows.push_back({user.name, user.is_queue, registry_.online(user.name), accounting_.depth(user.name)});
+    return answer(requests::queues_ls::command, rows);
+}
+
+server_plan server_core::queues_purge(const std::string&, const requests::queues_purge& r) const {
+    const user_record* user = registry_.find_user(r.name);
+    if (!user) throw error(error_kind::no_such_queue, "no such queue: '" + r.name + "'");
+    if (registry_.online(user->name))
+        throw error(error_kind::queue_online,
+                    "'" + user->name + "' is online and reading its queue; purge it while it is offline");
+    auto plan = answer(requests::queues_purge::command, answers::purged{user->name, accounting_.depth(user->name)});
+    plan.actions = {on_queue(k::open_queue, user->name, subscriptions_of(*user))};  // a new queue starts empty
+    plan.counts = count_change{user->name, true, {}};
+    return plan;
+}
+
+// --- Traffic -----------------------------------------------------------------------
 
 void server_core::on_direct_message(const std::string& to, const std::string&, const std::string& id) {
     const user_record* user = registry_.find_user(to);
@@ -358,7 +424,7 @@ void server_core::on_post(const std::string& topic, const std::string& from, con
     for (const auto& member : registry_.members(topic))
         if (member != from) accounting_.routed(member, id);
     if (seq) {
-        auto& highest = post_numbers_[topic][series.empty() ? from : from + "/" + series];
+        auto& highest = post_numbers_[topic][numbering_key{from, topic, series}];
         highest = std::max(highest, *seq);
     }
 }

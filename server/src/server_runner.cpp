@@ -1,6 +1,6 @@
 #include "papo/server/server_runner.h"
 
-#include "papo/server/broker_security.h"
+#include "papo/server/mosquitto_backend.h"
 #include "papo/clock.h"
 #include "papo/error.h"
 #include "papo/log.h"
@@ -13,15 +13,6 @@
 
 namespace papo {
 namespace {
-
-// Subscribes a queue's session: its inbox and receipts, and its topics with No Local
-// (a member's own posts do not come back to it).
-void subscribe_queue(session& queue, const std::vector<std::string>& filters) {
-    std::vector<std::string> inbox, posts;
-    for (const auto& filter : filters) (filter.rfind("topics/", 0) == 0 ? posts : inbox).push_back(filter);
-    queue.subscribe(inbox, 1);
-    queue.subscribe(posts, 1, /*no_local=*/true);
-}
 
 // "a, b, c (+7 more)" for one log line.
 std::string some_names(const std::vector<std::string>& names) {
@@ -111,106 +102,15 @@ std::vector<server_action> server_runner::load_registry() {
     return plan.actions;
 }
 
-void server_runner::save_changes() {
-    const auto change = core_.take_changes();
-    if (!change.empty()) saved_->append(change);
-}
-
-void server_runner::open_queue_session(const std::string& name, const std::vector<std::string>& filters) {
-    // Clean start off: Mosquitto 2.0.11 restores a session that was created with clean
-    // start ON from its database without its queued messages, so a queue made that way
-    // would lose its mail at the first broker restart.
-    session_options options = options_for(name, true);
-    options.clean_start = false;
-    auto queue = std::make_unique<session>(options);
-    queue->connect();
-    if (queue->session_present()) {
-        // A new queue starts empty: wipe what an earlier session of this client id left
-        // (a purge, or a name used before), then make the durable session again.
-        queue->disconnect();
-        queue.reset();
-        close_queue_session(name);
-        queue = std::make_unique<session>(options);
-        queue->connect();
-    }
-    subscribe_queue(*queue, filters);
-    queue->disconnect();
-}
-
-void server_runner::repair_queue_session(const std::string& name, const std::vector<std::string>& filters,
-                                         const std::vector<std::string>& dropped) {
-    // Clean start off and no wipe: the messages waiting in it stay.
-    session_options options = options_for(name, true);
-    options.clean_start = false;
-    session queue(options);
-    queue.connect();
-    subscribe_queue(queue, filters);
-    queue.unsubscribe(dropped);
-    queue.disconnect();
-}
-
-void server_runner::close_queue_session(const std::string& name) {
-    // Clean start with no expiry: the broker drops the session and its messages at disconnect.
-    session queue(options_for(name, false));
-    queue.connect();
-    queue.disconnect();
-}
-
-void server_runner::secure(const std::vector<nlohmann::json>& commands) {
-    if (commands.empty() || config_.no_accounts) return;
-    if (!control_) {
-        // Its own connection: dynsec answers on one shared topic, and waiting for that
-        // answer must not hold up the traffic queued on the main session.
-        session_options options = options_for("papo-server~control", false);
-        options.auto_reconnect = true;
-        control_ = std::make_unique<session>(options);
-        control_->connect();
-        control_->subscribe({broker_security::control_response_topic}, 1);
-    }
-    // Again each time: after the broker restarts, this clean session has forgotten it.
-    control_->subscribe({broker_security::control_response_topic}, 1);
-    const std::string tag = random_hex(12);
-    nlohmann::json batch{{"commands", nlohmann::json::array()}};
-    for (auto command : commands) {
-        command["correlationData"] = tag;
-        batch["commands"].push_back(std::move(command));
-    }
-    control_->publish(broker_security::control_topic, batch.dump());
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-        auto message = control_->next(std::chrono::milliseconds(200));
-        if (!message) continue;
-        if (message->connection_lost) throw error("lost the broker while changing accounts");
-        const auto answer = nlohmann::json::parse(message->payload, nullptr, false);
-        const auto responses = answer.find("responses");
-        if (answer.is_discarded() || responses == answer.end() || !responses->is_array() || responses->empty() ||
-            responses->front().value("correlationData", "") != tag)
-            continue;  // someone else's answer
-        const auto failed = broker_security::failures(answer);
-        if (failed.empty()) return;
-        std::string text;
-        for (const auto& f : failed) text += (text.empty() ? "" : "; ") + f;
-        throw error("the broker refused the account change: " + text);
-    }
-    throw error("the broker's dynamic-security plugin did not answer within 10 s (is it loaded?)");
-}
-
 bool server_runner::execute(const std::vector<server_action>& actions, std::string& failure) {
     for (const auto& action : actions) {
         try {
-            switch (action.type) {
-                case server_action::kind::publish_retained: {
-                    publish_options options;
-                    options.retained = true;
-                    main_->publish(action.topic, action.payload, options);
-                    break;
-                }
-                case server_action::kind::create_queue: open_queue_session(action.name, action.filters); break;
-                case server_action::kind::delete_queue: close_queue_session(action.name); break;
-                case server_action::kind::secure: secure(action.commands); break;
-                case server_action::kind::repair_queue:
-                    repair_queue_session(action.name, action.filters, action.dropped_filters);
-                    break;
+            if (action.type == server_action::kind::publish_retained) {
+                publish_options options;
+                options.retained = true;
+                main_->publish(action.topic, action.payload, options);
+            } else {
+                backend_->carry_out(action);
             }
         } catch (const error& e) {
             failure = e.what();
@@ -223,40 +123,35 @@ bool server_runner::execute(const std::vector<server_action>& actions, std::stri
 
 void server_runner::answer(const inbound& request) {
     const auto route = topics::parse(request.topic);
-    nlohmann::json body;
-    server_outcome outcome;
+    server_plan plan;
     try {
-        body = decode<nlohmann::json>(request.payload);
-        outcome = core_.handle(route->first, body);
+        plan = core_.handle(route->from, decode<nlohmann::json>(request.payload));
     } catch (const error& e) {
-        outcome.response = make_failure("unknown", error(error_kind::bad_request, std::string("unreadable request: ") + e.what()));
+        plan.response = make_failure("unknown", error(error_kind::bad_request, std::string("unreadable request: ") + e.what()));
     }
-    // Saving the change (an fdatasync) and carrying it out on the broker (a connection per
-    // queue session) each wait on something else: they run at once, the answer waits for both.
-    const auto change = core_.take_changes();
-    std::future<void> saving;
-    if (!change.empty()) saving = std::async(std::launch::async, [this, &change] { saved_->append(change); });
-    std::string failure;
-    if (!execute(outcome.actions, failure)) {
-        const std::string command = outcome.response.value("command", "unknown");
-        if (command == "users.add" || command == "queues.add")  // undo the half-made registration
-            execute(core_.handle(admin_name, {{"command", command == "users.add" ? "users.rm" : "queues.rm"},
-                                              {"name", body.value("name", "")}})
-                        .actions,
-                    failure);
-        outcome.response = make_failure(command, error(error_kind::broker_refused, "the broker did not carry out the change: " + failure));
-    }
-    try {
-        // Before answering: an answered change must survive a crash of broker and server together.
-        if (saving.valid()) saving.get();
-        save_changes();  // what an undo changed
-    } catch (const error& e) {
-        log_error("cannot save the registry: " + std::string(e.what()));
-        if (outcome.response.value("ok", false))
-            outcome.response = make_failure(outcome.response.value("command", "unknown"),
-                                            error(error_kind::not_saved, std::string("the change is made, but papo-server could not save it in its "
-                                                        "state folder (") +
-                                                e.what() + "), so it may not survive a crash"));
+    if (plan.accepted()) {
+        // Nothing changes in the registry, in memory or on disk, unless the broker did
+        // every part of it: a refused part is undone and the answer says so.
+        std::string failure;
+        if (!execute(plan.actions, failure)) {
+            std::string ignored;
+            execute(plan.undo, ignored);
+            plan.response = make_failure(plan.command, error(error_kind::broker_refused,
+                                                             "the broker did not carry out the change: " + failure));
+        } else {
+            core_.commit(plan);
+            try {
+                // Before answering: an answered change must survive a crash of broker and server together.
+                const auto change = core_.take_changes();
+                if (!change.empty()) saved_->append(change);
+            } catch (const error& e) {
+                log_error("cannot save the registry: " + std::string(e.what()));
+                plan.response = make_failure(plan.command, error(error_kind::not_saved,
+                                                                 std::string("the change is made, but papo-server could not save "
+                                                                             "it in its state folder (") +
+                                                                     e.what() + "), so it may not survive a crash"));
+            }
+        }
     }
     if (request.response_topic.empty()) {
         log_warn("request on " + request.topic + " has no response topic; answered nobody");
@@ -265,7 +160,7 @@ void server_runner::answer(const inbound& request) {
     publish_options options;
     options.correlation_data = request.correlation_data;
     options.expiry_seconds = 60;
-    main_->publish_async(request.response_topic, encode(outcome.response), options);
+    main_->publish_async(request.response_topic, encode(plan.response), options);
 }
 
 void server_runner::dispatch(const inbound& message) {
@@ -276,16 +171,16 @@ void server_runner::dispatch(const inbound& message) {
         switch (route->type) {
             case k::request: answer(message); break;
             case k::inbox:
-                core_.on_direct_message(route->first, route->second, decode<chat_message>(message.payload).id);
+                core_.on_direct_message(route->user, route->from, decode<chat_message>(message.payload).id);
                 break;
             case k::post: {
                 const auto post = decode<chat_message>(message.payload);
-                core_.on_post(route->first, route->second, post.id, post.seq, post.series);
+                core_.on_post(route->topic, route->from, post.id, post.seq, post.series);
                 break;
             }
-            case k::receipt: core_.on_receipt(route->second, decode<receipt>(message.payload).ids); break;
+            case k::receipt: core_.on_receipt(route->from, decode<receipt>(message.payload).ids); break;
             case k::presence:
-                core_.on_presence(route->first, !message.payload.empty() && decode<presence>(message.payload).online);
+                core_.on_presence(route->user, !message.payload.empty() && decode<presence>(message.payload).online);
                 break;
             default: break;
         }
@@ -298,12 +193,12 @@ void server_runner::dispatch(const inbound& message) {
 
 void server_runner::run(const std::atomic<bool>& stop) {
     saved_ = std::make_unique<registry_file>(config_.state_dir);  // first: refuses a second server on it
+    backend_ = std::make_unique<mosquitto_backend>(options_for("papo-server", false), !config_.no_accounts);
     const auto repairs = load_registry();
     // Posting rights follow the registry (idempotent: a crash between the two is repaired here).
-    std::vector<nlohmann::json> open_topics;
-    for (const auto& [key, topic] : core_.state().topics())
-        for (auto& command : broker_security::open_topic(topic.name)) open_topics.push_back(std::move(command));
-    secure(open_topics);
+    std::vector<std::string> topic_names;
+    for (const auto& [key, topic] : core_.state().topics()) topic_names.push_back(topic.name);
+    backend_->grant_topics(topic_names);
     session_options options = options_for("papo-server", true);
     options.clean_start = false;  // traffic that came while we were down waits in our session
     options.auto_reconnect = true;
@@ -350,7 +245,7 @@ void server_runner::run(const std::atomic<bool>& stop) {
     }
     execute(core_.take_snapshots(), failure);
     main_->disconnect();
-    if (control_) control_->disconnect();
+    backend_.reset();
     log_info("papo-server stopped");
 }
 

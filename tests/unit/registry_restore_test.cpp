@@ -29,15 +29,6 @@ const server_action* find(const std::vector<server_action>& actions, action_kind
 const server_action* publish_of(const std::vector<server_action>& actions, const std::string& topic) {
     return find(actions, action_kind::publish_retained, topic);
 }
-bool has_command(const std::vector<server_action>& actions, const std::string& command, const std::string& field,
-                 const std::string& value) {
-    for (const auto& a : actions)
-        if (a.type == action_kind::secure)
-            for (const auto& c : a.commands)
-                if (c.value("command", "") == command && c.value(field, "") == value) return true;
-    return false;
-}
-
 TEST(restore, WhenTheBrokerKeptEverythingNothingIsRepaired) {
     const registry_copy both{{user("alice", {"lobby"}), named_queue("sensors")}, {topic("lobby")}};
     server_core core;
@@ -75,11 +66,10 @@ TEST(restore, UsersTheBrokerLostAreRepublishedWithTheirQueueMadeAgain) {
     // its reader may have come back before papo-server and made it already.
     const auto* queue = find(plan.actions, action_kind::repair_queue, "dave");
     ASSERT_NE(queue, nullptr);
-    EXPECT_EQ(queue->filters,
-              (std::vector<std::string>{"users/dave/inbox/+", "users/dave/receipts/+", "topics/lobby/+"}));
-    EXPECT_TRUE(queue->dropped_filters.empty());
+    EXPECT_EQ(queue->subscriptions, (queue_subscriptions{{"users/dave/inbox/+", "users/dave/receipts/+"}, {"topics/lobby/+"}}));
+    EXPECT_TRUE(queue->dropped.empty());
     EXPECT_NE(find(plan.actions, action_kind::repair_queue, "sensors"), nullptr);
-    for (const auto& a : plan.actions) EXPECT_NE(a.type, action_kind::create_queue) << a.name;  // never emptied
+    for (const auto& a : plan.actions) EXPECT_NE(a.type, action_kind::open_queue) << a.name;  // never emptied
     EXPECT_EQ(find(plan.actions, action_kind::repair_queue, "alice"), nullptr);  // kept as it is
     EXPECT_EQ(core.state().members("lobby"), std::vector<std::string>{"dave"});
 }
@@ -92,8 +82,8 @@ TEST(restore, UsersRemovedAfterTheBrokersLastSaveAreRemovedAgain) {
     EXPECT_EQ(plan.summary.removed_users, (std::vector<std::string>{"carol", "old-sensors"}));
     EXPECT_EQ(core.state().find_user("carol"), nullptr);
     for (const std::string name : {"carol", "old-sensors"}) {
-        EXPECT_TRUE(has_command(plan.actions, "deleteClient", "username", name)) << name;
-        EXPECT_NE(find(plan.actions, action_kind::delete_queue, name), nullptr) << name;
+        EXPECT_NE(find(plan.actions, action_kind::delete_account, name), nullptr) << name;
+        EXPECT_NE(find(plan.actions, action_kind::wipe_queue, name), nullptr) << name;
         const auto* cleared = publish_of(plan.actions, "registry/users/" + name);
         ASSERT_NE(cleared, nullptr) << name;
         EXPECT_EQ(cleared->payload, "");
@@ -104,9 +94,9 @@ TEST(restore, UsersRemovedAfterTheBrokersLastSaveAreRemovedAgain) {
     EXPECT_EQ(publish_of(plan.actions, "registry/queues/carol")->payload, "");
     // The account goes before the queue, as in users.rm.
     const auto account = std::find_if(plan.actions.begin(), plan.actions.end(),
-                                      [](const server_action& a) { return a.type == action_kind::secure; });
+                                      [](const server_action& a) { return a.type == action_kind::delete_account; });
     const auto queue = std::find_if(plan.actions.begin(), plan.actions.end(),
-                                    [](const server_action& a) { return a.type == action_kind::delete_queue; });
+                                    [](const server_action& a) { return a.type == action_kind::wipe_queue; });
     EXPECT_LT(account - plan.actions.begin(), queue - plan.actions.begin());
 }
 
@@ -116,7 +106,7 @@ TEST(restore, TopicsRemovedAfterTheBrokersLastSaveAreClosedAndCleared) {
     server_core core;
     const auto plan = core.restore(local, retained, {});
     EXPECT_EQ(plan.summary.removed_topics, std::vector<std::string>{"old"});
-    EXPECT_TRUE(has_command(plan.actions, "removeRoleACL", "topic", "topics/old/+"));
+    EXPECT_NE(find(plan.actions, action_kind::revoke_topic, "old"), nullptr);
     ASSERT_NE(publish_of(plan.actions, "registry/topics/old"), nullptr);
     EXPECT_EQ(publish_of(plan.actions, "registry/topics/old")->payload, "");
     EXPECT_EQ(publish_of(plan.actions, "registry/topics/lobby"), nullptr);
@@ -130,12 +120,12 @@ TEST(restore, AChangedMembershipRepairsTheSessionWithoutEmptyingIt) {
     const auto plan = core.restore(local, retained, {{"alice", {"id-1"}}});
     EXPECT_EQ(plan.summary.republished_users, std::vector<std::string>{"alice"});
     EXPECT_TRUE(plan.summary.remade_queues.empty());
-    EXPECT_EQ(find(plan.actions, action_kind::create_queue, "alice"), nullptr);
+    EXPECT_EQ(find(plan.actions, action_kind::open_queue, "alice"), nullptr);
     const auto* repair = find(plan.actions, action_kind::repair_queue, "alice");
     ASSERT_NE(repair, nullptr);
-    EXPECT_EQ(repair->filters,
-              (std::vector<std::string>{"users/alice/inbox/+", "users/alice/receipts/+", "topics/lobby/+"}));
-    EXPECT_EQ(repair->dropped_filters, std::vector<std::string>{"topics/quiet/+"});
+    EXPECT_EQ(repair->subscriptions,
+              (queue_subscriptions{{"users/alice/inbox/+", "users/alice/receipts/+"}, {"topics/lobby/+"}}));
+    EXPECT_EQ(repair->dropped, std::vector<std::string>{"topics/quiet/+"});
     EXPECT_EQ(core.depth("alice"), 1u);  // its messages are still there, and counted
 }
 
@@ -144,7 +134,7 @@ TEST(restore, AUserRegisteredAgainGetsAnEmptyQueueAndNoOldCount) {
     const registry_copy retained{{user("bob", {}, "2026-11-24T10:00:00.000Z")}, {}};
     server_core core;
     const auto plan = core.restore(local, retained, {{"bob", {"old-1", "old-2"}}});
-    EXPECT_NE(find(plan.actions, action_kind::create_queue, "bob"), nullptr);
+    EXPECT_NE(find(plan.actions, action_kind::open_queue, "bob"), nullptr);
     EXPECT_EQ(core.depth("bob"), 0u);
     ASSERT_NE(publish_of(plan.actions, "registry/queues/bob"), nullptr);
     EXPECT_EQ(publish_of(plan.actions, "registry/queues/bob")->payload, "");
@@ -156,7 +146,7 @@ TEST(restore, ANameRespelledIsTheNewEntryAndTheOldSpellingGoes) {
     server_core core;
     const auto plan = core.restore(local, retained, {});
     EXPECT_NE(find(plan.actions, action_kind::repair_queue, "Bob"), nullptr);
-    EXPECT_NE(find(plan.actions, action_kind::delete_queue, "bob"), nullptr);
+    EXPECT_NE(find(plan.actions, action_kind::wipe_queue, "bob"), nullptr);
     ASSERT_NE(core.state().find_user("bob"), nullptr);
     EXPECT_EQ(core.state().find_user("bob")->name, "Bob");
 }
@@ -165,8 +155,9 @@ TEST(restore, RequestsAfterARestoreAreSavedAsUsual) {
     const registry_copy local{{user("alice")}, {topic("lobby")}};
     server_core core;
     core.restore(local, {}, {});
-    const auto outcome = core.handle("alice", {{"command", "topics.join"}, {"name", "lobby"}});
-    ASSERT_TRUE(outcome.response.value("ok", false));
+    const auto plan = core.handle("alice", {{"command", "topics.join"}, {"name", "lobby"}});
+    ASSERT_TRUE(plan.accepted());
+    core.commit(plan);
     const auto change = core.take_changes();
     ASSERT_EQ(change.users.size(), 1u);
     EXPECT_EQ(change.users[0].topics, std::vector<std::string>{"lobby"});

@@ -1,11 +1,15 @@
-// papo-server's decisions (server_core.h), without a broker: requests in,
-// responses and broker actions out; observed traffic in, queue depths out.
+// papo-server's decisions (server_core.h), without a broker: requests in, plans
+// (answer, broker actions, registry change) out; observed traffic in, queue depths out.
+// `run` commits a plan as the runner does once every action succeeded.
 #include "papo/messages.h"
 #include "papo/server/server_core.h"
 
 #include <gtest/gtest.h>
 
+#include "papo/error.h"
+
 #include <algorithm>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -14,17 +18,23 @@ namespace {
 
 using action_kind = server_action::kind;
 
+server_plan run(server_core& core, const std::string& from, const nlohmann::json& request) {
+    auto plan = core.handle(from, request);
+    core.commit(plan);
+    return plan;
+}
+
 class server_decisions : public ::testing::Test {
 protected:
-    server_outcome ask(const std::string& from, const std::string& command, const std::string& name = "") {
+    server_plan ask(const std::string& from, const std::string& command, const std::string& name = "") {
         nlohmann::json request{{"command", command}};
         if (!name.empty()) request["name"] = name;
         if (command == "users.add" || command == "queues.add") request["password"] = "a-good-password";
-        return core.handle(from, request);
+        return run(core, from, request);
     }
-    static bool ok(const server_outcome& o) { return o.response.value("ok", false); }
-    static std::string why(const server_outcome& o) { return o.response.value("error", ""); }
-    void must(const server_outcome& o) { ASSERT_TRUE(ok(o)) << o.response.dump(); }
+    static bool ok(const server_plan& o) { return o.response.value("ok", false); }
+    static std::string why(const server_plan& o) { return o.response.value("error", ""); }
+    void must(const server_plan& o) { ASSERT_TRUE(ok(o)) << o.response.dump(); }
     void add_user(const std::string& name) { must(ask(admin_name, "users.add", name)); }
     void add_topic(const std::string& name) { must(ask(admin_name, "topics.add", name)); }
     void join(const std::string& user, const std::string& topic) { must(ask(user, "topics.join", topic)); }
@@ -42,16 +52,13 @@ TEST_F(server_decisions, RegistrationCreatesTheAccountThenTheQueueThenTheRegistr
     EXPECT_EQ(o.response["data"]["kind"], "user");
     EXPECT_EQ(o.response.dump().find("a-good-password"), std::string::npos);  // never echoed
     ASSERT_EQ(o.actions.size(), 3u);
-    EXPECT_EQ(o.actions[0].type, action_kind::secure);
-    ASSERT_EQ(o.actions[0].commands.size(), 2u);
-    EXPECT_EQ(o.actions[0].commands[0]["command"], "deleteClient");  // a stale account never survives
-    EXPECT_EQ(o.actions[0].commands[1]["command"], "createClient");
-    EXPECT_EQ(o.actions[0].commands[1]["username"], "alice");
-    EXPECT_EQ(o.actions[0].commands[1]["password"], "a-good-password");
-    EXPECT_EQ(o.actions[0].commands[1]["roles"][0]["rolename"], "papo-user");
-    EXPECT_EQ(o.actions[1].type, action_kind::create_queue);
+    EXPECT_EQ(o.actions[0].type, action_kind::create_account);
+    EXPECT_EQ(o.actions[0].name, "alice");
+    EXPECT_EQ(o.actions[0].password, "a-good-password");
+    EXPECT_EQ(o.actions[1].type, action_kind::open_queue);
     EXPECT_EQ(o.actions[1].name, "alice");
-    EXPECT_EQ(o.actions[1].filters, (std::vector<std::string>{"users/alice/inbox/+", "users/alice/receipts/+"}));
+    EXPECT_EQ(o.actions[1].subscriptions.inbox, (std::vector<std::string>{"users/alice/inbox/+", "users/alice/receipts/+"}));
+    EXPECT_TRUE(o.actions[1].subscriptions.posts.empty());
     EXPECT_EQ(o.actions[2].type, action_kind::publish_retained);
     EXPECT_EQ(o.actions[2].topic, "registry/users/alice");
     EXPECT_EQ(o.actions[2].payload.find("a-good-password"), std::string::npos);  // not in the registry
@@ -101,7 +108,7 @@ TEST_F(server_decisions, InvalidNamesAreRefusedWithTheReason) {
         EXPECT_NE(why(ask(admin_name, "topics.add", name)).find("invalid topic name"), std::string::npos) << name;
     }
     // An empty name is an invalid name too, not a missing one.
-    EXPECT_FALSE(ok(core.handle(admin_name, {{"command", "users.add"}, {"name", ""}})));
+    EXPECT_FALSE(ok(run(core, admin_name, {{"command", "users.add"}, {"name", ""}})));
     EXPECT_TRUE(core.state().users().empty());
     EXPECT_TRUE(core.state().topics().empty());
 }
@@ -121,7 +128,7 @@ TEST_F(server_decisions, AccountsNeedAPasswordOfSaneLength) {
                                            nlohmann::json(std::string(257, 'p')), nlohmann::json("bad\xff utf8 here")}) {
         nlohmann::json request{{"command", "users.add"}, {"name", "bob"}};
         if (!password.is_null()) request["password"] = password;
-        auto o = core.handle(admin_name, request);
+        auto o = run(core, admin_name, request);
         EXPECT_FALSE(ok(o)) << password.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         EXPECT_NE(why(o).find("password"), std::string::npos) << why(o);
         EXPECT_TRUE(o.actions.empty());
@@ -140,37 +147,32 @@ TEST_F(server_decisions, ServiceNamesAreReserved) {
 TEST_F(server_decisions, TopicsOpenAndClosePostingOnTheBroker) {
     auto added = ask(admin_name, "topics.add", "lobby");
     ASSERT_TRUE(ok(added));
-    ASSERT_EQ(added.actions.front().type, action_kind::secure);
-    for (const auto& command : added.actions.front().commands) {
-        EXPECT_EQ(command["command"], "addRoleACL");
-        EXPECT_EQ(command["topic"], "topics/lobby/+");
-    }
+    ASSERT_EQ(added.actions.front().type, action_kind::grant_topic);
+    EXPECT_EQ(added.actions.front().topic, "lobby");
     auto removed = ask(admin_name, "topics.rm", "lobby");
     ASSERT_TRUE(ok(removed));
-    ASSERT_EQ(removed.actions.front().type, action_kind::secure);
-    for (const auto& command : removed.actions.front().commands) {
-        EXPECT_EQ(command["command"], "removeRoleACL");
-        EXPECT_EQ(command["topic"], "topics/lobby/+");
-    }
+    ASSERT_EQ(removed.actions.front().type, action_kind::revoke_topic);
+    EXPECT_EQ(removed.actions.front().topic, "lobby");
 }
 
 TEST_F(server_decisions, TheManagerResetsPasswords) {
     add_user("bob");
-    auto o = core.handle(admin_name, {{"command", "users.passwd"}, {"name", "BOB"}, {"password", "another-password"}});
+    auto o = run(core, admin_name, {{"command", "users.passwd"}, {"name", "BOB"}, {"password", "another-password"}});
     ASSERT_TRUE(ok(o)) << why(o);
     ASSERT_EQ(o.actions.size(), 1u);
-    EXPECT_EQ(o.actions[0].commands[0]["command"], "setClientPassword");
-    EXPECT_EQ(o.actions[0].commands[0]["username"], "bob");
-    EXPECT_FALSE(ok(core.handle("bob", {{"command", "users.passwd"}, {"name", "bob"}, {"password", "another-password"}})));
-    EXPECT_FALSE(ok(core.handle(admin_name, {{"command", "users.passwd"}, {"name", "nobody"}, {"password", "another-password"}})));
+    EXPECT_EQ(o.actions[0].type, action_kind::set_password);
+    EXPECT_EQ(o.actions[0].name, "bob");
+    EXPECT_EQ(o.actions[0].password, "another-password");
+    EXPECT_FALSE(ok(run(core, "bob", {{"command", "users.passwd"}, {"name", "bob"}, {"password", "another-password"}})));
+    EXPECT_FALSE(ok(run(core, admin_name, {{"command", "users.passwd"}, {"name", "nobody"}, {"password", "another-password"}})));
 }
 
 TEST_F(server_decisions, MalformedRequestsAreRefusedWithAReason) {
-    EXPECT_NE(why(core.handle(admin_name, {{"command", "users.add"}, {"name", 5}})).find("\"name\""), std::string::npos);
-    EXPECT_NE(why(core.handle(admin_name, {{"command", "users.add"}})).find("\"name\""), std::string::npos);
-    EXPECT_NE(why(core.handle("x", nlohmann::json::array())).find("\"command\""), std::string::npos);
-    EXPECT_NE(why(core.handle("x", {{"command", 7}})).find("\"command\""), std::string::npos);
-    EXPECT_NE(why(core.handle("x", nlohmann::json())).find("\"command\""), std::string::npos);
+    EXPECT_NE(why(run(core, admin_name, {{"command", "users.add"}, {"name", 5}})).find("\"name\""), std::string::npos);
+    EXPECT_NE(why(run(core, admin_name, {{"command", "users.add"}})).find("\"name\""), std::string::npos);
+    EXPECT_NE(why(run(core, "x", nlohmann::json::array())).find("\"command\""), std::string::npos);
+    EXPECT_NE(why(run(core, "x", {{"command", 7}})).find("\"command\""), std::string::npos);
+    EXPECT_NE(why(run(core, "x", nlohmann::json())).find("\"command\""), std::string::npos);
     EXPECT_NE(why(ask("x", "users.explode")).find("unknown command"), std::string::npos);
 }
 
@@ -374,7 +376,7 @@ TEST_F(server_decisions, RemovingATopicStopsCountingAndClearsMemberships) {
     // Posting is revoked on the broker, each member's registry entry is rewritten
     // without the topic, then the topic is deleted.
     ASSERT_EQ(removed.actions.size(), 4u);
-    EXPECT_EQ(removed.actions[0].type, action_kind::secure);
+    EXPECT_EQ(removed.actions[0].type, action_kind::revoke_topic);
     removed.actions.erase(removed.actions.begin());
     for (std::size_t i = 0; i < 2; ++i) {
         EXPECT_EQ(removed.actions[i].topic.rfind("registry/users/", 0), 0u) << removed.actions[i].topic;
@@ -411,10 +413,10 @@ TEST_F(server_decisions, RemovingAUserDeletesQueueRegistryAndPresence) {
     auto removed = ask(admin_name, "users.rm", "BOB");
     ASSERT_TRUE(ok(removed)) << why(removed);
     ASSERT_EQ(removed.actions.size(), 5u);
-    EXPECT_EQ(removed.actions[0].type, action_kind::secure);  // the account goes first
-    EXPECT_EQ(removed.actions[0].commands[0]["command"], "deleteClient");
+    EXPECT_EQ(removed.actions[0].type, action_kind::delete_account);  // the account goes first
+    EXPECT_EQ(removed.actions[0].name, "bob");
     removed.actions.erase(removed.actions.begin());
-    EXPECT_EQ(removed.actions[0].type, action_kind::delete_queue);
+    EXPECT_EQ(removed.actions[0].type, action_kind::wipe_queue);
     EXPECT_EQ(removed.actions[0].name, "bob");
     std::vector<std::string> deleted;
     for (std::size_t i = 1; i < 4; ++i) {
@@ -461,8 +463,8 @@ TEST_F(server_decisions, PurgeIsRefusedWhileTheOwnerIsOnline) {
     ASSERT_TRUE(ok(purged)) << why(purged);
     EXPECT_EQ(purged.response["data"]["purged"], 2);
     ASSERT_EQ(purged.actions.size(), 1u);
-    EXPECT_EQ(purged.actions[0].type, action_kind::create_queue);  // a fresh, empty session
-    EXPECT_EQ(purged.actions[0].filters, (std::vector<std::string>{"users/bob/inbox/+", "users/bob/receipts/+"}));
+    EXPECT_EQ(purged.actions[0].type, action_kind::open_queue);  // a fresh, empty session
+    EXPECT_EQ(purged.actions[0].subscriptions.inbox, (std::vector<std::string>{"users/bob/inbox/+", "users/bob/receipts/+"}));
     EXPECT_EQ(core.depth("bob"), 0u);
     EXPECT_NE(why(ask(admin_name, "queues.purge", "nobody")).find("no such queue"), std::string::npos);
 }
@@ -474,7 +476,7 @@ TEST_F(server_decisions, PurgeKeepsTheQueuesTopicSubscriptions) {
     auto purged = ask(admin_name, "queues.purge", "bob");
     ASSERT_TRUE(ok(purged)) << why(purged);
     ASSERT_EQ(purged.actions.size(), 1u);
-    EXPECT_EQ(purged.actions[0].filters, (std::vector<std::string>{"users/bob/inbox/+", "users/bob/receipts/+", "topics/lobby/+"}));
+    EXPECT_EQ(purged.actions[0].subscriptions.posts, (std::vector<std::string>{"topics/lobby/+"}));
 }
 
 // --- Snapshots and restart ---------------------------------------------------------
@@ -556,21 +558,115 @@ namespace {
 TEST(server_confirm, AReaderConfirmsIdsItAlreadyShowedAndOnlyItsOwn) {
     server_core core;
     for (const char* name : {"alice", "bob"})
-        ASSERT_TRUE(core.handle(admin_name, {{"command", "users.add"}, {"name", name}, {"password", "a-good-password"}})
+        ASSERT_TRUE(run(core, admin_name, {{"command", "users.add"}, {"name", name}, {"password", "a-good-password"}})
                         .response.value("ok", false));
     core.on_direct_message("bob", "alice", "m1");
     core.on_direct_message("bob", "alice", "m2");
     core.on_direct_message("alice", "bob", "m3");
-    auto o = core.handle("bob", {{"command", "users.confirm"}, {"ids", {"m1", "m3", "unknown"}}});
+    auto o = run(core, "bob", {{"command", "users.confirm"}, {"ids", {"m1", "m3", "unknown"}}});
     ASSERT_TRUE(o.response.value("ok", false)) << o.response.dump();
     EXPECT_EQ(o.response["data"]["confirmed"], 1);  // m3 is alice's, not bob's
     EXPECT_EQ(core.depth("bob"), 1u);
     EXPECT_EQ(core.depth("alice"), 1u);
-    EXPECT_FALSE(core.handle("bob", {{"command", "users.confirm"}, {"ids", "m2"}}).response.value("ok", true));
-    EXPECT_FALSE(core.handle("bob", {{"command", "users.confirm"}, {"ids", {1, 2}}}).response.value("ok", true));
-    EXPECT_FALSE(core.handle("nobody", {{"command", "users.confirm"}, {"ids", {"m2"}}}).response.value("ok", true));
-    EXPECT_FALSE(core.handle("bob", {{"command", "users.confirm"}, {"ids", std::vector<std::string>(1001, "x")}})
+    EXPECT_FALSE(run(core, "bob", {{"command", "users.confirm"}, {"ids", "m2"}}).response.value("ok", true));
+    EXPECT_FALSE(run(core, "bob", {{"command", "users.confirm"}, {"ids", {1, 2}}}).response.value("ok", true));
+    EXPECT_FALSE(run(core, "nobody", {{"command", "users.confirm"}, {"ids", {"m2"}}}).response.value("ok", true));
+    EXPECT_FALSE(run(core, "bob", {{"command", "users.confirm"}, {"ids", std::vector<std::string>(1001, "x")}})
                      .response.value("ok", true));
+}
+
+}  // namespace
+}  // namespace papo
+
+namespace papo {
+namespace {
+
+// --- Plans: nothing changes until the broker did every part ----------------------
+
+TEST(server_plans, ARequestChangesNothingUntilItsPlanIsCommitted) {
+    server_core core;
+    run(core, admin_name, {{"command", "users.add"}, {"name", "alice"}, {"password", "a-good-password"}});
+    core.take_changes();  // saved
+    // Each of these is accepted, but its broker actions fail (the runner then never commits).
+    const std::vector<nlohmann::json> refused_by_the_broker{
+        {{"command", "topics.add"}, {"name", "lobby"}},
+        {{"command", "users.add"}, {"name", "bob"}, {"password", "a-good-password"}},
+        {{"command", "queues.add"}, {"name", "sensors"}, {"password", "a-good-password"}},
+        {{"command", "users.rm"}, {"name", "alice"}},
+    };
+    for (const auto& request : refused_by_the_broker) {
+        const auto plan = core.handle(admin_name, request);
+        ASSERT_TRUE(plan.accepted()) << plan.response.dump();
+        EXPECT_FALSE(plan.actions.empty()) << request.dump();
+        EXPECT_FALSE(plan.change.empty()) << request.dump();
+    }
+    EXPECT_EQ(core.state().find_topic("lobby"), nullptr);
+    EXPECT_EQ(core.state().find_user("bob"), nullptr);
+    EXPECT_EQ(core.state().find_user("sensors"), nullptr);
+    EXPECT_NE(core.state().find_user("alice"), nullptr);
+    EXPECT_TRUE(core.take_changes().empty());  // nothing for the state folder either
+    // So the same request may simply be asked again.
+    EXPECT_TRUE(run(core, admin_name, {{"command", "topics.add"}, {"name", "lobby"}}).accepted());
+    EXPECT_NE(core.state().find_topic("lobby"), nullptr);
+}
+
+TEST(server_plans, AJoinOrLeaveChangesTheMembershipOnlyOnCommit) {
+    server_core core;
+    run(core, admin_name, {{"command", "users.add"}, {"name", "alice"}, {"password", "a-good-password"}});
+    run(core, admin_name, {{"command", "topics.add"}, {"name", "lobby"}});
+    auto join = core.handle("alice", {{"command", "topics.join"}, {"name", "lobby"}});
+    ASSERT_TRUE(join.accepted());
+    ASSERT_EQ(join.change.users.size(), 1u);
+    EXPECT_EQ(join.change.users[0].topics, std::vector<std::string>{"lobby"});
+    EXPECT_TRUE(core.state().members("lobby").empty());
+    core.commit(join);
+    EXPECT_EQ(core.state().members("lobby"), std::vector<std::string>{"alice"});
+    auto removed = core.handle(admin_name, {{"command", "topics.rm"}, {"name", "lobby"}});
+    ASSERT_TRUE(removed.accepted());
+    EXPECT_EQ(core.state().members("lobby"), std::vector<std::string>{"alice"});  // not committed
+}
+
+TEST(server_plans, WhatAFailedPlanUndoesOnTheBroker) {
+    server_core core;
+    const auto add = core.handle(admin_name, {{"command", "users.add"}, {"name", "bob"}, {"password", "a-good-password"}});
+    ASSERT_EQ(add.undo.size(), 3u);
+    EXPECT_EQ(add.undo[0].type, server_action::kind::delete_account);
+    EXPECT_EQ(add.undo[1].type, server_action::kind::wipe_queue);
+    EXPECT_EQ(add.undo[2].topic, "registry/users/bob");
+    EXPECT_TRUE(add.undo[2].payload.empty());
+    const auto topic = core.handle(admin_name, {{"command", "topics.add"}, {"name", "lobby"}});
+    ASSERT_FALSE(topic.undo.empty());
+    EXPECT_EQ(topic.undo[0].type, server_action::kind::revoke_topic);
+}
+
+TEST(server_plans, RefusalsCarryAStableCode) {
+    server_core core;
+    run(core, admin_name, {{"command", "users.add"}, {"name", "alice"}, {"password", "a-good-password"}});
+    run(core, admin_name, {{"command", "topics.add"}, {"name", "lobby"}});
+    const std::vector<std::tuple<std::string, nlohmann::json, std::string>> cases{
+        {"alice", {{"command", "users.info"}, {"name", "nobody"}}, "no-such-user"},
+        {"alice", {{"command", "topics.info"}, {"name", "nowhere"}}, "no-such-topic"},
+        {admin_name, {{"command", "queues.purge"}, {"name", "nothing"}}, "no-such-queue"},
+        {admin_name, {{"command", "queues.rm"}, {"name", "alice"}}, "no-such-queue"},
+        {"alice", {{"command", "users.add"}, {"name", "x"}, {"password", "a-good-password"}}, "forbidden"},
+        {"nobody", {{"command", "users.pending"}}, "not-registered"},
+        {admin_name, {{"command", "users.add"}, {"name", "ALICE"}, {"password", "a-good-password"}}, "name-taken"},
+        {admin_name, {{"command", "topics.add"}, {"name", "Lobby"}}, "name-taken"},
+        {admin_name, {{"command", "users.add"}, {"name", "a/b"}, {"password", "a-good-password"}}, "invalid-name"},
+        {admin_name, {{"command", "users.add"}, {"name", "papo-server"}, {"password", "a-good-password"}}, "invalid-name"},
+        {admin_name, {{"command", "users.add"}, {"name", "bob"}, {"password", "short"}}, "bad-password"},
+        {admin_name, {{"command", "users.add"}, {"name", 7}}, "bad-request"},
+        {"alice", nlohmann::json::array(), "bad-request"},
+        {"alice", {{"command", "users.explode"}}, "unknown-command"},
+        {"alice", {{"command", "users.confirm"}, {"ids", std::vector<std::string>(1001, "x")}}, "too-many"},
+    };
+    for (const auto& [from, request, code] : cases) {
+        const auto plan = core.handle(from, request);
+        EXPECT_FALSE(plan.accepted()) << request.dump();
+        EXPECT_EQ(plan.response.value("code", ""), code) << request.dump() << " -> " << plan.response.dump();
+        EXPECT_EQ(kind_of_code(code) == error_kind::other, false) << code;
+        EXPECT_TRUE(plan.actions.empty());
+    }
 }
 
 }  // namespace

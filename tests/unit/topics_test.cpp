@@ -30,30 +30,32 @@ TEST(topics, BuildsTheDocumentedTree) {
 struct round_trip {
     std::string topic;
     kind type;
-    std::string first;
-    std::string second;
+    std::string user;
+    std::string topic_name;
+    std::string from;
 };
 
 TEST(topics, ParsesBackEveryKindItBuilds) {
     const std::string jose = "jos\xC3\xA9";
     const round_trip cases[] = {
-        {topics::inbox("bob", "alice"), kind::inbox, "bob", "alice"},
-        {topics::inbox(jose, "Bob"), kind::inbox, jose, "Bob"},
-        {topics::post("lobby", "carol"), kind::post, "lobby", "carol"},
-        {topics::post(jose, jose), kind::post, jose, jose},
-        {topics::receipt("alice", "bob"), kind::receipt, "alice", "bob"},
-        {topics::presence("bob"), kind::presence, "bob", ""},
-        {topics::request("alice"), kind::request, "alice", ""},
-        {topics::registry_user("bob"), kind::registry_user, "bob", ""},
-        {topics::registry_topic("lobby"), kind::registry_topic, "lobby", ""},
-        {topics::registry_queue("bob"), kind::registry_queue, "bob", ""},
+        {topics::inbox("bob", "alice"), kind::inbox, "bob", "", "alice"},
+        {topics::inbox(jose, "Bob"), kind::inbox, jose, "", "Bob"},
+        {topics::post("lobby", "carol"), kind::post, "", "lobby", "carol"},
+        {topics::post(jose, jose), kind::post, "", jose, jose},
+        {topics::receipt("alice", "bob"), kind::receipt, "alice", "", "bob"},
+        {topics::presence("bob"), kind::presence, "bob", "", "bob"},
+        {topics::request("alice"), kind::request, "", "", "alice"},
+        {topics::registry_user("bob"), kind::registry_user, "bob", "", ""},
+        {topics::registry_topic("lobby"), kind::registry_topic, "", "lobby", ""},
+        {topics::registry_queue("bob"), kind::registry_queue, "bob", "", ""},
     };
     for (const auto& expected : cases) {
         const auto parsed = topics::parse(expected.topic);
         ASSERT_TRUE(parsed) << expected.topic;
         EXPECT_EQ(parsed->type, expected.type) << expected.topic;
-        EXPECT_EQ(parsed->first, expected.first) << expected.topic;
-        EXPECT_EQ(parsed->second, expected.second) << expected.topic;
+        EXPECT_EQ(parsed->user, expected.user) << expected.topic;
+        EXPECT_EQ(parsed->topic, expected.topic_name) << expected.topic;
+        EXPECT_EQ(parsed->from, expected.from) << expected.topic;
     }
 }
 
@@ -61,8 +63,8 @@ TEST(topics, RequestsFromPapoServicesAreAccepted) {
     auto admin = topics::parse("server/v1/request/papo-admin");
     ASSERT_TRUE(admin);
     EXPECT_EQ(admin->type, kind::request);
-    EXPECT_EQ(admin->first, "papo-admin");
-    EXPECT_TRUE(admin->second.empty());
+    EXPECT_EQ(admin->from, "papo-admin");
+    EXPECT_TRUE(admin->user.empty());
     EXPECT_FALSE(topics::parse("server/v1/request/papo-"));         // nothing after the prefix
     EXPECT_FALSE(topics::parse("server/v1/request/papo-a b"));      // the rest must be a valid name
     EXPECT_FALSE(topics::parse("server/v1/request/papo-papo-x"));

@@ -19,9 +19,8 @@ enum class error_kind {
     no_such_user,     // [no-such-user]
     no_such_topic,    // [no-such-topic]
     no_such_queue,    // [no-such-queue]
-    invalid_name,     // [invalid-name] breaks the name rules (topics-schema/topics.md)
+    invalid_name,     // [invalid-name] breaks the name rules (topics-schema/topics.md), or papo-...
     name_taken,       // [name-taken] a user, queue or topic of that name exists (case ignored)
-    reserved_name,    // [reserved-name] papo-server, papo-admin
     bad_password,     // [bad-password] too short, too long or not UTF-8
     queue_online,     // [queue-online] purge refused while the queue is being read
     too_many,         // [too-many] more items in one request than allowed

@@ -4,6 +4,7 @@
 // response topic and correlation data; the answer {"command", "ok", "error"|"data"}
 // comes back on that response topic with the same correlation data.
 #include "papo/error.h"
+#include "papo/requests.h"
 #include "papo/session.h"
 
 #include <chrono>
@@ -30,6 +31,16 @@ public:
     // answer in time.
     nlohmann::json call(const std::string& command, nlohmann::json args = nlohmann::json::object(),
                         std::chrono::milliseconds timeout = default_request_timeout);
+    // A typed request (requests.h) and its typed answer.
+    template <typename Request>
+    typename Request::answer ask(const Request& request, std::chrono::milliseconds timeout = default_request_timeout) {
+        const nlohmann::json data = call(Request::command, nlohmann::json(request), timeout);
+        try {
+            return data.get<typename Request::answer>();
+        } catch (const std::exception& e) {
+            throw error(std::string("papo-server sent an unreadable answer to ") + Request::command + ": " + e.what());
+        }
+    }
     // The connection itself, for one-shot commands that also publish (send, post).
     session& connection() { return session_; }
 

@@ -39,12 +39,25 @@ inline constexpr const char* all_requests = "server/v1/request/+";
 // papo-server publishes here to itself as a barrier after loading the retained registry.
 std::string sync_marker(std::string_view nonce);
 
-// A topic parsed back into its parts.
+// Filters and patterns for the broker's access rules (papo-server grants them; the
+// papo_guard plugin ties the name levels to the login).
+inline constexpr const char* all_user_subtrees = "users/+/#";      // own inbox and receipts
+inline constexpr const char* all_responses = "server/v1/response/+/#";
+inline constexpr const char* all_registry_users = "registry/users/+";
+inline constexpr const char* all_registry_topics = "registry/topics/+";
+std::string response_filter(std::string_view from);  // server/v1/response/<from>/#
+
+// A topic parsed back into its parts. Each field means one thing whatever the kind.
 struct route {
     enum class kind { inbox, post, receipt, presence, request, registry_user, registry_topic, registry_queue };
     kind type;
-    std::string first;   // inbox: to, post: topic, receipt: sender, presence/request/registry: name
-    std::string second;  // inbox/post: from, receipt: reader; empty otherwise
+    // Whose part of the tree it is: inbox: the recipient; receipt: the sender of the
+    // messages read; presence, registry_user, registry_queue: that name. Else empty.
+    std::string user;
+    std::string topic;  // post, registry_topic: the chat topic; else empty
+    // The one allowed to publish it, the last level: inbox, post: the sender;
+    // receipt: the reader; presence: the user; request: the asker. Else empty.
+    std::string from;
 };
 
 // Parses any topic above; nullopt for a topic that is not part of the tree

@@ -25,6 +25,8 @@ public:
     void restore(const std::string& queue, const std::vector<std::string>& pending);
 
     std::size_t depth(const std::string& queue) const;
+    // How many of these ids wait in the queue (each counted once).
+    std::size_t waiting_among(const std::string& queue, const std::vector<std::string>& ids) const;
     std::vector<std::string> pending(const std::string& queue) const;
     // Queues whose pending set changed since the last call: their snapshots need writing.
     std::set<std::string> take_changed();

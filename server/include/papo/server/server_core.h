@@ -1,13 +1,18 @@
 #pragma once
-// papo-server's decisions, with no I/O: feed it requests and observed traffic,
-// get back responses and the actions to carry out on the broker. Unit-tested
-// without a broker; server/ wires it to a real connection.
+// papo-server's decisions, with no I/O: feed it requests and observed traffic, get
+// back plans: the answer, the actions to carry out on the broker, and the registry
+// change. A plan changes nothing by itself: the runner carries out its actions and
+// only when every one succeeded calls commit(), then saves and answers. Unit-tested
+// without a broker; server_runner wires it to a real connection.
 #include "papo/server/queue_accounting.h"
 #include "papo/server/registry.h"
 
+#include "papo/numbering.h"
+#include "papo/requests.h"
+
+#include <cstdint>
 #include <map>
 #include <optional>
-#include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,27 +24,54 @@ namespace papo {
 // The name papo-admin asks under; only it may run the manager's commands.
 inline constexpr const char* admin_name = "papo-admin";
 
+// What a queue's session subscribes: its inbox and receipts, and its topics' posts
+// with No Local (a member's own posts do not come back to it).
+struct queue_subscriptions {
+    std::vector<std::string> inbox;  // users/<name>/inbox/+, users/<name>/receipts/+
+    std::vector<std::string> posts;  // topics/<topic>/+ per joined topic
+    bool operator==(const queue_subscriptions& o) const { return inbox == o.inbox && posts == o.posts; }
+};
+
+// One thing to do on the broker. The runner does publish_retained on its own session and
+// everything else through the broker_backend (broker_backend.h), which names them alike.
 struct server_action {
     enum class kind {
         publish_retained,  // topic + payload; an empty payload deletes the retained message
-        create_queue,      // a new, empty persistent session for `name`, subscribed to `filters`
-        delete_queue,      // end the session of `name` and the messages it holds
-        secure,            // dynamic-security commands (`commands`) that must succeed first
-        repair_queue,      // the session of `name` subscribed to `filters` and no longer to
-                           // `dropped_filters`, keeping the messages it holds (made if missing)
+        create_account,    // name + password, role papo-user (a stale account of the name is replaced)
+        delete_account,    // name; its live connections are closed
+        set_password,      // name + password
+        grant_topic,       // topic: members may post to it and subscribe it
+        revoke_topic,      // topic: posting to it is refused
+        open_queue,        // name + subscriptions: a new, empty persistent session
+        wipe_queue,        // name: its session ends with the messages it holds
+        repair_queue,      // name + subscriptions, no longer `dropped`; keeps its messages (made if missing)
     };
     kind type;
-    std::string topic;
+    std::string name;   // the account or queue
+    std::string topic;  // publish_retained: the MQTT topic; grant/revoke_topic: the chat topic
     std::string payload;
-    std::string name;
-    std::vector<std::string> filters;
-    std::vector<nlohmann::json> commands;
-    std::vector<std::string> dropped_filters;
+    std::string password;
+    queue_subscriptions subscriptions;
+    std::vector<std::string> dropped;
 };
 
-struct server_outcome {
+// A change to queue counts that commit() applies.
+struct count_change {
+    std::string queue;
+    bool purge = false;                  // queues.purge: nothing waits any more
+    std::vector<std::string> confirmed;  // users.confirm: these ids were shown already
+};
+
+// What one request leads to.
+struct server_plan {
+    std::string command = "unknown";
+    // The answer: a refusal, or the success to send once the actions are carried out.
     nlohmann::json response;
-    std::vector<server_action> actions;
+    std::vector<server_action> actions;  // in order; every one must succeed
+    std::vector<server_action> undo;     // when one failed: puts the broker back (best effort)
+    registry_change change;              // applied by commit() only
+    std::optional<count_change> counts;  // applied by commit() only
+    bool accepted() const { return response.value("ok", false); }
 };
 
 // What restore() found the broker had lost or kept too long, for the log.
@@ -72,8 +104,10 @@ public:
     restore_plan restore(const registry_copy& local, const registry_copy& retained,
                          const std::vector<queue_snapshot>& snapshots);
 
-    // A request from `from` (a user's name, or admin_name).
-    server_outcome handle(const std::string& from, const nlohmann::json& request);
+    // A request from `from` (a user's name, or admin_name): its plan. Changes nothing.
+    server_plan handle(const std::string& from, const nlohmann::json& request) const;
+    // Applies an accepted plan's registry and count changes, after its actions succeeded.
+    void commit(const server_plan& plan);
 
     // Traffic papo-server observes on the broker.
     void on_direct_message(const std::string& to, const std::string& from, const std::string& id);
@@ -95,22 +129,41 @@ public:
     std::size_t depth(const std::string& queue) const { return accounting_.depth(queue); }
 
     // The subscriptions a queue's session needs: its inbox and its joined topics.
-    std::vector<std::string> queue_filters(const user_record& user) const;
+    static queue_subscriptions subscriptions_of(const user_record& user);
 
 private:
-    nlohmann::json users_add(const std::string& from, const nlohmann::json& request, bool is_queue,
-                             std::vector<server_action>& actions);
-    void remove_queue_owner(const user_record& user, std::vector<server_action>& actions);
-    nlohmann::json user_list(bool queues) const;
+    // One handler per command (the table is in handle()); each reads the state only.
+    server_plan add_account(const requests::account_request& r, bool is_queue) const;
+    server_plan users_add(const std::string& from, const requests::users_add& r) const;
+    server_plan queues_add(const std::string& from, const requests::queues_add& r) const;
+    server_plan remove_account(const requests::name_request& r, bool is_queue) const;
+    server_plan users_rm(const std::string& from, const requests::users_rm& r) const;
+    server_plan queues_rm(const std::string& from, const requests::queues_rm& r) const;
+    server_plan users_passwd(const std::string& from, const requests::users_passwd& r) const;
+    server_plan users_ls(const std::string& from, const requests::users_ls& r) const;
+    server_plan users_info(const std::string& from, const requests::users_info& r) const;
+    server_plan users_pending(const std::string& from, const requests::users_pending& r) const;
+    server_plan users_confirm(const std::string& from, const requests::users_confirm& r) const;
+    server_plan topics_add(const std::string& from, const requests::topics_add& r) const;
+    server_plan topics_rm(const std::string& from, const requests::topics_rm& r) const;
+    server_plan topics_ls(const std::string& from, const requests::topics_ls& r) const;
+    server_plan topics_info(const std::string& from, const requests::topics_info& r) const;
+    server_plan topics_join(const std::string& from, const requests::topics_join& r) const;
+    server_plan topics_leave(const std::string& from, const requests::topics_leave& r) const;
+    server_plan queues_ls(const std::string& from, const requests::queues_ls& r) const;
+    server_plan queues_purge(const std::string& from, const requests::queues_purge& r) const;
+
+    const user_record& existing_user(const std::string& name) const;   // or no_such_user
+    const topic_record& existing_topic(const std::string& name) const;  // or no_such_topic
 
     registry registry_;
     queue_accounting accounting_;
-    // topic -> "<sender>[/<series>]" -> the highest post number seen: a member who joins
+    // topic -> sender's numbering -> the highest post number seen: a member who joins
     // learns where each sender's numbers stand, so it waits only for posts made after it
     // joined. Kept in memory only, so they are told only for topics made since this
     // papo-server started (it saw every post of those); for older topics a joiner takes
     // the first post it sees of each sender as the start.
-    std::map<std::string, std::map<std::string, std::uint64_t>> post_numbers_;
+    std::map<std::string, std::map<numbering_key, std::uint64_t>> post_numbers_;
     std::set<std::string> numbers_known_;  // topics whose every post this papo-server saw
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // papo-server's I/O: loads the retained registry, then serves requests and
 // watches traffic on its own persistent session, carrying out server_core's actions.
+#include "papo/server/broker_backend.h"
 #include "papo/server/registry_file.h"
 #include "papo/server/server_core.h"
 #include "papo/session.h"
@@ -27,24 +28,18 @@ public:
 private:
     // Loads the retained registry, merges it with the saved copy and returns the repairs.
     std::vector<server_action> load_registry();
-    // Saves what the last request changed in the registry; throws papo::error.
-    void save_changes();
     void dispatch(const inbound& message);
+    // A request: its plan is carried out, then committed, saved and answered.
     void answer(const inbound& request);
+    // Carries out actions in order; false (with the reason) at the first that fails.
     bool execute(const std::vector<server_action>& actions, std::string& failure);
-    void open_queue_session(const std::string& name, const std::vector<std::string>& filters);
-    void close_queue_session(const std::string& name);
-    void repair_queue_session(const std::string& name, const std::vector<std::string>& filters,
-                              const std::vector<std::string>& dropped);
-    // Sends dynamic-security commands and waits for the broker's answer; throws papo::error on refusal.
-    void secure(const std::vector<nlohmann::json>& commands);
     session_options options_for(const std::string& client_id, bool persistent) const;
 
     server_config config_;
     server_core core_;
     std::unique_ptr<registry_file> saved_;  // the copy in --state-dir
+    std::unique_ptr<broker_backend> backend_;  // accounts, topic rights, queue sessions
     session_ptr main_;
-    session_ptr control_;  // papo-server~control: dynamic-security administration
     std::size_t malformed_ = 0;
 };
 

@@ -1,0 +1,46 @@
+#pragma once
+// Everything papo-server asks of the broker beyond publishing: its account system
+// (accounts, passwords, who may post to a topic) and the users' queues (persistent
+// sessions). One interface, so the request logic knows no broker's dialect;
+// mosquitto_backend.h is the implementation for Mosquitto's dynamic-security plugin.
+// Every call is idempotent in intent (deleting what is gone, granting what is
+// granted succeeds) and throws papo::error when the broker does not carry it out.
+#include "papo/server/server_core.h"
+
+#include <string>
+#include <vector>
+
+namespace papo {
+
+class broker_backend {
+public:
+    virtual ~broker_backend() = default;
+
+    // A login with role papo-user; an account of that name left by an interrupted
+    // removal is replaced, never kept.
+    virtual void create_account(const std::string& name, const std::string& password) = 0;
+    // Removes the login and closes its live connections.
+    virtual void delete_account(const std::string& name) = 0;
+    virtual void set_password(const std::string& name, const std::string& password) = 0;
+    // Members may post to topics/<topic>/<own name> and subscribe topics/<topic>/+.
+    virtual void grant_topics(const std::vector<std::string>& topics) = 0;
+    virtual void revoke_topic(const std::string& topic) = 0;
+
+    // A new, empty persistent session for `name` (what an earlier one held is wiped).
+    virtual void open_queue(const std::string& name, const queue_subscriptions& subscriptions) = 0;
+    // The session subscribed as given and no longer to `dropped`, keeping the messages it
+    // holds; made if the broker lost it.
+    virtual void repair_queue(const std::string& name, const queue_subscriptions& subscriptions,
+                              const std::vector<std::string>& dropped) = 0;
+    // Ends the session and the messages it holds.
+    virtual void wipe_queue(const std::string& name) = 0;
+
+    // After the broker came back from a restart: what the backend keeps per connection
+    // (subscriptions of clean sessions) must be set up again.
+    virtual void reconnected() {}
+
+    // Carries out one of a plan's actions, except publish_retained (the runner's).
+    void carry_out(const server_action& action);
+};
+
+}  // namespace papo
