@@ -86,9 +86,7 @@ int main(int argc, char** argv) {
             return 0;
         } catch (const papo::error& e) {
             const std::string why = e.what();
-            const bool unreachable = why.rfind("cannot connect to the broker", 0) == 0 &&
-                                     !papo::broker_port_answers(config.broker.broker, std::chrono::milliseconds(500));
-            if (!unreachable) {
+            if (e.kind() != papo::error_kind::unreachable) {
                 papo::log_error("papo-server: " + why);
                 return 1;
             }

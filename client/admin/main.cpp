@@ -143,8 +143,12 @@ int main(int argc, char** argv) {
         if (as_json) std::cout << data.dump(2) << "\n";
         else print_result(command, data);
         return 0;
+    } catch (const papo::error& e) {
+        if (as_json) std::cout << nlohmann::json{{"ok", false}, {"code", papo::code_of(e.kind())}, {"error", e.what()}}.dump(2) << "\n";
+        std::cerr << "papo-admin: " << e.what() << "\n";
+        return 1;
     } catch (const std::exception& e) {
-        if (as_json) std::cout << nlohmann::json{{"ok", false}, {"error", e.what()}}.dump(2) << "\n";
+        if (as_json) std::cout << nlohmann::json{{"ok", false}, {"code", "error"}, {"error", e.what()}}.dump(2) << "\n";
         std::cerr << "papo-admin: " << e.what() << "\n";
         return 1;
     }
