@@ -2,10 +2,10 @@
 
 #include "papo/error.h"
 
+#include <openssl/rand.h>
+
 #include <ctime>
 #include <fstream>
-#include <mutex>
-#include <random>
 
 namespace papo {
 
@@ -38,19 +38,17 @@ std::string local_time_for_display(const std::string& rfc3339) {
 }
 
 std::string random_hex(std::size_t characters) {
-    // One generator per process, seeded from the system's random source.
-    static std::mutex guard;
-    static std::mt19937_64 generator{[] {
-        std::random_device source;
-        std::seed_seq seed{source(), source(), source(), source(), source(), source()};
-        return std::mt19937_64(seed);
-    }()};
+    // From OpenSSL's CSPRNG: ids and nonces must not be predictable from ones seen
+    // before (a member who saw enough of a Mersenne Twister's output could forge a
+    // receipt or pre-empt a message under its next id).
     static const char digits[] = "0123456789abcdef";
+    std::string bytes((characters + 1) / 2, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size())) != 1)
+        throw error("the system's random source failed");
     std::string hex(characters, '0');
-    std::lock_guard<std::mutex> lock(guard);
-    for (std::size_t i = 0; i < characters; i += 16) {
-        std::uint64_t bits = generator();
-        for (std::size_t k = i; k < characters && k < i + 16; ++k, bits >>= 4) hex[k] = digits[bits & 0xF];
+    for (std::size_t k = 0; k < characters; ++k) {
+        const auto byte = static_cast<unsigned char>(bytes[k / 2]);
+        hex[k] = digits[k % 2 ? byte & 0xF : byte >> 4];
     }
     return hex;
 }

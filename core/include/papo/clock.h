@@ -11,7 +11,7 @@ std::string now_text();
 // Local wall-clock time for people: "10:00:05" or "Nov 24 10:00" when not today.
 std::string local_time_for_display(const std::string& rfc3339);
 
-// 32 hex characters from the system's random source: message ids, nonces.
+// 32 hex characters from a CSPRNG (OpenSSL's RAND_bytes): message ids, nonces.
 std::string random_id();
 std::string random_hex(std::size_t characters);
 
