@@ -49,6 +49,15 @@ std::string response(std::string_view from, std::string_view nonce) {
 }
 std::string sync_marker(std::string_view nonce) { return join({"server", "v1", "sync", nonce}); }
 std::string response_filter(std::string_view from) { return join({"server", "v1", "response", from, "#"}); }
+bool is_response_topic_of(std::string_view response_topic, std::string_view from) {
+    const std::string prefix = join({"server", "v1", "response", from, ""});
+    if (from.empty() || response_topic.size() <= prefix.size() || response_topic.compare(0, prefix.size(), prefix) != 0)
+        return false;
+    const auto rest = response_topic.substr(prefix.size());
+    for (const auto level : split(rest))
+        if (level.empty()) return false;
+    return rest.find_first_of("+#") == std::string_view::npos && rest.find('\0') == std::string_view::npos;
+}
 
 std::optional<route> parse(std::string_view topic) {
     const auto levels = split(topic);

@@ -123,6 +123,13 @@ bool server_runner::execute(const std::vector<server_action>& actions, std::stri
 
 void server_runner::answer(const inbound& request) {
     const auto route = topics::parse(request.topic);
+    if (!request.response_topic.empty() && !topics::is_response_topic_of(request.response_topic, route->from)) {
+        // Answering would publish, with papo-server's rights, wherever the asker chose.
+        ++refused_;
+        log_warn("refused a request from " + route->from + ": its response topic '" + request.response_topic +
+                 "' is not under " + topics::response(route->from, "") + " (" + std::to_string(refused_) + " so far)");
+        return;
+    }
     server_plan plan;
     try {
         plan = core_.handle(route->from, decode<nlohmann::json>(request.payload));

@@ -124,3 +124,22 @@ TEST(topics, RejectsAnEmptySenderOrReader) {
 
 }  // namespace
 }  // namespace papo
+
+namespace papo {
+namespace {
+
+TEST(topics, PapoServerAnswersOnlyUnderTheAskersOwnResponseTopic) {
+    EXPECT_TRUE(topics::is_response_topic_of(topics::response("alice", "0f0f"), "alice"));
+    EXPECT_TRUE(topics::is_response_topic_of("server/v1/response/papo-admin/a/b", "papo-admin"));
+    for (const char* elsewhere :
+         {"users/bob/inbox/alice", "topics/lobby/alice", "registry/users/alice", "presence/alice",
+          "server/v1/request/papo-admin", "users/alice/receipts/bob", "$SYS/broker/x", "server/v1/response/bob/1",
+          "server/v1/response/alice", "server/v1/response/alice/", "server/v1/response/alice//x",
+          "server/v1/response/alice/+", "server/v1/response/alice/#", "server/v1/response/aliceX/1",
+          "server/v1/response/ALICE/1", ""})
+        EXPECT_FALSE(topics::is_response_topic_of(elsewhere, "alice")) << elsewhere;
+    EXPECT_FALSE(topics::is_response_topic_of("server/v1/response//1", ""));
+}
+
+}  // namespace
+}  // namespace papo

@@ -46,6 +46,10 @@ inline constexpr const char* all_responses = "server/v1/response/+/#";
 inline constexpr const char* all_registry_users = "registry/users/+";
 inline constexpr const char* all_registry_topics = "registry/topics/+";
 std::string response_filter(std::string_view from);  // server/v1/response/<from>/#
+// Whether papo-server may answer `from` on `response_topic`: only under
+// server/v1/response/<from>/ (one level or more, no wildcards), so that nobody can make
+// papo-server publish, with its rights, into someone else's part of the tree.
+bool is_response_topic_of(std::string_view response_topic, std::string_view from);
 
 // A topic parsed back into its parts. Each field means one thing whatever the kind.
 struct route {

@@ -41,6 +41,7 @@ private:
     std::unique_ptr<broker_backend> backend_;  // accounts, topic rights, queue sessions
     session_ptr main_;
     std::size_t malformed_ = 0;
+    std::size_t refused_ = 0;  // requests whose response topic was not the asker's
 };
 
 }  // namespace papo
