@@ -76,17 +76,20 @@ int main(int argc, char** argv) {
     config.snapshot_interval = std::chrono::milliseconds(snapshot_ms);
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);
-    // A broker that is not up yet (the two started in any order, or it is restarting) is
-    // waited for with backoff; anything else (a refused login, a bad certificate, a
-    // damaged state folder) stops papo-server at once.
+    // papo-server never stops because of the broker: a broker that is not up yet (the two
+    // started in any order), restarting, or dropping us at a bad moment (while the registry
+    // loads) is waited for with backoff, and serving starts again from the saved registry.
+    // Only what retrying cannot mend stops it: a refused login, a TLS or protocol mismatch,
+    // a state folder it cannot use.
     std::chrono::milliseconds backoff{500};
     while (!stop_requested) {
         try {
             papo::server_runner(config).run(stop_requested);
             return 0;
         } catch (const papo::error& e) {
+            using k = papo::error_kind;
             const std::string why = e.what();
-            if (e.kind() != papo::error_kind::unreachable) {
+            if (e.kind() == k::login_refused || e.kind() == k::handshake_failed || e.kind() == k::storage) {
                 papo::log_error("papo-server: " + why);
                 return 1;
             }

@@ -173,7 +173,7 @@ void session::connect() {
         // "Away" only when nothing accepts the connection: a refused TLS handshake also
         // fails the connect, but the port answers.
         const error_kind kind = refused_login(e)                                                  ? error_kind::login_refused
-                                : broker_port_answers(o.broker, std::chrono::milliseconds(500)) ? error_kind::other
+                                : broker_port_answers(o.broker, std::chrono::milliseconds(500)) ? error_kind::handshake_failed
                                                                                                   : error_kind::unreachable;
         throw error(kind, "cannot connect to the broker at " + o.broker + ": " + describe(e), e.get_reason_code());
     }

@@ -136,44 +136,58 @@ void mosquitto_backend::wipe_queue(const std::string& name) {
 
 void mosquitto_backend::run(std::vector<json> commands) {
     if (commands.empty() || !manage_accounts_) return;
-    if (!control_) {
-        // Its own connection: waiting for dynsec's answer must not hold up the traffic
-        // queued on papo-server's main session.
-        session_options options = base_;
-        options.client_id = "papo-server~control";
-        options.persistent = false;
-        options.clean_start = true;
-        options.auto_reconnect = true;
-        control_ = std::make_unique<session>(options);
-        control_->connect();
-    }
-    // Again each time: after the broker restarts, this clean session has forgotten it.
-    control_->subscribe({control_response_topic}, 1);
     const std::string tag = random_hex(12);
     json batch{{"commands", json::array()}};
     for (auto& command : commands) {
         command["correlationData"] = tag;
         batch["commands"].push_back(std::move(command));
     }
-    control_->publish(control_topic, batch.dump());
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-        auto message = control_->next(std::chrono::milliseconds(200));
-        if (!message) continue;
-        if (message->connection_lost)
-            throw error(error_kind::connection_lost, "lost the broker while changing accounts");
-        const auto answer = json::parse(message->payload, nullptr, false);
-        const auto responses = answer.find("responses");
-        if (answer.is_discarded() || responses == answer.end() || !responses->is_array() || responses->empty() ||
-            responses->front().value("correlationData", "") != tag)
-            continue;  // someone else's answer
-        const auto failed = dynsec::failures(answer);
-        if (failed.empty()) return;
-        std::string text;
-        for (const auto& f : failed) text += (text.empty() ? "" : "; ") + f;
-        throw error(error_kind::broker_refused, "the broker refused the account change: " + text);
+    // Every batch papo-server sends is idempotent (deleting what is gone and granting what
+    // is granted succeed), so a batch the broker may or may not have seen before it went
+    // away is simply sent again on a new connection: the first change after a broker
+    // restart works like any other.
+    for (int attempt = 1;; ++attempt) {
+        try {
+            if (!control_ || !control_->connected()) {
+                // Its own connection: waiting for dynsec's answer must not hold up the traffic
+                // queued on papo-server's main session.
+                control_.reset();
+                session_options options = base_;
+                options.client_id = "papo-server~control";
+                options.persistent = false;
+                options.clean_start = true;
+                auto control = std::make_unique<session>(options);
+                control->connect();
+                control->subscribe({control_response_topic}, 1);
+                control_ = std::move(control);
+            }
+            control_->publish(control_topic, batch.dump());
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            while (std::chrono::steady_clock::now() < deadline) {
+                auto message = control_->next(std::chrono::milliseconds(200));
+                if (!message) continue;
+                if (message->connection_lost)
+                    throw error(error_kind::connection_lost, "lost the broker while changing accounts");
+                const auto answer = json::parse(message->payload, nullptr, false);
+                const auto responses = answer.find("responses");
+                if (answer.is_discarded() || responses == answer.end() || !responses->is_array() || responses->empty() ||
+                    responses->front().value("correlationData", "") != tag)
+                    continue;  // someone else's answer, or one to an earlier try
+                const auto failed = dynsec::failures(answer);
+                if (failed.empty()) return;
+                std::string text;
+                for (const auto& f : failed) text += (text.empty() ? "" : "; ") + f;
+                throw error(error_kind::broker_refused, "the broker refused the account change: " + text);
+            }
+            throw error(error_kind::timed_out,
+                        "the broker's dynamic-security plugin did not answer within 10 s (is it loaded?)");
+        } catch (const error& e) {
+            const bool connection_trouble = e.kind() == error_kind::connection_lost || e.kind() == error_kind::unreachable ||
+                                            (control_ && !control_->connected());
+            if (!connection_trouble || attempt == 3) throw;
+            control_.reset();  // a new connection, and the same batch again
+        }
     }
-    throw error(error_kind::timed_out, "the broker's dynamic-security plugin did not answer within 10 s (is it loaded?)");
 }
 
 }  // namespace papo

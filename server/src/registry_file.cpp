@@ -29,7 +29,7 @@ void write_all(int fd, const std::string& text, const std::string& path) {
     while (done < text.size()) {
         const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) throw error("cannot write " + path + ": " + reason());
+        if (n <= 0) throw error(error_kind::storage, "cannot write " + path + ": " + reason());
         done += static_cast<std::size_t>(n);
     }
 }
@@ -39,12 +39,12 @@ void make_dirs(const std::string& dir) {
     for (std::size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
         const std::string part = dir.substr(0, slash);
         if (!part.empty() && ::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST)
-            throw error("cannot create the state folder " + part + ": " + reason());
+            throw error(error_kind::storage, "cannot create the state folder " + part + ": " + reason());
         if (slash == std::string::npos) break;
     }
     struct stat info {};
     if (::stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
-        throw error("the state folder " + dir + " is not a folder");
+        throw error(error_kind::storage, "the state folder " + dir + " is not a folder");
 }
 
 json change_line(const registry_change& change) {
@@ -57,7 +57,7 @@ json change_line(const registry_change& change) {
 }
 
 registry_change parse_change(const json& line) {
-    if (!line.is_object()) throw error("not a JSON object");
+    if (!line.is_object()) throw error(error_kind::storage, "not a JSON object");
     registry_change change;
     if (line.contains("users")) change.users = line["users"].get<std::vector<user_record>>();
     if (line.contains("topics")) change.topics = line["topics"].get<std::vector<topic_record>>();
@@ -74,10 +74,10 @@ registry_file::registry_file(std::string state_dir) : dir_(std::move(state_dir))
     path_ = dir_ + "/registry.jsonl";
     make_dirs(dir_);
     lock_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (lock_fd_ < 0) throw error("cannot open the state folder " + dir_ + ": " + reason());
+    if (lock_fd_ < 0) throw error(error_kind::storage, "cannot open the state folder " + dir_ + ": " + reason());
     if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
         ::close(lock_fd_);
-        throw error("another papo-server uses the state folder " + dir_);
+        throw error(error_kind::storage, "another papo-server uses the state folder " + dir_);
     }
 }
 
@@ -90,7 +90,7 @@ std::optional<registry_copy> registry_file::load() {
     const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT) return std::nullopt;
-        throw error("cannot read " + path_ + ": " + reason());
+        throw error(error_kind::storage, "cannot read " + path_ + ": " + reason());
     }
     std::string text;
     char buffer[65536];
@@ -99,7 +99,7 @@ std::optional<registry_copy> registry_file::load() {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             ::close(fd);
-            throw error("cannot read " + path_ + ": " + reason());
+            throw error(error_kind::storage, "cannot read " + path_ + ": " + reason());
         }
         if (n == 0) break;
         text.append(buffer, static_cast<std::size_t>(n));
@@ -134,7 +134,7 @@ std::optional<registry_copy> registry_file::load() {
         }
         registry_change change;
         try {
-            if (parsed.is_discarded()) throw error("not JSON");
+            if (parsed.is_discarded()) throw error(error_kind::storage, "not JSON");
             change = parse_change(parsed);
         } catch (const std::exception& e) {  // papo::error or a JSON type error
             // Only the last append can have been cut off (by a power loss, even with its
@@ -154,7 +154,7 @@ std::optional<registry_copy> registry_file::load() {
     if (torn) rewrite();  // appending after the torn bytes would damage the next line
     else {
         journal_fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-        if (journal_fd_ < 0) throw error("cannot open " + path_ + " for writing: " + reason());
+        if (journal_fd_ < 0) throw error(error_kind::storage, "cannot open " + path_ + " for writing: " + reason());
     }
     registry_copy copy;
     for (const auto& [key, user] : users_) copy.users.push_back(user);
@@ -171,7 +171,7 @@ void registry_file::save(const registry_copy& copy) {
 }
 
 void registry_file::append(const registry_change& change) {
-    if (journal_fd_ < 0 && !needs_rewrite_) throw error("registry_file: load() or save() first");
+    if (journal_fd_ < 0 && !needs_rewrite_) throw error(error_kind::storage, "registry_file: load() or save() first");
     apply(change);
     if (change.empty() && !needs_rewrite_) return;
     const std::size_t live = users_.size() + topics_.size();
@@ -184,7 +184,7 @@ void registry_file::append(const registry_change& change) {
     ::fstat(journal_fd_, &before);
     try {
         write_all(journal_fd_, line, path_);
-        if (::fdatasync(journal_fd_) != 0) throw error("cannot sync " + path_ + ": " + reason());
+        if (::fdatasync(journal_fd_) != 0) throw error(error_kind::storage, "cannot sync " + path_ + ": " + reason());
     } catch (const error&) {
         // Cut the partial line off; if even that fails, the next change rewrites the file.
         if (::ftruncate(journal_fd_, before.st_size) != 0 || ::fdatasync(journal_fd_) != 0) needs_rewrite_ = true;
@@ -214,22 +214,22 @@ void registry_file::rewrite() {
     }
     const std::string temp = path_ + ".tmp";
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw error("cannot create " + temp + ": " + reason());
+    if (fd < 0) throw error(error_kind::storage, "cannot create " + temp + ": " + reason());
     try {
         write_all(fd, text, temp);
-        if (::fsync(fd) != 0) throw error("cannot sync " + temp + ": " + reason());
+        if (::fsync(fd) != 0) throw error(error_kind::storage, "cannot sync " + temp + ": " + reason());
     } catch (const error&) {
         ::close(fd);
         ::unlink(temp.c_str());
         throw;
     }
     ::close(fd);
-    if (::rename(temp.c_str(), path_.c_str()) != 0) throw error("cannot replace " + path_ + ": " + reason());
+    if (::rename(temp.c_str(), path_.c_str()) != 0) throw error(error_kind::storage, "cannot replace " + path_ + ": " + reason());
     // The rename is durable only once the folder is.
-    if (::fsync(lock_fd_) != 0) throw error("cannot sync the state folder " + dir_ + ": " + reason());
+    if (::fsync(lock_fd_) != 0) throw error(error_kind::storage, "cannot sync the state folder " + dir_ + ": " + reason());
     if (journal_fd_ >= 0) ::close(journal_fd_);
     journal_fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (journal_fd_ < 0) throw error("cannot open " + path_ + " for writing: " + reason());
+    if (journal_fd_ < 0) throw error(error_kind::storage, "cannot open " + path_ + " for writing: " + reason());
     lines_ = lines;
     needs_rewrite_ = false;
 }

@@ -235,10 +235,17 @@ void server_runner::run(const std::atomic<bool>& stop) {
         if (reconnecting && main_->connected()) {
             // A broker that crashed comes back with what it last saved: publish the
             // registry again from memory (retained writes of the same content are harmless).
-            reconnecting = false;
-            main_->subscribe(watched, 1);  // a broker without our saved session forgot them
-            const auto actions = core_.whole_registry();
-            if (execute(actions, failure)) log_info("reconnected; republished the registry (" + std::to_string(actions.size()) + " entries)");
+            // If the broker drops us again meanwhile, the next connection tries again.
+            try {
+                main_->subscribe(watched, 1);  // a broker without our saved session forgot them
+                const auto actions = core_.whole_registry();
+                if (execute(actions, failure)) {
+                    reconnecting = false;
+                    log_info("reconnected; republished the registry (" + std::to_string(actions.size()) + " entries)");
+                }
+            } catch (const error& e) {
+                log_warn("lost the broker again while reconnecting (" + std::string(e.what()) + "); reconnecting");
+            }
         }
         if (std::chrono::steady_clock::now() >= next_snapshot) {
             if (main_->connected()) execute(core_.take_snapshots(), failure);

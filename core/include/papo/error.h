@@ -29,6 +29,7 @@ enum class error_kind {
     // Met on this side of the connection; never on the wire.
     unreachable,    // the broker cannot be reached (nothing accepts the connection)
     login_refused,  // the broker refused the login (wrong password, removed account)
+    handshake_failed,  // the broker's port answers but the connection failed (TLS, protocol)
     no_answer,      // papo-server did not answer in time
     connection_lost,  // the connection dropped while waiting
     taken_over,     // another connection took over our client id
