@@ -3,6 +3,7 @@
 #include "fuzz_support.h"
 
 #include "papo/error.h"
+#include "papo/name_spoofing.h"
 #include "papo/names.h"
 #include "papo/topics.h"
 
@@ -25,28 +26,30 @@ bool nlohmann_accepts_utf8(std::string_view text) {
     }
 }
 
-void expect_route(const std::string& topic, route::kind type, std::string_view first, std::string_view second) {
+void expect_route(const std::string& topic, route::kind type, std::string_view user, std::string_view topic_name,
+                  std::string_view from) {
     const auto parsed = papo::topics::parse(topic);
     PAPO_FUZZ_CHECK(parsed.has_value());
     PAPO_FUZZ_CHECK(parsed->type == type);
-    PAPO_FUZZ_CHECK(parsed->first == first);
-    PAPO_FUZZ_CHECK(parsed->second == second);
+    PAPO_FUZZ_CHECK(parsed->user == user);
+    PAPO_FUZZ_CHECK(parsed->topic == topic_name);
+    PAPO_FUZZ_CHECK(parsed->from == from);
 }
 
 // A valid name must survive every place of the topic tree, beside another valid name.
 void check_round_trips(std::string_view name) {
     namespace t = papo::topics;
     const std::string_view other = "bob";
-    expect_route(t::inbox(name, other), route::kind::inbox, name, other);
-    expect_route(t::inbox(other, name), route::kind::inbox, other, name);
-    expect_route(t::post(name, other), route::kind::post, name, other);
-    expect_route(t::post(other, name), route::kind::post, other, name);
-    expect_route(t::receipt(name, name), route::kind::receipt, name, name);
-    expect_route(t::presence(name), route::kind::presence, name, "");
-    expect_route(t::request(name), route::kind::request, name, "");
-    expect_route(t::registry_user(name), route::kind::registry_user, name, "");
-    expect_route(t::registry_topic(name), route::kind::registry_topic, name, "");
-    expect_route(t::registry_queue(name), route::kind::registry_queue, name, "");
+    expect_route(t::inbox(name, other), route::kind::inbox, name, "", other);
+    expect_route(t::inbox(other, name), route::kind::inbox, other, "", name);
+    expect_route(t::post(name, other), route::kind::post, "", name, other);
+    expect_route(t::post(other, name), route::kind::post, "", other, name);
+    expect_route(t::receipt(name, name), route::kind::receipt, name, "", name);
+    expect_route(t::presence(name), route::kind::presence, name, "", name);
+    expect_route(t::request(name), route::kind::request, "", "", name);
+    expect_route(t::registry_user(name), route::kind::registry_user, name, "", "");
+    expect_route(t::registry_topic(name), route::kind::registry_topic, "", name, "");
+    expect_route(t::registry_queue(name), route::kind::registry_queue, name, "", "");
 }
 
 }  // namespace
@@ -72,6 +75,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // The reason goes into JSON responses, which cannot carry broken UTF-8.
         PAPO_FUZZ_CHECK(papo::is_valid_utf8(e.what()));
     }
+    // The rules for new names (name_spoofing.h) only ever add refusals, and their
+    // reasons and keys are clean UTF-8.
+    const auto new_problem = papo::new_name_problem(name);
+    if (problem) PAPO_FUZZ_CHECK(new_problem.has_value());
+    if (new_problem) PAPO_FUZZ_CHECK(papo::is_valid_utf8(*new_problem));
+    if (utf8) PAPO_FUZZ_CHECK(papo::is_valid_utf8(papo::confusable_key(name)));
     if (problem) return 0;
 
     PAPO_FUZZ_CHECK(utf8 && !name.empty() && name.size() <= papo::max_name_bytes);

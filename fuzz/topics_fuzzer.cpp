@@ -15,14 +15,14 @@ using kind = papo::topics::route::kind;
 std::string rebuild(const papo::topics::route& r) {
     namespace t = papo::topics;
     switch (r.type) {
-        case kind::inbox: return t::inbox(r.first, r.second);
-        case kind::post: return t::post(r.first, r.second);
-        case kind::receipt: return t::receipt(r.first, r.second);
-        case kind::presence: return t::presence(r.first);
-        case kind::request: return t::request(r.first);
-        case kind::registry_user: return t::registry_user(r.first);
-        case kind::registry_topic: return t::registry_topic(r.first);
-        case kind::registry_queue: return t::registry_queue(r.first);
+        case kind::inbox: return t::inbox(r.user, r.from);
+        case kind::post: return t::post(r.topic, r.from);
+        case kind::receipt: return t::receipt(r.user, r.from);
+        case kind::presence: return t::presence(r.user);
+        case kind::request: return t::request(r.from);
+        case kind::registry_user: return t::registry_user(r.user);
+        case kind::registry_topic: return t::registry_topic(r.topic);
+        case kind::registry_queue: return t::registry_queue(r.user);
     }
     PAPO_FUZZ_CHECK(!"a route kind rebuild() does not know");
     return {};
@@ -38,12 +38,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!parsed) return 0;
 
     PAPO_FUZZ_CHECK(rebuild(*parsed) == topic);
-    const bool two_names = parsed->type == kind::inbox || parsed->type == kind::post || parsed->type == kind::receipt;
-    PAPO_FUZZ_CHECK(two_names ? valid(parsed->second) : parsed->second.empty());
-    // papo's own tools ask as "papo-<name>"; every other name must be a valid one.
-    const std::string_view first = parsed->first;
-    const bool service = parsed->type == kind::request && first.substr(0, 5) == "papo-" && valid(first.substr(5));
-    PAPO_FUZZ_CHECK(service || valid(first));
+    // Each field holds a valid name where its kind has one, and is empty elsewhere.
+    const auto named = [](const std::string& field, bool has) { return has ? valid(field) : field.empty(); };
+    const auto type = parsed->type;
+    PAPO_FUZZ_CHECK(named(parsed->topic, type == kind::post || type == kind::registry_topic));
+    PAPO_FUZZ_CHECK(named(parsed->user, type == kind::inbox || type == kind::receipt || type == kind::presence ||
+                                            type == kind::registry_user || type == kind::registry_queue));
+    // papo's own tools ask as "papo-<name>"; every other sender must be a valid name.
+    const std::string_view from = parsed->from;
+    const bool service = type == kind::request && from.substr(0, 5) == "papo-" && valid(from.substr(5));
+    const bool has_from = type == kind::inbox || type == kind::post || type == kind::receipt || type == kind::presence ||
+                          type == kind::request;
+    PAPO_FUZZ_CHECK(service || named(parsed->from, has_from));
     // Wildcards cannot reach a parsed name: a filter is never mistaken for a topic.
     PAPO_FUZZ_CHECK(topic.find_first_of("+#") == std::string_view::npos);
     return 0;

@@ -1,5 +1,6 @@
 #include "papo/server/registry.h"
 
+#include "papo/name_spoofing.h"
 #include "papo/names.h"
 
 #include <algorithm>
@@ -14,8 +15,33 @@ const topic_record* registry::find_topic(const std::string& name) const {
     auto it = topics_.find(name_key(name));
     return it == topics_.end() ? nullptr : &it->second;
 }
+namespace {
+// Look-alike indexes hold every name under its confusable key; names made before the
+// look-alike rule may share one, hence a list.
+void index_add(std::map<std::string, std::vector<std::string>>& index, const std::string& name) {
+    auto& names = index[confusable_key(name)];
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+}
+void index_remove(std::map<std::string, std::vector<std::string>>& index, const std::string& name) {
+    const auto it = index.find(confusable_key(name));
+    if (it == index.end()) return;
+    it->second.erase(std::remove(it->second.begin(), it->second.end(), name), it->second.end());
+    if (it->second.empty()) index.erase(it);
+}
+std::optional<std::string> index_find(const std::map<std::string, std::vector<std::string>>& index, const std::string& name) {
+    const auto it = index.find(confusable_key(name));
+    if (it == index.end() || it->second.empty()) return std::nullopt;
+    return it->second.front();
+}
+}  // namespace
+
+std::optional<std::string> registry::user_like(const std::string& name) const { return index_find(user_looks_, name); }
+std::optional<std::string> registry::topic_like(const std::string& name) const { return index_find(topic_looks_, name); }
+
 void registry::put_user(user_record user) {
     const std::string key = name_key(user.name);
+    if (auto old = users_.find(key); old != users_.end() && old->second.name != user.name) index_remove(user_looks_, old->second.name);
+    index_add(user_looks_, user.name);
     if (auto old = users_.find(key); old != users_.end())
         for (const auto& topic : old->second.topics) {
             auto& list = members_[name_key(topic)];
@@ -33,15 +59,19 @@ void registry::remove_user(const std::string& name) {
         list.erase(std::remove(list.begin(), list.end(), it->second.name), list.end());
     }
     online_.erase(it->second.name);
+    index_remove(user_looks_, it->second.name);
     changed_users_[it->first] = it->second.name;
     users_.erase(it);
 }
 void registry::put_topic(topic_record topic) {
+    if (auto old = topics_.find(name_key(topic.name)); old != topics_.end()) index_remove(topic_looks_, old->second.name);
+    index_add(topic_looks_, topic.name);
     changed_topics_[name_key(topic.name)] = topic.name;
     topics_[name_key(topic.name)] = std::move(topic);
 }
 void registry::remove_topic(const std::string& name) {
     if (auto it = topics_.find(name_key(name)); it != topics_.end()) {
+        index_remove(topic_looks_, it->second.name);
         changed_topics_[it->first] = it->second.name;
         topics_.erase(it);
     }

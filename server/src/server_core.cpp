@@ -2,6 +2,7 @@
 
 #include "papo/clock.h"
 #include "papo/error.h"
+#include "papo/name_spoofing.h"
 #include "papo/names.h"
 #include "papo/rpc.h"
 #include "papo/topics.h"
@@ -39,6 +40,14 @@ void require_good_password(const std::string& password) {
         throw error(error_kind::bad_password, "a password has " + std::to_string(min_password_bytes) + " to " +
                                                   std::to_string(max_password_bytes) + " bytes");
     if (!is_valid_utf8(password)) throw error(error_kind::bad_password, "a password must be valid UTF-8");
+}
+
+// A name for something new has no invisible or mixed-script trick (name_spoofing.h);
+// names made before stay valid, so only creation checks this, after the taken checks
+// (a look-alike of an existing name is best told as such).
+void require_new_name(const std::string& name, const std::string& what) {
+    if (const auto problem = new_name_problem(name))
+        throw error(error_kind::invalid_name, "invalid " + what + " name: it " + *problem);
 }
 
 // An accepted plan whose answer is `data`.
@@ -243,11 +252,15 @@ void server_core::commit(const server_plan& plan) {
 
 server_plan server_core::add_account(const requests::account_request& r, bool is_queue) const {
     const char* what = is_queue ? "queue" : "user";
-    require_valid_name(r.name, what);  // also refuses papo's own service names (papo-...)
+    require_valid_name(r.name, what);
     if (const user_record* existing = registry_.find_user(r.name)) {
         const std::string kind = existing->is_queue ? "a queue" : "a user";
         throw error(error_kind::name_taken, "the name '" + r.name + "' is taken (" + kind + " '" + existing->name + "' exists)");
     }
+    if (const auto alike = registry_.user_like(r.name))
+        throw error(error_kind::name_taken, "the name '" + r.name + "' is taken: it looks like '" + *alike +
+                                                "', which exists (a look-alike could pose as it)");
+    require_new_name(r.name, what);
     require_good_password(r.password);
     const user_record user{r.name, is_queue, now_text(), {}};
     auto plan = answer(is_queue ? requests::queues_add::command : requests::users_add::command,
@@ -322,6 +335,9 @@ server_plan server_core::topics_add(const std::string&, const requests::topics_a
     require_valid_name(r.name, "topic");
     if (const topic_record* existing = registry_.find_topic(r.name))
         throw error(error_kind::name_taken, "the topic '" + existing->name + "' exists already");
+    if (const auto alike = registry_.topic_like(r.name))
+        throw error(error_kind::name_taken, "the topic '" + r.name + "' looks like '" + *alike + "', which exists already");
+    require_new_name(r.name, "topic");
     const topic_record topic{r.name, now_text()};
     auto plan = answer(requests::topics_add::command, answers::named{topic.name});
     plan.actions = {on_topic(k::grant_topic, topic.name), publish_retained(topics::registry_topic(topic.name), encode(topic))};

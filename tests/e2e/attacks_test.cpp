@@ -52,5 +52,26 @@ TEST_F(attacks, PapoServerAnswersOnlyOnTheAskersOwnResponseTopic) {
     EXPECT_EQ(papo("bob", {"who"}).exit_code, 0);
 }
 
+// The manager cannot be tricked into creating a name that shows as another one.
+TEST_F(attacks, LookAlikeAndInvisibleNamesAreRefused) {
+    register_users({"alice"});
+    ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"\u0430lice", "name-taken"},                       // Cyrillic а
+        {"\uFF41\uFF4C\uFF49\uFF43\uFF45", "name-taken"},  // fullwidth
+        {"alice\u200D", "invalid-name"},  {"alice\u2060", "invalid-name"}, {"ali\u00ADce", "invalid-name"},
+        {"\u202Eecila", "invalid-name"},   {"\u3164", "invalid-name"},      {"papo\u2010admin", "invalid-name"},
+        {"p\u0430ypal", "invalid-name"},   {"jose\u0301", "invalid-name"},
+    };
+    for (const auto& [name, code] : cases) {
+        const auto refused = admin({"--json", "--new-password-file", password_file("alice"), "users", "add", name});
+        EXPECT_EQ(refused.exit_code, 1) << name;
+        EXPECT_EQ(nlohmann::json::parse(refused.out).value("code", ""), code) << name << ": " << refused.out;
+    }
+    EXPECT_EQ(admin({"--json", "topics", "add", "L0BBY"}).exit_code, 1);
+    const auto users = nlohmann::json::parse(admin({"--json", "users", "ls"}).out);
+    EXPECT_EQ(users.size(), 1u) << users.dump();
+}
+
 }  // namespace
 }  // namespace papo::e2e

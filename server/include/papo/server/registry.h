@@ -31,6 +31,10 @@ class registry {
 public:
     const user_record* find_user(const std::string& name) const;  // users and named queues
     const topic_record* find_topic(const std::string& name) const;
+    // An existing name that looks like `name` (the same confusable skeleton, UTS #39):
+    // "аlice" with a Cyrillic а finds alice.
+    std::optional<std::string> user_like(const std::string& name) const;  // users and named queues
+    std::optional<std::string> topic_like(const std::string& name) const;
     void put_user(user_record user);
     void remove_user(const std::string& name);
     void put_topic(topic_record topic);
@@ -56,6 +60,7 @@ private:
     std::map<std::string, topic_record> topics_;
     std::map<std::string, std::vector<std::string>> members_;  // topic key -> user names
     std::map<std::string, bool> online_;
+    std::map<std::string, std::vector<std::string>> user_looks_, topic_looks_;  // confusable key -> names
     std::map<std::string, std::string> changed_users_, changed_topics_;  // key -> name as last spelled
 };
 
