@@ -5,7 +5,7 @@ namespace papo {
 void broker_backend::carry_out(const server_action& a) {
     using k = server_action::kind;
     switch (a.type) {
-        case k::create_account: create_account(a.name, a.password); break;
+        case k::create_account: create_account(a.name, a.password, a.is_queue); break;
         case k::delete_account: delete_account(a.name); break;
         case k::set_password: set_password(a.name, a.password); break;
         case k::grant_topic: grant_topics({a.topic}); break;

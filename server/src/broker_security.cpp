@@ -53,6 +53,15 @@ json user_role_acls() {
     });
 }
 
+json queue_role_acls() {
+    return json::array({
+        acl("publishClientSend", topics::all_receipts), acl("publishClientSend", topics::all_presence),
+        acl("publishClientSend", topics::all_requests), acl("subscribePattern", topics::all_user_subtrees),
+        acl("subscribePattern", topics::all_responses), acl("subscribePattern", topics::all_presence),
+        acl("subscribePattern", topics::all_registry_users), acl("subscribePattern", topics::all_registry_topics),
+    });
+}
+
 json admin_role_acls() {
     return json::array({acl("publishClientSend", topics::request(admin_account)),
                         acl("subscribePattern", topics::response_filter(admin_account)),
@@ -71,6 +80,8 @@ json server_role_acls() {
 
 }  // namespace
 
+std::string queue_role_acls_json() { return queue_role_acls().dump(); }
+
 std::string initial_config(const std::string& server_password, const std::string& admin_password) {
     const json config{
         {"defaultACLAccess",
@@ -79,7 +90,7 @@ std::string initial_config(const std::string& server_password, const std::string
                                  stored_client(admin_account, admin_password, "papo-admin")})},
         {"groups", json::array()},
         {"roles", json::array({role("papo-server", server_role_acls()), role("papo-admin", admin_role_acls()),
-                               role(user_role, user_role_acls())})},
+                               role(user_role, user_role_acls()), role(queue_role, queue_role_acls())})},
     };
     return config.dump(1, '\t');
 }

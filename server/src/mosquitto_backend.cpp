@@ -49,7 +49,8 @@ std::vector<std::string> failures(const json& response) {
         // answers carry no codes, so its own texts are all there is to go by.
         if ((command == "deleteClient" || command == "removeRoleACL") && text.find("not found") != std::string::npos)
             continue;
-        if (command == "addRoleACL" && text.find("already exists") != std::string::npos) continue;
+        if ((command == "addRoleACL" || command == "createRole") && text.find("already exists") != std::string::npos)
+            continue;
         out.push_back(command + ": " + text);
     }
     return out;
@@ -80,11 +81,16 @@ session_options mosquitto_backend::queue_options(const std::string& name, bool p
     return options;
 }
 
-void mosquitto_backend::create_account(const std::string& name, const std::string& password) {
+void mosquitto_backend::prepare() {
+    run({{{"command", "createRole"}, {"rolename", broker_security::queue_role},
+          {"acls", json::parse(broker_security::queue_role_acls_json())}}});
+}
+
+void mosquitto_backend::create_account(const std::string& name, const std::string& password, bool is_queue) {
     // A credential left by an earlier, interrupted removal must not survive.
-    run({delete_client(name),
-         {{"command", "createClient"}, {"username", name}, {"password", password},
-          {"roles", json::array({{{"rolename", broker_security::user_role}}})}}});
+    const char* role = is_queue ? broker_security::queue_role : broker_security::user_role;
+    run({delete_client(name), {{"command", "createClient"}, {"username", name}, {"password", password},
+                               {"roles", json::array({{{"rolename", role}}})}}});
 }
 
 void mosquitto_backend::delete_account(const std::string& name) { run({delete_client(name)}); }

@@ -21,8 +21,8 @@ server_action publish_retained(std::string topic, std::string payload) {
     server_action a{k::publish_retained, {}, std::move(topic), std::move(payload), {}, {}, {}};
     return a;
 }
-server_action on_account(k type, std::string name, std::string password = {}) {
-    return {type, std::move(name), {}, {}, std::move(password), {}, {}};
+server_action on_account(k type, std::string name, std::string password = {}, bool is_queue = false) {
+    return {type, std::move(name), {}, {}, std::move(password), {}, {}, is_queue};
 }
 server_action on_topic(k type, std::string topic) { return {type, {}, std::move(topic), {}, {}, {}, {}}; }
 server_action on_queue(k type, std::string name, queue_subscriptions subscriptions = {},
@@ -266,7 +266,7 @@ server_plan server_core::add_account(const requests::account_request& r, bool is
     auto plan = answer(is_queue ? requests::queues_add::command : requests::users_add::command,
                        answers::added{user.name, is_queue, user.created_at});
     // The credential, then the session: a message sent the moment registration succeeds must wait in it.
-    plan.actions = {on_account(k::create_account, user.name, r.password),
+    plan.actions = {on_account(k::create_account, user.name, r.password, is_queue),
                     on_queue(k::open_queue, user.name, subscriptions_of(user)),
                     publish_retained(topics::registry_user(user.name), encode(user))};
     plan.undo = {on_account(k::delete_account, user.name), on_queue(k::wipe_queue, user.name),
@@ -376,6 +376,8 @@ server_plan server_core::topics_info(const std::string&, const requests::topics_
 server_plan server_core::topics_join(const std::string& from, const requests::topics_join& r) const {
     const std::string name = existing_topic(r.name).name;
     user_record user = existing_user(from);
+    if (user.is_queue)
+        throw error(error_kind::forbidden, "'" + user.name + "' is a named queue: it reads its own queue and joins no topic");
     const bool changed = std::find(user.topics.begin(), user.topics.end(), name) == user.topics.end();
     answers::membership data{name, changed, std::nullopt};
     if (numbers_known_.count(name)) {

@@ -201,6 +201,7 @@ void server_runner::dispatch(const inbound& message) {
 void server_runner::run(const std::atomic<bool>& stop) {
     saved_ = std::make_unique<registry_file>(config_.state_dir);  // first: refuses a second server on it
     backend_ = std::make_unique<mosquitto_backend>(options_for("papo-server", false), !config_.no_accounts);
+    backend_->prepare();
     const auto repairs = load_registry();
     // Posting rights follow the registry (idempotent: a crash between the two is repaired here).
     std::vector<std::string> topic_names;

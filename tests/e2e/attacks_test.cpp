@@ -2,6 +2,7 @@
 // own broker configuration (SECURITY.md).
 #include "chat_fixture.h"
 
+#include "papo/error.h"
 #include "papo/topics.h"
 
 #include <optional>
@@ -71,6 +72,34 @@ TEST_F(attacks, LookAlikeAndInvisibleNamesAreRefused) {
     EXPECT_EQ(admin({"--json", "topics", "add", "L0BBY"}).exit_code, 1);
     const auto users = nlohmann::json::parse(admin({"--json", "users", "ls"}).out);
     EXPECT_EQ(users.size(), 1u) << users.dump();
+}
+
+// A named queue's account reads its queue and confirms it; it is no user: no DMs, no
+// posts, no joining (SECURITY.md).
+TEST_F(attacks, ANamedQueuesAccountOnlyReadsItsOwnQueue) {
+    register_users({"alice", "bob"});
+    ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("bob", {"join", "lobby"}).exit_code, 0);
+    ASSERT_EQ(admin({"--new-password-file", password_file("sensors"), "queues", "add", "sensors"}).exit_code, 0);
+    for (const std::string topic : {"users/bob/inbox/sensors", "topics/lobby/sensors"}) {
+        session sensors(login_options("sensors", "sensors~try"));
+        sensors.connect();
+        try {
+            sensors.publish(topic, R"({"id":"s-1","text":"hi","sent_at":"2026-12-01T10:00:00.000Z"})");
+            ADD_FAILURE() << "the named queue published on " << topic;
+        } catch (const ::papo::error& refused) {
+            EXPECT_EQ(refused.reason_code(), 0x87) << topic << ": " << refused.what();
+        }
+    }
+    EXPECT_EQ(papo("sensors", {"join", "lobby"}).exit_code, 1);  // papo-server refuses it too (unit tested)
+    const auto members = nlohmann::json::parse(papo("bob", {"--json", "topics"}).out);
+    EXPECT_EQ(members.at(0).value("members", 0), 1) << members.dump();
+    // What it is for still works: alice's DMs wait in it, it reads and confirms them.
+    ASSERT_EQ(papo("alice", {"send", "sensors", "reading 1"}).exit_code, 0);
+    const auto got = messages_in(papo("sensors", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(settled_depth("sensors", 0), 0);
+    EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());  // nothing reached bob
 }
 
 }  // namespace

@@ -88,7 +88,11 @@ TEST_F(server_decisions, DuplicateNamesAreRefusedWhateverTheCase) {
 }
 
 TEST_F(server_decisions, NamedQueuesAndUsersShareOneNamespace) {
-    must(ask(admin_name, "queues.add", "alerts"));
+    auto queue = ask(admin_name, "queues.add", "alerts");
+    must(queue);
+    EXPECT_TRUE(queue.actions[0].is_queue);  // an account with a named queue's rights only
+    add_topic("lobby");
+    EXPECT_EQ(ask("alerts", "topics.join", "lobby").response.value("code", ""), "forbidden");
     auto o = ask(admin_name, "users.add", "alerts");
     EXPECT_FALSE(ok(o));
     EXPECT_NE(why(o).find("a queue"), std::string::npos) << why(o);

@@ -16,9 +16,11 @@ class broker_backend {
 public:
     virtual ~broker_backend() = default;
 
-    // A login with role papo-user; an account of that name left by an interrupted
-    // removal is replaced, never kept.
-    virtual void create_account(const std::string& name, const std::string& password) = 0;
+    // What every account relies on (roles) exists; called once before serving.
+    virtual void prepare() {}
+    // A login for a user, or for a named queue (fewer rights: broker_security.h); an
+    // account of that name left by an interrupted removal is replaced, never kept.
+    virtual void create_account(const std::string& name, const std::string& password, bool is_queue) = 0;
     // Removes the login and closes its live connections.
     virtual void delete_account(const std::string& name) = 0;
     virtual void set_password(const std::string& name, const std::string& password) = 0;

@@ -13,6 +13,12 @@ inline constexpr const char* server_account = "papo-server";
 inline constexpr const char* admin_account = "papo-admin";
 // Every user and named queue has this one role; papo_guard narrows it to the user's own name.
 inline constexpr const char* user_role = "papo-user";
+// A named queue's account reads its own queue, confirms what it read (receipts,
+// users.confirm), asks papo-server and says when it is online; it does not DM, post or join.
+inline constexpr const char* queue_role = "papo-queue";
+// The role's rights, as dynsec's "acls" array (JSON text): for createRole at start-up,
+// so a broker set up before the role existed gets it too.
+std::string queue_role_acls_json();
 
 // The first dynamic-security.json: the roles above, and the papo-server and
 // papo-admin accounts with these passwords, stored as dynsec stores them

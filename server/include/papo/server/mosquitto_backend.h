@@ -21,7 +21,8 @@ public:
     mosquitto_backend(session_options base, bool manage_accounts);
     ~mosquitto_backend() override;
 
-    void create_account(const std::string& name, const std::string& password) override;
+    void prepare() override;
+    void create_account(const std::string& name, const std::string& password, bool is_queue) override;
     void delete_account(const std::string& name) override;
     void set_password(const std::string& name, const std::string& password) override;
     void grant_topics(const std::vector<std::string>& topics) override;

@@ -53,6 +53,7 @@ struct server_action {
     std::string password;
     queue_subscriptions subscriptions;
     std::vector<std::string> dropped;
+    bool is_queue = false;  // create_account: a named queue's account
 };
 
 // A change to queue counts that commit() applies.
