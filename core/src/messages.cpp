@@ -105,11 +105,12 @@ void from_json(const nlohmann::json& j, topic_record& t) {
 }
 
 void to_json(nlohmann::json& j, const queue_snapshot& q) {
-    j = {{"name", q.name}, {"messages", q.pending.size()}, {"pending", q.pending}};
+    j = {{"name", q.name}, {"messages", std::max(q.messages, q.pending.size())}, {"pending", q.pending}};
 }
 void from_json(const nlohmann::json& j, queue_snapshot& q) {
     q.name = required<std::string>(j, "name");
     q.pending = required<std::vector<std::string>>(j, "pending");
+    q.messages = std::max(j.value("messages", q.pending.size()), q.pending.size());
 }
 
 template <typename T>

@@ -43,10 +43,16 @@ std::size_t queue_accounting::waiting_among(const std::string& queue, const std:
     return counted.size();
 }
 
-std::vector<std::string> queue_accounting::pending(const std::string& queue) const {
+std::vector<std::string> queue_accounting::pending(const std::string& queue, std::size_t limit) const {
     auto it = pending_.find(queue);
     if (it == pending_.end()) return {};
-    return {it->second.begin(), it->second.end()};
+    std::vector<std::string> ids;
+    ids.reserve(std::min(limit, it->second.size()));
+    for (const auto& id : it->second) {
+        if (ids.size() == limit) break;
+        ids.push_back(id);
+    }
+    return ids;
 }
 std::set<std::string> queue_accounting::take_changed() {
     std::set<std::string> changed;

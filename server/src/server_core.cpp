@@ -317,7 +317,8 @@ server_plan server_core::users_info(const std::string&, const requests::users_in
 
 server_plan server_core::users_pending(const std::string& from, const requests::users_pending&) const {
     const user_record& user = existing_user(from);
-    return answer(requests::users_pending::command, answers::pending{user.name, accounting_.pending(user.name)});
+    // At most max_listed_ids: the answer must stay under the broker's packet limit.
+    return answer(requests::users_pending::command, answers::pending{user.name, accounting_.pending(user.name, max_listed_ids)});
 }
 
 // A reader confirms ids it has already shown: repairs a count whose receipt a crash
@@ -453,6 +454,10 @@ void server_core::on_receipt(const std::string& reader, const std::vector<std::s
 
 void server_core::on_presence(const std::string& name, bool online) { registry_.set_online(name, online); }
 
+queue_snapshot server_core::snapshot_of(const std::string& queue) const {
+    return {queue, accounting_.pending(queue, max_listed_ids), accounting_.depth(queue)};
+}
+
 std::vector<server_action> server_core::whole_registry() const {
     std::vector<server_action> actions;
     for (const auto& [key, topic] : registry_.topics())
@@ -460,7 +465,7 @@ std::vector<server_action> server_core::whole_registry() const {
     for (const auto& [key, user] : registry_.users()) {
         actions.push_back(publish_retained(topics::registry_user(user.name), encode(user)));
         actions.push_back(publish_retained(topics::registry_queue(user.name),
-                                           encode(queue_snapshot{user.name, accounting_.pending(user.name)})));
+                                           encode(snapshot_of(user.name))));
     }
     return actions;
 }
@@ -469,7 +474,7 @@ std::vector<server_action> server_core::take_snapshots() {
     std::vector<server_action> actions;
     for (const auto& name : accounting_.take_changed()) {
         if (!registry_.find_user(name)) continue;
-        actions.push_back(publish_retained(topics::registry_queue(name), encode(queue_snapshot{name, accounting_.pending(name)})));
+        actions.push_back(publish_retained(topics::registry_queue(name), encode(snapshot_of(name))));
     }
     return actions;
 }

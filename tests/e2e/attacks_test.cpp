@@ -102,5 +102,25 @@ TEST_F(attacks, ANamedQueuesAccountOnlyReadsItsOwnQueue) {
     EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());  // nothing reached bob
 }
 
+// 62,000 DMs with long ids once pushed the retained count snapshot of bob's queue past
+// the broker's 4 MiB packet limit: the broker dropped papo-server at every republish.
+TEST_F(attacks, AFloodOfDmsCannotStopPapoServer) {
+    register_users({"mallory", "bob"});
+    session mallory(login_options("mallory", "mallory~flood"));
+    mallory.connect();
+    constexpr int flood = 62000;
+    const std::string padding(40, 'x');
+    for (int i = 0; i < flood; ++i) {
+        const std::string id = "m" + std::to_string(1000000 + i) + padding + std::string(15, 'y');  // 64 bytes
+        mallory.publish_async(topics::inbox("bob", "mallory"),
+                              R"({"id":")" + id + R"(","text":".","sent_at":"2026-12-01T10:00:00.000Z"})");
+    }
+    mallory.flush();
+    EXPECT_EQ(settled_depth("bob", flood), flood);
+    EXPECT_TRUE(server_->running()) << server_->output();
+    EXPECT_EQ(server_->output().find("lost the broker"), std::string::npos) << server_->output();
+    EXPECT_EQ(papo("bob", {"who"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace papo::e2e

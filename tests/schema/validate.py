@@ -324,8 +324,8 @@ def schema_problems(name, document):
 def _consistency_problems(name, document):
     if name == "registry-queue" and isinstance(document, dict):
         pending, messages = document.get("pending"), document.get("messages")
-        if isinstance(pending, list) and isinstance(messages, int) and messages != len(pending):
-            return [f"at /messages: {messages} is not the number of pending ids ({len(pending)})"]
+        if isinstance(pending, list) and isinstance(messages, int) and messages < len(pending):
+            return [f"at /messages: {messages} is less than the number of pending ids ({len(pending)})"]
     return []
 
 
@@ -579,7 +579,7 @@ def self_test(out, err):
         ("message", b'{"id":"x1","text":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{",'
                     b'"sent_at":"2026-11-24T10:00:00Z"}', None),
         ("registry-queue", json.dumps({"name": "bob", "messages": 60000,
-                                       "pending": [f"{i:032x}" for i in range(60000)]}).encode(), None),
+                                       "pending": [f"{i:032x}" for i in range(50000)]}).encode(), None),
         ("receipt", json.dumps({"ids": [f"{i:032x}" for i in range(2000)]}).encode(), "more than the limit of 65536"),
         ("registry-user", json.dumps({"name": "é" * 33, "kind": "user", "created_at": "2026-11-24T10:00:00.000Z",
                                       "topics": []}).encode(), "is too long (66 bytes"),

@@ -675,3 +675,29 @@ TEST(server_plans, RefusalsCarryAStableCode) {
 
 }  // namespace
 }  // namespace papo
+
+namespace papo {
+namespace {
+
+// One user's flood of tiny DMs must not push a retained snapshot or an answer past the
+// broker's packet limit (4 MiB), which made the broker drop papo-server at every republish.
+TEST(server_limits, SnapshotsAndPendingAnswersStayUnderThePacketLimit) {
+    server_core core;
+    run(core, admin_name, {{"command", "users.add"}, {"name", "bob"}, {"password", "a-good-password"}});
+    core.take_snapshots();
+    for (int i = 0; i < 130000; ++i) core.on_direct_message("bob", "mallory", "mallory-message-" + std::to_string(i));
+    EXPECT_EQ(core.depth("bob"), 130000u);
+    const auto snapshots = core.take_snapshots();
+    ASSERT_EQ(snapshots.size(), 1u);
+    EXPECT_LT(snapshots[0].payload.size(), 4u * 1024 * 1024);
+    const auto snapshot = decode<queue_snapshot>(snapshots[0].payload, max_snapshot_bytes);
+    EXPECT_EQ(snapshot.pending.size(), max_listed_ids);
+    EXPECT_EQ(snapshot.messages, 130000u);  // the whole count is still told
+    for (const auto& action : core.whole_registry()) EXPECT_LT(action.payload.size(), 4u * 1024 * 1024) << action.topic;
+    const auto pending = run(core, "bob", {{"command", "users.pending"}});
+    EXPECT_LT(encode(pending.response).size(), 4u * 1024 * 1024);
+    EXPECT_EQ(pending.response["data"]["ids"].size(), max_listed_ids);
+}
+
+}  // namespace
+}  // namespace papo

@@ -64,11 +64,15 @@ void to_json(nlohmann::json& j, const topic_record& t);
 void from_json(const nlohmann::json& j, topic_record& t);
 
 // Payload of registry/queues/<name> (retained): the ids of messages that wait in
-// the queue, so that papo-server's counts survive its restart.
+// the queue, so that papo-server's counts survive its restart. A snapshot lists at most
+// max_listed_ids ids, so that one user's flood cannot push it past the broker's packet
+// limit; `messages` is then the whole count.
 struct queue_snapshot {
     std::string name;
     std::vector<std::string> pending;
+    std::size_t messages = 0;  // encoded as at least pending.size()
 };
+inline constexpr std::size_t max_listed_ids = 50000;
 void to_json(nlohmann::json& j, const queue_snapshot& q);
 void from_json(const nlohmann::json& j, queue_snapshot& q);
 

@@ -5,6 +5,7 @@
 // online/offline transitions, and kept as ids (not a counter) so that a QoS 1
 // redelivery or a repeated receipt can never skew it.
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
@@ -27,7 +28,8 @@ public:
     std::size_t depth(const std::string& queue) const;
     // How many of these ids wait in the queue (each counted once).
     std::size_t waiting_among(const std::string& queue, const std::vector<std::string>& ids) const;
-    std::vector<std::string> pending(const std::string& queue) const;
+    // The ids waiting in the queue, at most `limit` of them.
+    std::vector<std::string> pending(const std::string& queue, std::size_t limit = SIZE_MAX) const;
     // Queues whose pending set changed since the last call: their snapshots need writing.
     std::set<std::string> take_changed();
 

@@ -154,6 +154,8 @@ private:
     server_plan queues_ls(const std::string& from, const requests::queues_ls& r) const;
     server_plan queues_purge(const std::string& from, const requests::queues_purge& r) const;
 
+    // What registry/queues/<queue> holds: at most max_listed_ids ids and the whole count.
+    queue_snapshot snapshot_of(const std::string& queue) const;
     const user_record& existing_user(const std::string& name) const;   // or no_such_user
     const topic_record& existing_topic(const std::string& name) const;  // or no_such_topic
 
