@@ -22,6 +22,7 @@ void supervisor::report(connection_state::kind what, std::chrono::milliseconds r
 void supervisor::lost(clock::time_point now) {
     if (recovering_) return;
     recovering_ = true;
+    first_try_ = true;
     next_try_ = now;
     backoff_ = options_.first_backoff;
     report(connection_state::kind::offline);
@@ -29,7 +30,9 @@ void supervisor::lost(clock::time_point now) {
 
 std::optional<recovery> supervisor::step(clock::time_point now) {
     if (!recovering_ || now < next_try_) return std::nullopt;
-    if ((taken_over_ && taken_over_()) || (options_.another_login && options_.another_login())) {
+    const bool ask_the_probe = first_try_ && options_.another_login;
+    first_try_ = false;
+    if ((taken_over_ && taken_over_()) || (ask_the_probe && options_.another_login())) {
         recovering_ = false;
         return recovery::taken_over;
     }

@@ -44,7 +44,9 @@ struct supervisor_options {
     std::function<void(const connection_state&)> on_state;
     // Whether another connection logged in with our client id since we did, beyond what
     // the session itself saw (Mosquitto 2.0.11 just closes the socket of the one taken
-    // over): asked before each try. Empty: only session::taken_over() counts.
+    // over): asked once per outage, before the first try (a probe costs a connection and
+    // up to a second; asked at every try it would delay the reconnect past what the
+    // broker lost meanwhile). Empty: only session::taken_over() counts.
     std::function<bool()> another_login;
 };
 
@@ -72,6 +74,7 @@ private:
     std::function<bool()> taken_over_;
     supervisor_options options_;
     bool recovering_ = false;
+    bool first_try_ = false;
     clock::time_point next_try_{};
     std::chrono::milliseconds backoff_{0};
     std::string refusal_;
