@@ -256,42 +256,41 @@ std::set<std::string> user_client::settle_pending(const reader& inbox) {
     return expected;
 }
 
-send_result send_once(const client_config& c, const std::string& to, const std::string& text, client_events& events) {
-    const chat_message message = make_message(text);  // refuse bad text before touching the network
+namespace {
+// A one-shot send or post: connect, resend, then `go`; when papo-server or the broker
+// cannot be reached at all, `offline` (the message's entry, as typed) waits unchecked.
+send_result once(const client_config& c, client_events& events, const chat_message& message, outbox_entry offline,
+                 const std::string& name, const char* what, const std::string& shown_to,
+                 const std::function<send_result(user_client&)>& go) {
     std::unique_ptr<user_client> client;
     try {
         client = std::make_unique<user_client>(c, events);
         client->resend_unconfirmed();
     } catch (const error& e) {
         if (!can_wait_in_outbox(e) || c.state_dir.empty() || c.user.empty()) throw;
-        require_valid_name(to, "user");
-        outbox_entry entry = dm_entry(to, message.id, message.text, message.sent_at);
-        entry.unchecked = true;
-        outbox(c.state_dir).add(entry);
-        return {send_result::status::queued, message.id, to, message.sent_at, message.text, e.what()};
+        require_valid_name(name, what);
+        offline.unchecked = true;
+        outbox(c.state_dir).add(offline);
+        return {send_result::status::queued, message.id, shown_to, message.sent_at, message.text, e.what()};
     }
-    return client->send(to, message);
+    return go(*client);
+}
+}  // namespace
+
+send_result send_once(const client_config& c, const std::string& to, const std::string& text, client_events& events) {
+    const chat_message message = make_message(text);  // refuse bad text before touching the network
+    return once(c, events, message, dm_entry(to, message.id, message.text, message.sent_at), to, "user", to,
+                [&](user_client& client) { return client.send(to, message); });
 }
 
 send_result post_once(const client_config& c, const std::string& topic, const std::string& text, client_events& events) {
     const chat_message message = make_message(text);
-    std::unique_ptr<user_client> client;
-    try {
-        client = std::make_unique<user_client>(c, events);
-        client->resend_unconfirmed();
-    } catch (const error& e) {
-        if (!can_wait_in_outbox(e) || c.state_dir.empty() || c.user.empty()) throw;
-        require_valid_name(topic, "topic");
-        outbox_entry entry;
-        entry.topic = topic;
-        entry.id = message.id;
-        entry.text = message.text;
-        entry.sent_at = message.sent_at;
-        entry.unchecked = true;
-        outbox(c.state_dir).add(entry);
-        return {send_result::status::queued, message.id, "#" + topic, message.sent_at, message.text, e.what()};
-    }
-    return client->post(topic, message);
+    outbox_entry entry;
+    entry.topic = topic;
+    entry.id = message.id;
+    entry.text = message.text;
+    entry.sent_at = message.sent_at;
+    return once(c, events, message, entry, topic, "topic", "#" + topic, [&](user_client& client) { return client.post(topic, message); });
 }
 
 queue_for_a_moment::queue_for_a_moment(user_client& client)
