@@ -7,14 +7,14 @@
 #include "papo/error.h"
 #include "papo/messages.h"
 #include "papo/client/reader.h"
-#include "papo/rpc.h"
 #include "papo/client/table.h"
+#include "papo/supervisor.h"
 #include "papo/topics.h"
 
 #include <poll.h>
 
 #include <algorithm>
-
+#include <iostream>
 #include <sstream>
 
 namespace papo::cli {
@@ -31,34 +31,51 @@ const char* help_text =
     "/help              this list\n"
     "/quit              leave papo (Ctrl-D too)";
 
+// What the chat shows of events: above the line being typed.
+class chat_events : public client_events {
+public:
+    explicit chat_events(line_input& input) : input_(input) {}
+    void message(const message_view& m) override { input_.print_above(format_for_people(m)); }
+    void delivered(const std::string& reader, const outbox_entry& e) override { input_.print_above(delivered_line(reader, e)); }
+    void connection(const connection_state& state) override {
+        if (state.what == connection_state::kind::offline) input_.print_above("(lost the broker; reconnecting...)");
+    }
+    void notice(const std::string& text) override { std::cerr << "papo: " << text << "\n"; }
+
+private:
+    line_input& input_;
+};
+
 class chat {
 public:
     explicit chat(const context& c)
-        : c_(c), rpc_(c.broker, c.user), me_(resolve_me()), queue_(options()), input_(me_ + "> ") {}
+        : c_(c), input_(c.client.user + "> "), events_(input_), client_(c.client, events_), me_(client_.me()),
+          queue_(user_session_options(c.client, true)),  // no automatic reconnect: it would take the queue back from another papo of ours
+          reconnects_(queue_, supervision()) {}
 
     int run() {
         stop_gracefully_on_signals();
         const std::string since = now_text();
         queue_.connect();
         announce(true, since);
-        joined_ = joined_topics(rpc_, c_, me_);
+        joined_ = client_.joined_topics();
         if (!joined_.empty()) current_ = joined_.front();
         ensure_subscriptions(queue_, me_, joined_);
-        resend_unconfirmed(rpc_, queue_, c_, me_);
-        reader inbox(queue_, me_, c_.state_dir, [this](const message_view& m) { input_.print_above(format_for_people(m)); });
-        inbox.on_delivered([this](const std::string& who, const outbox_entry& e) { input_.print_above(delivered_line(who, e)); });
+        client_.publish_through(out_);
+        client_.resend_unconfirmed();
+        reader inbox(queue_, me_, c_.client.state_dir, [this](const message_view& m) { events_.message(m); });
+        inbox.on_delivered([this](const std::string& who, const outbox_entry& e) { events_.delivered(who, e); });
         inbox.set_online_since(since);
-        inbox.set_hold_limit(c_.hold);
+        inbox.set_hold_limit(c_.client.hold);
         numbering_ = &inbox;
-        input_.print_above("connected as " + me_ + " to " + c_.broker.broker + "; /help lists the commands");
+        say("connected as " + me_ + " to " + c_.client.broker.broker + "; /help lists the commands");
         inbox.show_spooled();
-        confirm_already_seen(rpc_, inbox, rpc_.call("users.pending", {}, c_.broker.timeout).at("ids"), c_);
+        client_.settle_pending(inbox);
 
         reader* active = &inbox;
         std::unique_ptr<reader> live;  // when another papo of ours took the queue over
         bool lost = false;
-        auto next_try = std::chrono::steady_clock::now();
-        std::chrono::milliseconds backoff{250};
+        int status = 0;
         while (!quit_ && !input_.at_end() && !stop_signal_received()) {
             pollfd stdin_poll{input_.fd(), POLLIN, 0};
             if (::poll(&stdin_poll, 1, 20) > 0)
@@ -66,69 +83,92 @@ public:
             active->tick();
             while (auto message = out_->next(std::chrono::milliseconds(0))) {
                 if (message->connection_lost) {
-                    if (!lost) input_.print_above("(lost the broker; reconnecting...)");
                     lost = true;
+                    if (!mirror_) reconnects_.lost(std::chrono::steady_clock::now());
+                    else say("(lost the broker; reconnecting...)");
                     break;
                 }
                 active->handle(*message);
             }
-            // The queue reconnects by hand: first it must know whether another papo of
-            // ours took it over (Mosquitto 2.0.11 just closes the socket then).
-            if (lost && !mirror_ && std::chrono::steady_clock::now() >= next_try) {
-                if (another_holds_the_queue()) {
-                    live = become_mirror();
-                    active = live.get();
+            // The same supervisor as `read --wait`: first it must know whether another
+            // papo of ours took the queue over (Mosquitto 2.0.11 just closes the socket then).
+            if (lost && !mirror_) {
+                if (const auto outcome = reconnects_.step(std::chrono::steady_clock::now())) {
                     lost = false;
-                } else {
-                    try {
-                        queue_.connect();
-                        lost = false;
-                        backoff = std::chrono::milliseconds(250);
-                        announce(true, now_text());
-                        resend_unconfirmed(rpc_, queue_, c_, me_);  // the broker may have lost what it held
-                        input_.print_above("(reconnected)");
-                    } catch (const error&) {
-                        next_try = std::chrono::steady_clock::now() + backoff;
-                        backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(8));
+                    switch (*outcome) {
+                        case recovery::reconnected: back_online(); break;
+                        case recovery::taken_over:
+                            live = become_mirror();
+                            active = live.get();
+                            break;
+                        case recovery::login_refused:
+                            say("(" + reconnects_.refusal() + ": papo stops reconnecting; what it had is kept)");
+                            quit_ = true;
+                            status = 1;
+                            break;
+                        case recovery::stopped: break;
                     }
                 }
             }
             if (lost && mirror_ && out_->connected()) {  // the mirror reconnects by itself
                 lost = false;
                 subscribe_mirror();  // a clean session: its subscriptions went with the connection
-                resend_unconfirmed(rpc_, *out_, c_, me_);
-                input_.print_above("(reconnected)");
+                renew_server_connection();
+                client_.resend_unconfirmed();
+                say("(reconnected)");
             }
             if (out_->connected()) active->send_receipts();
         }
         if (mirror_) {
             mirror_->disconnect();
-            return stop_signal_received() ? stopped_by_signal() : 0;
+            return stop_signal_received() ? stopped_by_signal() : status;
         }
-        announce(false, now_text());
+        if (status == 0) announce(false, now_text());
         queue_.disconnect();
         inbox.keep_the_rest();
-        return stop_signal_received() ? stopped_by_signal() : 0;
+        return stop_signal_received() ? stopped_by_signal() : status;
     }
 
 private:
-    session_options helper_options(const std::string& purpose, bool reconnect) const {
-        return helper_session_options(c_, me_, purpose, reconnect);
+    supervisor_options supervision() {
+        supervisor_options o;
+        o.on_state = [this](const connection_state& s) { events_.connection(s); };
+        o.another_login = [this] { return another_login_since(helper_session_options(c_.client, me_, "probe", false), me_, announced_since_); };
+        return o;
     }
-    bool another_holds_the_queue() const { return another_login_since(c_, me_, announced_since_); }
+
+    void back_online() {
+        announce(true, now_text());
+        try {
+            ensure_subscriptions(queue_, me_, joined_);  // a broker that crashed may have lost them
+            renew_server_connection();
+            client_.resend_unconfirmed();  // the broker may have lost what it held
+        } catch (const error& e) {
+            say(std::string("(") + e.what() + ")");
+        }
+        say("(reconnected)");
+    }
+
+    // The request connection does not reconnect by itself: a new one after an outage.
+    void renew_server_connection() {
+        try {
+            client_.reconnect_server();
+        } catch (const error&) {
+        }
+    }
 
     // Another papo of this user connected with the queue's client id and took it over.
     // Fighting back (reconnecting) would kick it in turn, forever; instead this papo
     // stops using the queue and follows new messages on a connection of its own.
     std::unique_ptr<reader> become_mirror() {
-        mirror_ = std::make_unique<session>(helper_options("mirror", true));
+        mirror_ = std::make_unique<session>(helper_session_options(c_.client, me_, "mirror", true));
         mirror_->connect();
         subscribe_mirror();
         out_ = mirror_.get();
-        auto live = std::make_unique<reader>(*mirror_, me_, c_.state_dir,
-                                             [this](const message_view& m) { input_.print_above(format_for_people(m)); });
-        live->set_hold_limit(c_.hold);
-        live->on_delivered([this](const std::string& who, const outbox_entry& e) { input_.print_above(delivered_line(who, e)); });
+        client_.publish_through(out_);
+        auto live = std::make_unique<reader>(*mirror_, me_, c_.client.state_dir, [this](const message_view& m) { events_.message(m); });
+        live->set_hold_limit(c_.client.hold);
+        live->on_delivered([this](const std::string& who, const outbox_entry& e) { events_.delivered(who, e); });
         say("(another papo of " + me_ + " took over your queue: this one now shows new messages as they come "
             "and can still send; what waits while you are away goes to the other)");
         return live;
@@ -142,13 +182,6 @@ private:
         }
     }
 
-    std::string resolve_me() {
-        return rpc_.call("users.info", {{"name", c_.user}}, c_.broker.timeout).at("name").get<std::string>();
-    }
-    session_options options() {
-        // No automatic reconnect: it would take the queue back from another papo of ours.
-        return user_session_options(c_, true);
-    }
     void announce(bool online, const std::string& since) {
         if (online) announced_since_ = since;
         publish_options retained;
@@ -164,7 +197,7 @@ private:
         if (line.empty()) return;
         try {
             if (line[0] != '/') {
-                if (current_.empty()) throw error("no current topic: /join TOPIC or /topic TOPIC first, or /msg USER TEXT");
+                if (current_.empty()) throw error(error_kind::usage, "no current topic: /join TOPIC or /topic TOPIC first, or /msg USER TEXT");
                 post(current_, line);
                 return;
             }
@@ -179,83 +212,62 @@ private:
             else if (command == "/post" && !target.empty() && !text.empty()) post(target, text);
             else if (command == "/join" && !target.empty()) join(target);
             else if (command == "/leave" && !target.empty()) leave(target);
-            else if (command == "/topic" && !target.empty()) current_ = topic_name(target), say("current topic: #" + current_);
+            else if (command == "/topic" && !target.empty()) current_ = client_.server().topic(target).name, say("current topic: #" + current_);
             else if (command == "/who") who();
             else if (command == "/topics") topic_list();
-            else throw error("unknown or incomplete command '" + line + "'; /help lists the commands");
+            else throw error(error_kind::usage, "unknown or incomplete command '" + line + "'; /help lists the commands");
         } catch (const error& e) {
             say(std::string("error: ") + e.what());
         }
     }
 
-    std::string topic_name(const std::string& topic) {
-        return rpc_.call("topics.info", {{"name", topic}}, c_.broker.timeout).at("name").get<std::string>();
-    }
+    // The same operations as `papo send` and `papo post`: queued in the outbox when
+    // papo-server or the broker cannot be reached.
     void direct(const std::string& to, const std::string& text) {
-        auto message = make_message(text);
-        const auto recipient = rpc_.call("users.info", {{"name", to}}, c_.broker.timeout).at("name").get<std::string>();
-        const auto kept = outbox_.add(dm_entry(recipient, message.id, message.text, message.sent_at));
-        out_->publish(topics::inbox(recipient, me_), encode(outbox_.published(kept)));
-        say("[" + local_time_for_display(message.sent_at) + "] you -> " + recipient + ": " + text);
+        const auto sent = client_.send(to, text);
+        if (sent.state == send_result::status::queued) say(queued_line(sent));
+        else say("[" + local_time_for_display(sent.sent_at) + "] you -> " + sent.to + ": " + text);
     }
     void post(const std::string& topic, const std::string& text) {
-        auto message = make_message(text);
-        const auto info = rpc_.call("topics.info", {{"name", topic}}, c_.broker.timeout);
-        const std::string name = info.at("name").get<std::string>();
-        const outbox_entry entry = post_entry(info, me_, message);
-        if (!entry.waiting.empty()) message = outbox_.published(outbox_.add(entry));
-        out_->publish(topics::post(name, me_), encode(message));
-        say("[" + local_time_for_display(message.sent_at) + "] #" + name + " you: " + text);
+        const auto sent = client_.post(topic, text);
+        if (sent.state == send_result::status::queued) say(queued_line(sent));
+        else say("[" + local_time_for_display(sent.sent_at) + "] " + sent.to + " you: " + text);
     }
     void join(const std::string& topic) {
         if (mirror_) throw error("this papo follows another one that holds your queue: /join there");
-        const std::string name = topic_name(topic);
-        queue_.subscribe({topics::post_filter(name)}, 1, /*no_local=*/true);
-        nlohmann::json answer;
-        try {
-            answer = rpc_.call("topics.join", {{"name", name}}, c_.broker.timeout);
-        } catch (const error&) {
-            queue_.unsubscribe({topics::post_filter(name)});
-            throw;
-        }
-        joined_.push_back(name);
-        current_ = name;
-        if (numbering_ && answer.value("changed", false)) numbering_->joined_topic(name, answer.value("numbers", nlohmann::json()));
-        say("joined #" + name + " (now current)");
+        const auto joined = client_.join(topic, queue_, *numbering_);
+        joined_.push_back(joined.name);
+        current_ = joined.name;
+        say("joined #" + joined.name + " (now current)");
     }
     void leave(const std::string& topic) {
         if (mirror_) throw error("this papo follows another one that holds your queue: /leave there");
-        const auto data = rpc_.call("topics.leave", {{"name", topic}}, c_.broker.timeout);
-        const std::string name = data.value("name", topic);
-        queue_.unsubscribe({topics::post_filter(name)});
-        if (numbering_) numbering_->forget_numbers_of_topic(name);
-        if (current_ == name) current_.clear();
-        say("left #" + name);
+        const auto left = client_.leave(topic, queue_, *numbering_);
+        joined_.erase(std::remove(joined_.begin(), joined_.end(), left.name), joined_.end());
+        if (current_ == left.name) current_.clear();
+        say("left #" + left.name);
     }
     void who() {
         std::vector<std::vector<std::string>> rows;
-        const auto users = rpc_.call("users.ls", {}, c_.broker.timeout);
-        for (const auto& u : users)
-            rows.push_back({u.at("name"), u.value("online", false) ? "online" : "offline"});
+        for (const auto& u : client_.users()) rows.push_back({u.name, u.online ? "online" : "offline"});
         say(format_table({"USER", "PRESENCE"}, rows));
     }
     void topic_list() {
         std::vector<std::vector<std::string>> rows;
-        const auto list = rpc_.call("topics.ls", {}, c_.broker.timeout);
-        for (const auto& t : list)
-            rows.push_back({t.at("name"), std::to_string(t.value("members", 0)), t.at("name") == current_ ? "current" : ""});
+        for (const auto& t : client_.topics()) rows.push_back({t.name, std::to_string(t.members), t.name == current_ ? "current" : ""});
         say(rows.empty() ? "(no topics)" : format_table({"TOPIC", "MEMBERS", ""}, rows));
     }
 
     const context& c_;
-    rpc_client rpc_;
+    line_input input_;
+    chat_events events_;
+    user_client client_;
     std::string me_;
     session queue_;
+    supervisor reconnects_;
     std::unique_ptr<session> mirror_;
     session* out_ = &queue_;  // where this papo sends and reads: its queue, or its mirror
     std::string announced_since_;  // our own "online since", to tell our presence from another's
-    outbox outbox_{c_.state_dir};
-    line_input input_;
     std::vector<std::string> joined_;
     std::string current_;
     reader* numbering_ = nullptr;  // the queue's reader, while run() lasts: joins reset topic numbers

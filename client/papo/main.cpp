@@ -6,7 +6,7 @@
 #include "papo/credentials.h"
 #include "papo/error.h"
 #include "papo/names.h"
-#include "papo/client/reader.h"
+#include "papo/client/state_dir.h"
 
 #include <boost/program_options.hpp>
 
@@ -41,7 +41,7 @@ int run(const std::string& command, const std::vector<std::string>& args, const 
         if (args.size() != count) throw papo::error(std::string("usage: papo ") + shape);
     };
     if (command == "register")
-        throw papo::error("accounts are made by the manager: papo-admin users add " + (c.user.empty() ? "NAME" : c.user));
+        throw papo::error("accounts are made by the manager: papo-admin users add " + (c.client.user.empty() ? "NAME" : c.client.user));
     if (command == "send") return need(2, "--user NAME send TO TEXT"), send_direct(c, args[0], args[1]);
     if (command == "post") return need(2, "--user NAME post TOPIC TEXT"), post_to_topic(c, args[0], args[1]);
     if (command == "join") return need(1, "--user NAME join TOPIC"), join_topic(c, args[0]);
@@ -66,10 +66,10 @@ int main(int argc, char** argv) {
     po::options_description options("Options");
     options.add_options()
         ("help,h", "show this help")
-        ("broker,b", po::value(&c.broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port); or PAPO_BROKER")
-        ("user,u", po::value(&c.user), "your user name; or PAPO_USER")
+        ("broker,b", po::value(&c.client.broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port); or PAPO_BROKER")
+        ("user,u", po::value(&c.client.user), "your user name; or PAPO_USER")
         ("password-file", po::value(&password_file), "file (mode 0600) with your password; or PAPO_PASSWORD_FILE, or PAPO_PASSWORD, or be asked")
-        ("ca-file", po::value(&c.broker.ca_file), "CA certificate for ssl:// brokers")
+        ("ca-file", po::value(&c.client.broker.ca_file), "CA certificate for ssl:// brokers")
         ("json", po::bool_switch(&c.json), "machine-readable output: one JSON document per line")
         ("wait", po::value(&c.wait_seconds)->default_value(0), "read: keep waiting for new messages this many seconds")
         ("timeout", po::value(&timeout_seconds)->default_value(5), "seconds to wait for the broker and papo-server")
@@ -87,21 +87,21 @@ int main(int argc, char** argv) {
         std::cout << usage << options;
         return 0;
     }
-    if (const char* env = std::getenv("PAPO_BROKER"); env && values["broker"].defaulted()) c.broker.broker = env;
-    if (const char* env = std::getenv("PAPO_USER"); env && c.user.empty()) c.user = env;
-    c.broker.username = c.user;
-    c.resend_after = std::chrono::seconds(std::max(0, resend_after));
-    c.hold = std::chrono::milliseconds(static_cast<long>(std::max(0.0, hold_seconds) * 1000));
-    c.broker.timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
+    if (const char* env = std::getenv("PAPO_BROKER"); env && values["broker"].defaulted()) c.client.broker.broker = env;
+    if (const char* env = std::getenv("PAPO_USER"); env && c.client.user.empty()) c.client.user = env;
+    c.client.broker.username = c.client.user;
+    c.client.resend_after = std::chrono::seconds(std::max(0, resend_after));
+    c.client.hold = std::chrono::milliseconds(static_cast<long>(std::max(0.0, hold_seconds) * 1000));
+    c.client.broker.timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
     try {
-        if (!c.user.empty()) {
-            papo::require_valid_name(c.user, "user");
-            c.state_dir = papo::default_state_dir(state_base, c.user, c.broker.broker);
-            c.broker.password = papo::resolve_password(
-                {password_file, "PAPO_PASSWORD", "PAPO_PASSWORD_FILE", "password for " + c.user + ": "});
+        if (!c.client.user.empty()) {
+            papo::require_valid_name(c.client.user, "user");
+            c.client.state_dir = papo::default_state_dir(state_base, c.client.user, c.client.broker.broker);
+            c.client.broker.password = papo::resolve_password(
+                {password_file, "PAPO_PASSWORD", "PAPO_PASSWORD_FILE", "password for " + c.client.user + ": "});
         }
         if (words.empty()) {
-            if (c.user.empty()) throw papo::error("say who you are: papo --user NAME");
+            if (c.client.user.empty()) throw papo::error("say who you are: papo --user NAME");
             return papo::cli::interactive(c);
         }
         return run(words[0], {words.begin() + 1, words.end()}, c);

@@ -128,8 +128,15 @@ replayed replay(const std::string& file) {
         } else if (j.contains("checked") && j["checked"].is_string()) {
             const auto it = index.find(j["checked"].get<std::string>());
             if (it != index.end()) {
-                r.pending[it->second].to = j.value("to", r.pending[it->second].to);
-                r.pending[it->second].unchecked = false;
+                auto& e = r.pending[it->second];
+                e.to = j.value("to", e.to);
+                e.topic = j.value("topic", e.topic);
+                if (j.contains("waiting") && j["waiting"].is_array()) {
+                    e.waiting.clear();
+                    for (const auto& m : j["waiting"])
+                        if (m.is_string()) e.waiting.push_back(m.get<std::string>());
+                }
+                e.unchecked = false;
             }
         } else if (j.contains("seq") && j["seq"].is_object()) {  // kept by compaction
             const std::string to = j["seq"].value("to", "");
@@ -242,6 +249,11 @@ std::string outbox::series() {
 void outbox::checked(const std::string& id, const std::string& registered_name) {
     locked_file f(file_);
     f.append({{{"checked", id}, {"to", registered_name}}});
+}
+
+void outbox::checked_post(const std::string& id, const std::string& topic, const std::vector<std::string>& waiting) {
+    locked_file f(file_);
+    f.append({{{"checked", id}, {"topic", topic}, {"waiting", waiting}}});
 }
 
 void outbox::drop(const std::string& id) {

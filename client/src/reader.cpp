@@ -7,12 +7,8 @@
 #include "papo/state_file.h"
 #include "papo/topics.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 namespace papo {
 
@@ -55,23 +51,8 @@ message_view view_from_json(const nlohmann::json& j) {
     return view;
 }
 
-// Each sender numbers DMs per recipient and posts per topic, within the series of its
-// outbox: "alice", "alice#lobby", then "/<series>" when the sender names one.
-std::string sequence_key(const message_view& view) {
-    const std::string key = view.direct ? view.from : view.from + "#" + view.topic;
-    return view.series.empty() ? key : key + "/" + view.series;
-}
-
-// Whether a key numbers posts in `topic` (whatever the sender and series).
-bool numbers_posts_in(const std::string& key, const std::string& topic) {
-    const auto hash = key.find('#');
-    if (hash == std::string::npos) return false;
-    const auto slash = key.find('/', hash);
-    return key.compare(hash + 1, slash == std::string::npos ? std::string::npos : slash - hash - 1, topic) == 0;
-}
-
-std::int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+std::int64_t ms_since_epoch(sequencer::clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
 }  // namespace
@@ -89,138 +70,128 @@ std::string format_for_people(const message_view& m) {
     return line;
 }
 
-reader::reader(session& connection, std::string me, std::string state_dir, show_fn show)
+reader::reader(session& connection, std::string me, std::string state_dir_path, show_fn show)
     : connection_(connection),
       me_(std::move(me)),
-      spool_file_(state_dir.empty() ? "" : state_dir + "/spool.jsonl"),
-      seen_(20000, state_dir.empty() ? "" : state_dir + "/seen"),
-      outbox_(state_dir),
-      show_fn_(std::move(show)),
-      seq_file_(state_dir.empty() ? "" : state_dir + "/seq_from"),
-      held_file_(state_dir.empty() ? "" : state_dir + "/held.jsonl") {
-    std::ifstream in(seq_file_);
-    std::string key;
-    std::uint64_t n = 0;
+      dir_(std::move(state_dir_path)),
+      spool_file_(dir_.file("spool.jsonl")),
+      seq_file_(dir_.file("seq_from")),
+      held_file_(dir_.file("held.jsonl")),
+      seen_(20000, dir_.file("seen")),
+      outbox_(dir_.path()),
+      show_fn_(std::move(show)) {
+    for (const auto& word : seen_.ids()) sequencer_.restore_seen(word);
     std::size_t lines = 0;
-    while (in >> key >> n) {
+    for (const auto& line : read_state_lines(seq_file_)) {
         ++lines;
-        if (key[0] == '@') {  // a topic joined with papo-server's numbers (1), or left (0)
-            if (n) numbered_topics_.insert(key.substr(1));
-            else numbered_topics_.erase(key.substr(1));
-        } else if (key[0] == '^') {  // posts up to n were made before we joined
-            if (n) before_join_[key.substr(1)] = n;
-            else before_join_.erase(key.substr(1));
-        } else if (n == 0) {
-            last_seq_.erase(key);  // forgotten (a topic joined or left)
-        } else {
-            last_seq_[key] = std::max(last_seq_[key], n);
-        }
+        if (const auto record = parse_seq_from_line(line)) sequencer_.restore(*record);
     }
-    in.close();
     // One line per message shown: rewritten short once it is mostly history.
-    if (lines > 1000 && lines > 4 * (last_seq_.size() + before_join_.size() + numbered_topics_.size())) compact_sequences();
+    if (lines > 1000 && lines > 4 * sequencer_.numbers().size()) compact_numbers();
     load_held();
 }
 
-void reader::compact_sequences() const {
-    std::ostringstream text;
-    for (const auto& topic : numbered_topics_) text << '@' << topic << " 1\n";
-    for (const auto& [key, n] : before_join_) text << '^' << key << ' ' << n << '\n';
-    for (const auto& [key, n] : last_seq_) text << key << ' ' << n << '\n';
-    replace_file(seq_file_, text.str());  // if it cannot, the long file stays
+// Under the exclusive lock the file is read again and folded: lines another process
+// appended since we read it are kept, whatever this process remembers.
+void reader::compact_numbers() const {
+    file_lock lock(seq_file_, file_lock::mode::exclusive);
+    numbers_memory now;
+    for (const auto& line : read_state_lines(seq_file_))
+        if (const auto record = parse_seq_from_line(line)) now.apply(*record);
+    std::string text;
+    for (const auto& record : now.records()) text += seq_from_line(record) + '\n';
+    replace_file(seq_file_, text);  // if it cannot, the long file stays
 }
 
-void reader::load_held() {
-    if (held_file_.empty()) return;
-    std::ifstream in(held_file_);
-    for (std::string line; std::getline(in, line);) {
+void reader::append_numbers(const std::vector<number_record>& records) const {
+    std::string text;
+    for (const auto& record : records) text += seq_from_line(record) + '\n';
+    append_to_state_file(seq_file_, text);
+}
+
+namespace {
+std::vector<std::pair<message_view, std::int64_t>> read_held_file(const std::string& file) {
+    std::vector<std::pair<message_view, std::int64_t>> out;
+    for (const auto& line : read_state_lines(file)) {
         const auto j = nlohmann::json::parse(line, nullptr, false);
         if (j.is_discarded()) continue;
         try {
-            auto view = view_from_json(j);
-            if (view.seq && !seen_.contains(view.id))
-                held_[sequence_key(view)][*view.seq] = {view, j.value("held_at_ms", wall_ms())};
+            out.emplace_back(view_from_json(j), j.value("held_at_ms", std::int64_t{-1}));
         } catch (const std::exception& e) {
             log_warn(std::string("skipped an unreadable held message: ") + e.what());
         }
     }
+    return out;
+}
+}  // namespace
+
+void reader::load_held() {
+    if (held_file_.empty()) return;
+    const auto now = sequencer::clock::now();
+    for (const auto& [view, at_ms] : read_held_file(held_file_))
+        sequencer_.restore_held(view, at_ms < 0 ? now : sequencer::clock::time_point(std::chrono::milliseconds(at_ms)));
 }
 
-void reader::save_held() const {
+// held.jsonl is rewritten whole, so it is merged: under the exclusive lock, the held
+// messages another process wrote stay unless this one holds or has shown them.
+void reader::save_held() {
     if (held_file_.empty()) return;
+    file_lock lock(held_file_, file_lock::mode::exclusive);
+    std::set<std::string> ours;
     std::string text;
-    for (const auto& [key, by_seq] : held_)
-        for (const auto& [seq, h] : by_seq) {
-            auto j = state_json(h.view);
-            j["held_at_ms"] = h.held_at_ms;
-            text += j.dump() + '\n';
-        }
+    for (const auto& h : sequencer_.held_messages()) {
+        auto j = state_json(h.view);
+        j["held_at_ms"] = ms_since_epoch(h.held_at);
+        text += j.dump() + '\n';
+        ours.insert(sequencer::seen_word(h.view.from, h.view.id));
+    }
+    for (const auto& [view, at_ms] : read_held_file(held_file_)) {
+        if (ours.count(sequencer::seen_word(view.from, view.id)) || sequencer_.has_seen(view.from, view.id)) continue;
+        auto j = state_json(view);
+        if (at_ms >= 0) j["held_at_ms"] = at_ms;
+        text += j.dump() + '\n';
+        ours.insert(sequencer::seen_word(view.from, view.id));
+    }
     replace_file(held_file_, text);  // if it cannot (a full disk), the held messages still come again unconfirmed
 }
 
-std::size_t reader::held() const {
-    std::size_t count = 0;
-    for (const auto& [from, by_seq] : held_) count += by_seq.size();
-    return count;
-}
-
-bool reader::note_sequence(message_view& view) {
-    if (!view.seq) return false;
-    const std::string key = sequence_key(view);
-    const auto known = last_seq_.find(key);
-    if (known != last_seq_.end()) {
-        if (*view.seq > known->second + 1) view.missing_before = *view.seq - known->second - 1;
-        if (*view.seq <= known->second) view.late = true;
-    }
-    if (known != last_seq_.end() && *view.seq <= known->second) return false;
-    last_seq_[key] = *view.seq;
-    return true;
-}
-
-void reader::save_sequence(const std::string& key, std::uint64_t n) const {
-    if (!seq_file_.empty()) std::ofstream(seq_file_, std::ios::app) << key << ' ' << n << '\n';
-}
-
-void reader::joined_topic(const std::string& topic, const nlohmann::json& numbers) {
-    forget_numbers_of_topic(topic);
-    if (!numbers.is_object()) return;  // an older papo-server: numbers start at the first post seen
-    for (const auto& [sender, n] : numbers.items()) {
-        if (!n.is_number_unsigned() || n.get<std::uint64_t>() == 0) continue;
-        const auto slash = sender.find('/');
-        const std::string key = sender.substr(0, slash) + "#" + topic + (slash == std::string::npos ? "" : sender.substr(slash));
-        last_seq_[key] = n.get<std::uint64_t>();
-        before_join_[key] = n.get<std::uint64_t>();
-        save_sequence(key, n.get<std::uint64_t>());
-        save_sequence("^" + key, n.get<std::uint64_t>());
-    }
-    numbered_topics_.insert(topic);
-    save_sequence("@" + topic, 1);
-}
-
-void reader::forget_numbers_of_topic(const std::string& topic) {
-    if (numbered_topics_.erase(topic)) save_sequence("@" + topic, 0);
-    const auto ends_with_topic = [&](const std::string& key) { return numbers_posts_in(key, topic); };
-    // Both kinds of numbers are "<mark><key> 0" lines in seq_from when forgotten.
-    const auto forget = [&](std::map<std::string, std::uint64_t>& numbers, const std::string& mark) {
-        for (auto it = numbers.begin(); it != numbers.end();) {
-            if (!ends_with_topic(it->first)) { ++it; continue; }
-            save_sequence(mark + it->first, 0);
-            it = numbers.erase(it);
+void reader::apply(const sequencer_result& result) {
+    std::vector<number_record> numbers;
+    for (const auto& step : result.steps) {
+        switch (step.what) {
+            case sequencer_step::kind::acknowledge:
+                unreceipted_[step.view.from].push_back(step.view.id);
+                ++repeats_;
+                break;
+            case sequencer_step::kind::record:
+                numbers.push_back(step.record);
+                break;
+            case sequencer_step::kind::show: {
+                append_numbers(numbers);  // records before a show are written before it
+                numbers.clear();
+                message_view view = step.view;
+                const std::string word = sequencer::seen_word(view.from, view.id);
+                view.maybe_repeat = seen_.maybe_shown(word) || seen_.maybe_shown(view.id);
+                // Announced before and recorded after it is shown: a crash in between shows it
+                // once more next time, marked as a possible repeat, never loses it.
+                seen_.showing(word);
+                show_fn_(view);
+                seen_.first_time(word);
+                unreceipted_[view.from].push_back(view.id);
+                ++shown_;
+                break;
+            }
         }
-    };
-    forget(last_seq_, "");
-    forget(before_join_, "^");
-    bool changed = false;
-    for (auto it = held_.begin(); it != held_.end();) {
-        if (!ends_with_topic(it->first)) { ++it; continue; }
-        const auto waiting = std::move(it->second);  // nothing to wait for any more: show them
-        it = held_.erase(it);
-        changed = true;
-        for (const auto& [seq, h] : waiting)
-            if (!seen_.contains(h.view.id)) display(h.view);
     }
-    if (changed) save_held();
+    append_numbers(numbers);
+    if (result.held_changed) save_held();
 }
+
+void reader::joined_topic(const std::string& topic, const nlohmann::json& numbers) { apply(sequencer_.joined_topic(topic, numbers)); }
+
+void reader::forget_numbers_of_topic(const std::string& topic) { apply(sequencer_.forget_numbers_of_topic(topic)); }
+
+void reader::tick() { apply(sequencer_.tick(sequencer::clock::now())); }
 
 bool reader::take_receipt(const inbound& message) {
     const auto route = topics::parse(message.topic);
@@ -265,100 +236,11 @@ std::optional<message_view> reader::view_of(const inbound& message) {
     return view;
 }
 
-void reader::show(const message_view& view) {
-    if (seen_.contains(view.id)) {  // shown before: acknowledge again, show nothing
-        unreceipted_[view.from].push_back(view.id);
-        ++repeats_;
-        return;
-    }
-    if (!view.seq) {
-        display(view);
-        return;
-    }
-    const std::string key = sequence_key(view);
-    if (const auto floor = before_join_.find(key); !view.direct && floor != before_join_.end() && *view.seq <= floor->second) {
-        unreceipted_[view.from].push_back(view.id);  // made before we joined: acknowledge, do not show
-        ++repeats_;
-        return;
-    }
-    // The sender knows we confirmed every DM up to `through` (on this machine or
-    // another): the numbers start there, so a first DM that overtook an earlier one
-    // still waits for it. (Posts carry none: one payload serves every member.)
-    if (view.direct && view.through) {
-        auto& last = last_seq_[key];
-        last = std::max(last, *view.through);
-    }
-    // A post from a sender we have no numbers of, in a topic joined with papo-server's
-    // numbers: that sender posted nothing since we joined, so it starts from 1.
-    if (!view.direct && numbered_topics_.count(view.topic)) last_seq_.try_emplace(key, 0);
-    auto& waiting = held_[key];
-    if (waiting.count(*view.seq)) return;  // a copy of one already held
-    const auto known = last_seq_.find(key);
-    if (hold_limit_.count() > 0 && known != last_seq_.end() && *view.seq > known->second + 1) {
-        waiting[*view.seq] = {view, wall_ms()};  // an earlier one is missing: wait for it
-        save_held();
-        return;
-    }
-    if (waiting.empty()) held_.erase(key);
-    display(view);
-    release(key);
-}
-
-void reader::display(message_view view) {
-    view.maybe_repeat = seen_.maybe_shown(view.id);
-    // Announced before and recorded after it is shown: a crash in between shows it
-    // once more next time, marked as a possible repeat, never loses it.
-    seen_.showing(view.id);
-    const bool advanced = note_sequence(view);
-    show_fn_(view);
-    if (advanced) save_sequence(sequence_key(view), *view.seq);
-    seen_.first_time(view.id);
-    unreceipted_[view.from].push_back(view.id);
-    ++shown_;
-}
-
-// Shows, in order, the held messages that now follow on from what was shown.
-void reader::release(const std::string& key) {
-    const auto found = held_.find(key);
-    if (found == held_.end()) return;
-    auto& waiting = found->second;
-    bool changed = false;
-    while (!waiting.empty() && waiting.begin()->first <= last_seq_[key] + 1) {
-        const message_view next = waiting.begin()->second.view;
-        waiting.erase(waiting.begin());
-        changed = true;
-        if (!seen_.contains(next.id)) display(next);
-    }
-    if (waiting.empty()) held_.erase(found);
-    if (changed) save_held();
-}
-
-void reader::tick() {
-    if (held_.empty()) return;
-    const std::int64_t now = wall_ms();
-    std::vector<std::string> overdue;
-    for (const auto& [key, waiting] : held_) {
-        std::int64_t oldest = now;
-        for (const auto& [seq, h] : waiting) oldest = std::min(oldest, h.held_at_ms);
-        if (!waiting.empty() && now - oldest >= hold_limit_.count()) overdue.push_back(key);
-    }
-    if (overdue.empty()) return;
-    for (const auto& key : overdue) {  // the gap did not fill: show what we have, noting it
-        auto& waiting = held_[key];
-        const message_view first = waiting.begin()->second.view;
-        waiting.erase(waiting.begin());
-        if (!seen_.contains(first.id)) display(first);
-        release(key);
-        if (held_.count(key) && held_[key].empty()) held_.erase(key);
-    }
-    save_held();
-}
-
 bool reader::handle(const inbound& message) {
     if (take_receipt(message)) return true;
     auto view = view_of(message);
     if (!view) return topics::parse(message.topic).has_value();
-    show(*view);
+    apply(sequencer_.offer(*view, sequencer::clock::now()));
     return true;
 }
 
@@ -366,10 +248,7 @@ bool reader::spool(const inbound& message) {
     if (take_receipt(message)) return true;  // nothing to show later: the outbox is updated now
     auto view = view_of(message);
     if (!view || spool_file_.empty()) return false;
-    std::ofstream out(spool_file_, std::ios::app);
-    out << state_json(*view).dump() << '\n';
-    out.flush();
-    return static_cast<bool>(out);
+    return append_to_state_file(spool_file_, state_json(*view).dump() + '\n');
 }
 
 void reader::keep_the_rest() {
@@ -379,18 +258,20 @@ void reader::keep_the_rest() {
 
 void reader::show_spooled() {
     if (spool_file_.empty()) return;
-    std::ifstream in(spool_file_);
-    if (!in) return;
-    for (std::string line; std::getline(in, line);) {
+    // Exclusive while it is shown and removed: a line another process spools meanwhile
+    // waits, then starts the next spool file instead of vanishing with this one.
+    file_lock lock(spool_file_, file_lock::mode::exclusive);
+    const auto lines = read_state_lines(spool_file_);
+    if (lines.empty()) return;
+    for (const auto& line : lines) {
         try {
             auto view = view_from_json(nlohmann::json::parse(line));
             view.waited = true;
-            show(view);
+            apply(sequencer_.offer(view, sequencer::clock::now()));
         } catch (const std::exception& e) {
             log_warn(std::string("skipped an unreadable spooled message: ") + e.what());
         }
     }
-    in.close();
     send_receipts();
     std::remove(spool_file_.c_str());
 }
@@ -408,24 +289,6 @@ void reader::send_receipts() {
     }
     unreceipted_.clear();
     connection_.flush();
-}
-
-std::string default_state_dir(const std::string& base, const std::string& user, const std::string& broker) {
-    std::string root = base;
-    if (root.empty()) {
-        if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) root = std::string(xdg) + "/papo";
-        else if (const char* home = std::getenv("HOME"); home && *home) root = std::string(home) + "/.local/state/papo";
-        else root = "/tmp/papo-state";
-    }
-    std::string where = broker.substr(broker.find("://") == std::string::npos ? 0 : broker.find("://") + 3);
-    for (char& c : where)
-        if (c == ':' || c == '/') c = '_';
-    const std::string dir = root + "/" + user + "@" + where;
-    // mkdir -p, private to the user: the spool holds message text.
-    for (std::size_t slash = 1; slash != std::string::npos; slash = dir.find('/', slash + 1))
-        ::mkdir(dir.substr(0, slash).c_str(), 0700);
-    ::mkdir(dir.c_str(), 0700);
-    return dir;
 }
 
 }  // namespace papo

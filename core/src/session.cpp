@@ -229,7 +229,9 @@ void session::publish(const std::string& topic, const std::string& payload, cons
             throw error("the broker refused a publish to " + topic + " (reason code " + std::to_string(reason) + ")",
                         reason);
     } catch (const mqtt::exception& e) {
-        throw error("cannot publish to " + topic + ": " + describe(e), e.get_reason_code());
+        // Not connected (the broker went away, or never came): the caller may keep it for later.
+        throw error(impl_->client.is_connected() ? error_kind::other : error_kind::connection_lost,
+                    "cannot publish to " + topic + ": " + describe(e), e.get_reason_code());
     }
 }
 
@@ -251,7 +253,9 @@ void session::publish_async(const std::string& topic, const std::string& payload
         lock.lock();
         impl_->outstanding.push_back(std::move(token));
     } catch (const mqtt::exception& e) {
-        throw error("cannot publish to " + topic + ": " + describe(e), e.get_reason_code());
+        // Not connected (the broker went away, or never came): the caller may keep it for later.
+        throw error(impl_->client.is_connected() ? error_kind::other : error_kind::connection_lost,
+                    "cannot publish to " + topic + ": " + describe(e), e.get_reason_code());
     }
 }
 
@@ -266,7 +270,8 @@ void session::flush() {
             if (!token->wait_for(impl_->options.timeout))
                 throw error(error_kind::timed_out, "the broker did not acknowledge a publish in time");
         } catch (const mqtt::exception& e) {
-            throw error("a publish failed: " + describe(e), e.get_reason_code());
+            throw error(impl_->client.is_connected() ? error_kind::other : error_kind::connection_lost,
+                        "a publish failed: " + describe(e), e.get_reason_code());
         }
     }
 }

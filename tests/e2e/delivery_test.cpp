@@ -64,7 +64,7 @@ TEST_F(delivery, MessagesTheBrokerLostInACrashAreSentAgainAndShownOnce) {
     broker_->start();
     EXPECT_EQ(outbox_of("alice").size(), 35u);  // bob's receipts were lost with the broker too
     // alice's next command (any) sends again what no receipt confirmed.
-    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "outbox"}).exit_code, 0);
     auto later = papo("bob", {"read", "--json"});
     ASSERT_EQ(later.exit_code, 0) << later.err;
     auto got = messages_in(later.out);
@@ -87,7 +87,7 @@ TEST_F(delivery, PostsTheBrokerLostAreSentAgainUntilEveryMemberHasThem) {
     auto waiting = outbox_of("alice");
     ASSERT_EQ(waiting.size(), 10u);
     EXPECT_EQ(waiting[0]["topic"], "lobby");
-    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "outbox"}).exit_code, 0);
     auto carol = messages_in(papo("carol", {"read", "--json"}).out);
     ASSERT_EQ(carol.size(), 10u);
     for (int i = 0; i < 10; ++i) EXPECT_EQ(carol[static_cast<std::size_t>(i)]["text"], "post " + std::to_string(i));
@@ -146,7 +146,7 @@ protected:
         auto first = papo("bob", {"read", "--json"});
         EXPECT_TRUE(messages_in(first.out).empty()) << first.out;  // "three" waits for "two"
         EXPECT_EQ(lines_of_kind(first.out, "held").size(), 1u) << first.out;
-        ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);  // alice's papo sends "two" again
+        ASSERT_EQ(papo("alice", {"--resend-after", "0", "outbox"}).exit_code, 0);  // alice's papo sends "two" again
         auto got = messages_in(papo("bob", {"read", "--json"}).out);
         ASSERT_EQ(got.size(), 2u);
         EXPECT_EQ(got[0]["text"], "two");
@@ -173,7 +173,7 @@ TEST_F(gaps, WithoutHoldingTheGapIsShownAndTheLateMessageMarked) {
     EXPECT_EQ(got[0]["text"], "three");
     EXPECT_EQ(got[0]["seq"], 3);
     EXPECT_EQ(got[0]["missing_before"], 1);
-    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "outbox"}).exit_code, 0);
     auto late = papo("bob", {"--hold", "0", "read"});
     EXPECT_NE(late.out.find("alice -> you: two"), std::string::npos) << late.out;
     EXPECT_NE(late.out.find("(arrived late)"), std::string::npos) << late.out;
@@ -211,7 +211,7 @@ TEST_F(gaps, TheVeryFirstMessageOfASenderIsWaitedForToo) {
     ASSERT_EQ(papo("alice", {"send", "bob", "two"}).exit_code, 0);
     // "two" says bob confirmed nothing of alice's yet (through 0), so it waits for "one".
     EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());
-    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "outbox"}).exit_code, 0);
     auto got = messages_in(papo("bob", {"read", "--json"}).out);
     ASSERT_EQ(got.size(), 2u);
     EXPECT_EQ(got[0]["text"], "one");
@@ -229,7 +229,7 @@ TEST_F(gaps, ANewMembersFirstPostFromASenderWaitsForAnEarlierOneMadeAfterItJoine
     ASSERT_EQ(admin({"queues", "purge", "bob"}).exit_code, 0);  // "two" lost before bob saw any of alice's posts
     ASSERT_EQ(papo("alice", {"post", "lobby", "three"}).exit_code, 0);
     EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());  // "three" waits for "two"
-    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "outbox"}).exit_code, 0);
     auto got = messages_in(papo("bob", {"read", "--json"}).out);
     ASSERT_EQ(got.size(), 2u);
     EXPECT_EQ(got[0]["text"], "two");

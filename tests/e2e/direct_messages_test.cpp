@@ -80,7 +80,7 @@ TEST_F(direct_messages, ServerOrBrokerDownQueuesTheSendAndDeliversItLater) {
     start_server();
 
     // alice's next papo, whatever it does, checks the names and sends what waited.
-    auto later = papo("alice", {"who"});
+    auto later = papo("alice", {"outbox"});
     ASSERT_EQ(later.exit_code, 0) << later.err;
     EXPECT_NE(later.err.find("your message to nobody"), std::string::npos) << later.err;
     EXPECT_NE(later.err.find("no such user"), std::string::npos) << later.err;
@@ -92,6 +92,23 @@ TEST_F(direct_messages, ServerOrBrokerDownQueuesTheSendAndDeliversItLater) {
     papo("alice", {"read"});  // bob's receipts
     auto box = papo("alice", {"outbox"});
     EXPECT_NE(box.out.find("every message you sent has reached its reader"), std::string::npos) << box.out;
+}
+
+// Resending belongs to the commands that send or read (issue 10): `who` and `topics`
+// only ask (before, both sent the outbox again as a side effect).
+TEST_F(direct_messages, WhoAndTopicsDoNotSendTheOutboxAgain) {
+    register_users({"alice", "bob"});
+    stop_server();
+    ASSERT_EQ(papo("alice", {"--timeout", "1", "send", "bob", "waits in the outbox"}).exit_code, 0);
+    start_server();
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "topics"}).exit_code, 0);
+    EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "send", "bob", "next"}).exit_code, 0);  // a send does
+    const auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0]["text"], "waits in the outbox");
+    EXPECT_EQ(got[1]["text"], "next");
 }
 
 TEST_F(direct_messages, AWrongPasswordIsNeverQueued) {
@@ -114,7 +131,10 @@ TEST_F(direct_messages, AWaitingReaderReconnectsWithBackoffWhenTheBrokerComesBac
     broker_->kill();
     std::this_thread::sleep_for(std::chrono::seconds(2));  // bob retries meanwhile
     broker_->start();
-    std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // papo-server and bob come back
+    // bob is back when his reader says so (the broker lost his session in the crash:
+    // what alice sent before it came back waits in her outbox, not in his queue)
+    for (int i = 0; i < 200 && reader->output().find("papo: reconnected") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     ASSERT_EQ(papo("alice", {"send", "bob", "after the crash"}).exit_code, 0);
     EXPECT_EQ(reader->wait(), 0) << reader->output();
     const auto out = reader->output();

@@ -3,6 +3,7 @@
 #include "chat_fixture.h"
 
 #include <csignal>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -127,6 +128,58 @@ TEST_F(interactive, CtrlCOrKillEndsTheChatInOrder) {
     EXPECT_EQ(settled_depth("alice", 0), 0);  // what it showed is confirmed
     const auto again = papo("alice", {"read", "--json"});
     EXPECT_TRUE(messages_in(again.out).empty()) << again.out;  // and not shown twice
+}
+
+// The chat calls the same operations as `papo send` / `papo post` (issue 10): with
+// papo-server away a /msg or a post waits in the outbox, reported as queued (before,
+// the chat dropped it with an error).
+TEST_F(interactive, MsgAndPostsWaitInTheOutboxWhilePapoServerIsAway) {
+    register_users({"alice", "bob"});
+    ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("bob", {"join", "lobby"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"join", "lobby"}).exit_code, 0);
+    // The lines come once the test has stopped papo-server (the chat needs it to start).
+    const std::string go = state_dir_ + "/go";
+    background_process alice({"sh", "-c",
+                              "(while [ ! -e \"$4\" ]; do sleep 0.1; done; printf '/msg bob while the server was away\\n"
+                              "/post lobby a post meanwhile\\n'; sleep 4; printf '/quit\\n') | \"$0\" --broker \"$1\" "
+                              "--state-dir \"$2\" --user alice --password-file \"$3\" --timeout 1",
+                              env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, password_file("alice"), go});
+    for (int i = 0; i < 200 && alice.output().find("connected as alice") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_NE(alice.output().find("connected as alice"), std::string::npos) << alice.output();
+    stop_server();
+    std::ofstream(go) << "go\n";
+    EXPECT_EQ(alice.wait(), 0) << alice.output();
+    const auto out = alice.output();
+    EXPECT_NE(out.find("queued for bob (papo-server did not answer"), std::string::npos) << out;
+    EXPECT_NE(out.find("queued for #lobby (papo-server did not answer"), std::string::npos) << out;
+    EXPECT_EQ(out.find("error:"), std::string::npos) << out;
+    start_server();
+    ASSERT_EQ(papo("alice", {"outbox"}).exit_code, 0);  // sends what waited
+    const auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0]["text"], "while the server was away");
+    EXPECT_EQ(got[1]["text"], "a post meanwhile");
+    EXPECT_EQ(got[1]["topic"], "lobby");
+}
+
+// Like `read --wait`, the chat's reconnect ends at a refused login (the account was
+// removed) with a clear message, instead of retrying forever.
+TEST_F(interactive, ReconnectStopsWithAClearMessageWhenTheLoginIsRefused) {
+    register_users({"alice"});
+    // bash's exec makes papo itself the process waited for (not a pipeline with a sleep).
+    background_process alice({"bash", "-c", "exec \"$0\" --broker \"$1\" --state-dir \"$2\" --user alice --password-file \"$3\" < <(sleep 30)",
+                              env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, password_file("alice")});
+    for (int i = 0; i < 200 && alice.output().find("connected as alice") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_NE(alice.output().find("connected as alice"), std::string::npos) << alice.output();
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_EQ(admin({"users", "rm", "alice"}).exit_code, 0);  // kicks alice off and removes her login
+    EXPECT_EQ(alice.wait(), 1) << alice.output();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15)) << alice.output();
+    EXPECT_NE(alice.output().find("refused the login"), std::string::npos) << alice.output();
+    EXPECT_NE(alice.output().find("papo stops reconnecting"), std::string::npos) << alice.output();
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ TEST_F(full_disk, AReaderThatCannotRecordWhatItShowsStopsAndLosesNothing) {
     EXPECT_NE(read.err.find("No space left on device"), std::string::npos) << read.err;
     EXPECT_TRUE(messages_in(read.out).empty()) << "shown without a record, it would be shown again: " << read.out;
     // Unconfirmed, it is still alice's to deliver: her next papo sends it again.
-    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "outbox"}).exit_code, 0);
     const auto got = messages_in(papo("bob", {"read", "--json"}).out);
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0]["text"], "hello");

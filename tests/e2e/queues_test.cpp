@@ -70,7 +70,7 @@ TEST_F(queues, PurgeDropsWaitingMessagesButKeepsTheQueue) {
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0]["text"], "after purge");
     EXPECT_EQ(got[0]["missing_before"], 4);
-    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "outbox"}).exit_code, 0);
     EXPECT_EQ(messages_in(papo("bob", {"--hold", "0", "read", "--json"}).out).size(), 4u);
 }
 

@@ -150,7 +150,7 @@ protected:
         result.first_exit = kill ? first.kill() : first.stop();
         result.before = complete_messages(first.output());
         if (!kill) result.depth_after_first = settled_depth("bob", count - static_cast<int>(result.before.size()));
-        EXPECT_EQ(papo("alice", {"--resend-after", "0", "who"}, 120).exit_code, 0);
+        EXPECT_EQ(papo("alice", {"--resend-after", "0", "outbox"}, 120).exit_code, 0);
         auto second = papo("bob", {"read", "--json"}, 180);
         EXPECT_EQ(second.exit_code, 0) << second.err;
         result.after = complete_messages(second.out);

@@ -98,7 +98,7 @@ TEST_F(restarts, BrokerKilledRightAfterRegistrationsLosesNoUserAndNoMessage) {
     ASSERT_EQ(papo("alice", {"send", "bob", "into the void?"}).exit_code, 0);
     ASSERT_EQ(papo("alice", {"post", "lobby", "to the lobby"}).exit_code, 0);
     EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());
-    ASSERT_EQ(papo("alice", {"--resend-after", "0", "who"}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"--resend-after", "0", "outbox"}).exit_code, 0);
     auto got = messages_in(papo("bob", {"read", "--json"}).out);
     ASSERT_EQ(got.size(), 2u);
     EXPECT_EQ(got[0]["text"], "into the void?");

@@ -3,10 +3,17 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <csignal>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
+
+#include <unistd.h>
 
 namespace papo {
 namespace {
@@ -33,7 +40,8 @@ TEST_F(state_file, ReplacesTheWholeFileAndLeavesNothingBeside) {
     ASSERT_TRUE(replace_file(path, "a\nb\nc\n"));
     ASSERT_TRUE(replace_file(path, "z\n", /*durable=*/true));
     EXPECT_EQ(contents(path), "z\n");
-    EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+    for (const auto& beside : std::filesystem::directory_iterator(dir))  // no temporary file left
+        EXPECT_EQ(beside.path().filename(), "seen");
     EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);  // message text is private
 }
@@ -41,10 +49,40 @@ TEST_F(state_file, ReplacesTheWholeFileAndLeavesNothingBeside) {
 TEST_F(state_file, WhenItCannotWriteItSaysSoAndKeepsTheOldFile) {
     const std::string path = dir + "/held.jsonl";
     ASSERT_TRUE(replace_file(path, "old\n"));
-    std::filesystem::create_directory(path + ".tmp");  // the temporary file cannot be made
-    EXPECT_FALSE(replace_file(path, "new\n"));
+    {
+        // A full disk: files may grow to 2 bytes only, so the write comes up short and
+        // the retry fails (EFBIG; SIGXFSZ ignored meanwhile).
+        const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit before{};
+        ::getrlimit(RLIMIT_FSIZE, &before);
+        rlimit tiny = before;
+        tiny.rlim_cur = 2;
+        ::setrlimit(RLIMIT_FSIZE, &tiny);
+        const bool replaced = replace_file(path, "new and longer\n");
+        ::setrlimit(RLIMIT_FSIZE, &before);
+        std::signal(SIGXFSZ, old_handler);
+        EXPECT_FALSE(replaced);
+    }
     EXPECT_EQ(contents(path), "old\n");
+    for (const auto& beside : std::filesystem::directory_iterator(dir))  // the short temporary file is gone
+        EXPECT_EQ(beside.path().filename(), "held.jsonl");
     EXPECT_FALSE(replace_file(dir + "/no-such-folder/file", "x"));
+}
+
+TEST_F(state_file, RetriesShortWritesUntilEverythingIsWritten) {
+    int pipe_ends[2];
+    ASSERT_EQ(::pipe(pipe_ends), 0);
+    const std::string text(200000, 'x');  // more than a pipe takes at once: short writes
+    std::string read_back;
+    std::thread drain([&] {
+        char buffer[4096];
+        for (ssize_t n; (n = ::read(pipe_ends[0], buffer, sizeof buffer)) > 0;) read_back.append(buffer, static_cast<std::size_t>(n));
+    });
+    EXPECT_TRUE(write_all(pipe_ends[1], text));
+    ::close(pipe_ends[1]);
+    drain.join();
+    ::close(pipe_ends[0]);
+    EXPECT_EQ(read_back.size(), text.size());
 }
 
 }  // namespace

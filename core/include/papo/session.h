@@ -4,6 +4,29 @@
 // consume-before-connect, named connect options for v5 properties, session expiry
 // for persistent sessions, null messages on connection loss, timed consumes,
 // TCP_NODELAY on the client socket, and the 2 s stall of a second connect.
+//
+// Threads. A session is used by ONE thread, its owner (the "consumer thread": the
+// one calling next()); connect, disconnect, publish, publish_async, flush, subscribe,
+// unsubscribe and next are not safe to call from two threads at once. Paho runs its
+// own threads and calls back into a session from them; those callbacks only set
+// atomics (disconnected_by_broker, taken_over) or set TCP_NODELAY on a socket, never
+// wait on a token (PLATFORM-NOTES trap 5). connected(), taken_over() and
+// session_present() read atomics or Paho's own locked state and are safe from any
+// thread. connect_all() connects its sessions on std::async threads, one session per
+// thread, and joins them all before it returns: the sessions then belong to the
+// caller's thread. A session may be handed to another thread as a whole (moved
+// ownership, as connect_all does), never shared.
+//
+// Global state that remains, and why:
+// - impl::connected_sessions (mutex-guarded): the connected sessions of the process,
+//   so a connect can nudge an idle sibling out of Paho C's 2 s select stall.
+// - leave_to_exit (atomic): set once by one-shot programs; destroyed sessions then
+//   leave Paho's client to the process exit.
+// - papo's signal flag (client/papo/signals: a volatile sig_atomic_t): set by the
+//   SIGINT/SIGTERM/SIGHUP handler, read by the loops of `read` and the chat, because
+//   a signal handler can do nothing else safely.
+// - readline's line buffer (client/papo/line_input.cpp): readline's callback
+//   interface is C and hands lines to a plain function.
 #include <chrono>
 #include <cstdint>
 #include <memory>

@@ -11,10 +11,9 @@
 
 #include <chrono>
 #include <cstdint>
-#include <utility>
 #include <map>
-#include <vector>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace papo {
@@ -71,6 +70,8 @@ public:
     std::vector<outbox_entry> due_for_resend(std::chrono::seconds quiet);
     // An unchecked entry's recipient exists under this registered spelling.
     void checked(const std::string& id, const std::string& registered_name);
+    // An unchecked post's topic exists under this spelling and waits for these members.
+    void checked_post(const std::string& id, const std::string& topic, const std::vector<std::string>& waiting);
     // Drops an entry that can never be delivered (its recipient does not exist).
     void drop(const std::string& id);
 

@@ -4,8 +4,15 @@
 // decode, drop repeats by id, show, then acknowledge with receipts so that
 // papo-server's queue counts fall. Messages a one-shot command could not show
 // are kept in a local spool and shown first next time.
+//
+// The I/O layer over the sequencer (sequencer.h, which decides): the session, the
+// spool, receipts and the state files (seen, seq_from, held.jsonl, spool.jsonl), shared
+// with other papo processes of the user by the rule in state_dir.h.
+#include "papo/client/message_view.h"
 #include "papo/client/outbox.h"
 #include "papo/client/seen_ids.h"
+#include "papo/client/sequencer.h"
+#include "papo/client/state_dir.h"
 #include "papo/session.h"
 
 #include <cstdint>
@@ -20,28 +27,6 @@
 #include <vector>
 
 namespace papo {
-
-// One message as a person or a script sees it.
-struct message_view {
-    bool direct = true;      // DM, else a topic post
-    std::string from;
-    std::string to;          // DM: the recipient
-    std::string topic;       // post: the topic
-    std::string id;
-    std::string text;
-    std::string sent_at;
-    bool waited = false;     // it waited in the queue while the reader was offline
-    std::optional<std::uint64_t> seq;  // the sender's number for messages to this reader
-    std::optional<std::uint64_t> through;  // a DM: the sender knows we confirmed all up to here
-    std::string series;                    // the sender's numbering series (its outbox)
-    std::uint64_t missing_before = 0;  // how many of the sender's earlier ones have not come
-    bool late = false;                 // it came after a later one of the same sender
-    // An earlier run of papo died while showing it (SIGKILL between showing and
-    // recording): it may already be on the screen. Never set otherwise.
-    bool maybe_repeat = false;
-};
-nlohmann::json to_json_line(const message_view& m);
-std::string format_for_people(const message_view& m);
 
 class reader {
 public:
@@ -73,10 +58,10 @@ public:
     // (the sender's outbox sends the missing one again) or `limit` passes; then it is
     // shown with a note of how many are missing. Held messages are kept in the state
     // folder (held.jsonl) across runs. Zero shows at once.
-    void set_hold_limit(std::chrono::milliseconds limit) { hold_limit_ = limit; }
+    void set_hold_limit(std::chrono::milliseconds limit) { sequencer_.set_hold_limit(limit); }
     // Shows held messages whose wait is over; call it regularly.
     void tick();
-    std::size_t held() const;
+    std::size_t held() const { return sequencer_.held(); }
     // After leaving a topic: posts sent while we are not a member are never ours, so
     // their numbers are no gap. Forgets the topic's numbers.
     void forget_numbers_of_topic(const std::string& topic);
@@ -89,50 +74,34 @@ public:
     std::size_t shown() const { return shown_; }
     std::size_t repeats() const { return repeats_; }
     std::size_t malformed() const { return malformed_; }
-    bool has_seen(const std::string& id) const { return seen_.contains(id); }
+    // Shown from anyone: papo-server's pending list names ids only.
+    bool has_seen(const std::string& id) const { return sequencer_.has_seen_id(id); }
 
 private:
     std::optional<message_view> view_of(const inbound& message);
-    void display(message_view view);
-    void release(const std::string& key);
-    void save_held() const;
+    // Carries out the sequencer's steps in order: show, acknowledge, record.
+    void apply(const sequencer_result& result);
+    void append_numbers(const std::vector<number_record>& records) const;
+    void compact_numbers() const;
     void load_held();
+    void save_held();
     // Receipts for our own messages clear them from the outbox; true when it was one.
     bool take_receipt(const inbound& message);
-    void show(const message_view& view);
 
     session& connection_;
     std::string me_;
+    state_dir dir_;
     std::string spool_file_;
+    std::string seq_file_;
+    std::string held_file_;
     std::string online_since_;
-    seen_ids seen_;
+    seen_ids seen_;  // the seen file's log ("~" marks); decisions are the sequencer's
+    sequencer sequencer_;
     outbox outbox_;
     show_fn show_fn_;
     delivered_fn delivered_fn_;
     std::map<std::string, std::vector<std::string>> unreceipted_;  // sender -> ids
-    // The highest sequence number seen per numbering (sequence_key), kept in
-    // <state>/seq_from: marks the view's gap or lateness; true when it moved on.
-    bool note_sequence(message_view& view);
-    void save_sequence(const std::string& key, std::uint64_t n) const;
-    void compact_sequences() const;
-    std::string seq_file_;
-    std::map<std::string, std::uint64_t> last_seq_;
-    std::set<std::string> numbered_topics_;  // joined with papo-server's numbers ("@topic 1" in seq_from)
-    // Post numbers made before we joined ("^key n" in seq_from): a post sent again to the
-    // topic for a member of that time reaches us too; it was never ours, so it is not
-    // shown, only acknowledged (papo-server counted it for us when it came again).
-    std::map<std::string, std::uint64_t> before_join_;
-    struct held_message {
-        message_view view;
-        std::int64_t held_at_ms;  // wall clock, so a wait carries over to the next run
-    };
-    std::map<std::string, std::map<std::uint64_t, held_message>> held_;  // sequence_key -> seq -> message
-    std::string held_file_;
-    std::chrono::milliseconds hold_limit_{10000};
     std::size_t shown_ = 0, repeats_ = 0, malformed_ = 0;
 };
-
-// ~/.local/state/papo/<user>@<host_port> (or $XDG_STATE_HOME), created if missing.
-std::string default_state_dir(const std::string& base, const std::string& user, const std::string& broker);
 
 }  // namespace papo

@@ -1,0 +1,23 @@
+// papo join TOPIC
+#include "../context.h"
+
+#include <iostream>
+
+namespace papo::cli {
+
+int join_topic(const context& c, const std::string& topic) {
+    printed_events events(c);
+    user_client client(c.client, events);
+    client.resend_unconfirmed();
+    const std::string name = client.server().topic(topic).name;  // no such topic: the queue stays closed
+    membership_change joined;
+    {
+        queue_for_a_moment queue(client);
+        joined = client.join(name, queue.queue(), queue.keeper());
+    }
+    if (c.json) std::cout << nlohmann::json{{"joined", joined.name}}.dump() << "\n";
+    else std::cout << "joined #" << joined.name << "\n";
+    return 0;
+}
+
+}  // namespace papo::cli
