@@ -7,6 +7,7 @@
 #include "papo/error.h"
 #include "papo/log.h"
 #include "papo/session.h"
+#include "papo/supervisor.h"
 
 #include <boost/program_options.hpp>
 
@@ -78,26 +79,42 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, request_stop);
     // papo-server never stops because of the broker: a broker that is not up yet (the two
     // started in any order), restarting, or dropping us at a bad moment (while the registry
-    // loads) is waited for with backoff, and serving starts again from the saved registry.
-    // Only what retrying cannot mend stops it: a refused login, a TLS or protocol mismatch,
-    // a state folder it cannot use.
-    std::chrono::milliseconds backoff{500};
+    // loads) is waited for with backoff by the connection supervisor, and serving starts
+    // again from the saved registry. Only what retrying cannot mend stops it: a refused
+    // login, a TLS or protocol mismatch, a state folder it cannot use.
+    papo::supervisor_options retry;
+    retry.first_backoff = std::chrono::milliseconds(500);
+    retry.stop = [] { return stop_requested.load(); };
+    retry.on_state = [](const papo::connection_state& state) {
+        if (state.what == papo::connection_state::kind::reconnecting)
+            papo::log_warn("papo-server: " + state.reason + "; trying again in " + std::to_string(state.retry_in.count()) +
+                           " ms");
+    };
+    papo::session_options probe_options = config.broker;
+    probe_options.client_id = "papo-server~probe";
+    papo::supervisor broker_back(
+        [&probe_options] {  // the broker takes papo-server's login again
+            papo::session probe(probe_options);
+            probe.connect();
+            probe.disconnect();
+        },
+        [] { return false; }, retry);
     while (!stop_requested) {
         try {
             papo::server_runner(config).run(stop_requested);
             return 0;
         } catch (const papo::error& e) {
             using k = papo::error_kind;
-            const std::string why = e.what();
             if (e.kind() == k::login_refused || e.kind() == k::handshake_failed || e.kind() == k::storage) {
-                papo::log_error("papo-server: " + why);
+                papo::log_error("papo-server: " + std::string(e.what()));
                 return 1;
             }
-            papo::log_warn("papo-server: " + why + "; trying again in " + std::to_string(backoff.count()) + " ms");
-            const auto retry_at = std::chrono::steady_clock::now() + backoff;
-            while (!stop_requested && std::chrono::steady_clock::now() < retry_at)
-                std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(8));
+            papo::log_warn("papo-server: " + std::string(e.what()));
+            const auto outcome = broker_back.recover();
+            if (outcome == papo::recovery::login_refused) {
+                papo::log_error("papo-server: " + broker_back.refusal());
+                return 1;
+            }
         }
     }
     return 0;
