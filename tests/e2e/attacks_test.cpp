@@ -122,5 +122,27 @@ TEST_F(attacks, AFloodOfDmsCannotStopPapoServer) {
     EXPECT_EQ(papo("bob", {"who"}).exit_code, 0);
 }
 
+// A member who guessed alice's next message id and DMed bob under it first made bob's
+// papo drop alice's real DM as a repeat and confirm it to her. Ids are repeats only
+// among one sender's messages, and a receipt confirms only the reader's own copy.
+TEST_F(attacks, AnIdUsedFirstBySomeoneElseDoesNotSuppressTheRealMessage) {
+    register_users({"mallory", "alice", "bob"});
+    const std::string id = "0123456789abcdef0123456789abcdef";
+    const std::string dm = R"({"id":")" + id + R"(","text":"TEXT","sent_at":"2026-12-01T10:00:00.000Z"})";
+    for (const std::string sender : {"mallory", "alice"}) {
+        session device(login_options(sender, sender + "~device"));
+        device.connect();
+        std::string payload = dm;
+        payload.replace(payload.find("TEXT"), 4, "from " + sender);
+        device.publish(topics::inbox("bob", sender), payload);
+        device.disconnect();
+    }
+    const auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0]["from"], "mallory");
+    EXPECT_EQ(got[1]["from"], "alice");
+    EXPECT_EQ(got[1]["text"], "from alice");
+}
+
 }  // namespace
 }  // namespace papo::e2e
