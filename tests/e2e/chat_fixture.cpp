@@ -146,4 +146,19 @@ std::vector<nlohmann::json> chat_test::messages_in(const std::string& json_lines
     return messages;
 }
 
+std::vector<std::string> chat_test::listed_users() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const auto listed = admin({"--json", "users", "ls"}, 10);
+        if (listed.exit_code == 0) {
+            std::vector<std::string> names;
+            for (const auto& row : nlohmann::json::parse(listed.out)) names.push_back(row.at("name"));
+            std::sort(names.begin(), names.end());
+            return names;
+        }
+    }
+    ADD_FAILURE() << "papo-server did not answer users ls\n" << (server_ ? server_->output() : "");
+    return {};
+}
+
 }  // namespace papo::e2e

@@ -59,6 +59,8 @@ protected:
     void stop_server();
     // The message count of `queue` in `papo-admin --json queues ls`; -1 if absent.
     int queue_depth(const std::string& queue);
+    // The names `papo-admin users ls` lists, sorted, once papo-server answers (bounded: 40 s).
+    std::vector<std::string> listed_users();
     // Polls queue_depth until it equals `expected` (bounded by 10 s); returns the last value.
     int settled_depth(const std::string& queue, int expected);
     // The messages (kind dm or post) among the JSON lines `papo read --json` printed.

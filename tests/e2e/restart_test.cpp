@@ -12,21 +12,6 @@ namespace {
 
 class restarts : public chat_test {
 protected:
-    // The names `papo-admin users ls` lists, sorted; waits (at most 10 s) for papo-server to answer.
-    std::vector<std::string> listed_users() {
-        for (int i = 0; i < 100; ++i) {
-            const auto listed = admin({"--json", "users", "ls"}, 10);
-            if (listed.exit_code == 0) {
-                std::vector<std::string> names;
-                for (const auto& row : nlohmann::json::parse(listed.out)) names.push_back(row.at("name"));
-                std::sort(names.begin(), names.end());
-                return names;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        ADD_FAILURE() << "papo-admin users ls kept failing";
-        return {};
-    }
     // A power loss: papo-server and the broker SIGKILLed at once; then both started again
     // (papo-server with the same state folder).
     void kill_both_and_restart() {

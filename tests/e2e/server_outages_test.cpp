@@ -3,29 +3,10 @@
 // client id), it reconnects with backoff and serves again.
 #include "chat_fixture.h"
 
-#include <algorithm>
-
 namespace papo::e2e {
 namespace {
 
-class server_outages : public chat_test {
-protected:
-    // The names `papo-admin users ls` lists, sorted, once papo-server answers (bounded).
-    std::vector<std::string> listed_users() {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
-        while (std::chrono::steady_clock::now() < deadline) {
-            const auto listed = admin({"--json", "users", "ls"}, 10);
-            if (listed.exit_code == 0) {
-                std::vector<std::string> names;
-                for (const auto& row : nlohmann::json::parse(listed.out)) names.push_back(row.at("name"));
-                std::sort(names.begin(), names.end());
-                return names;
-            }
-        }
-        ADD_FAILURE() << "papo-server did not answer again\n" << server_->output();
-        return {};
-    }
-};
+class server_outages : public chat_test {};
 
 TEST_F(server_outages, ABrokerRestartingOverAndOverNeverStopsPapoServer) {
     register_users({"alice", "bob"});
