@@ -3,7 +3,7 @@
 # seeded from fuzz/corpus/<target>/, which it only reads (unless --merge).
 #   fuzz/run.sh [--merge] [BUILD_DIR]      BUILD_DIR defaults to /tmp/papo-fuzz-build
 #   PAPO_FUZZ_SECONDS  seconds per target (default 10)
-#   PAPO_FUZZ_TARGETS  which targets (default: all five)
+#   PAPO_FUZZ_TARGETS  which targets (default: all six)
 #   PAPO_FUZZ_JOBS     targets run at once (default: the number of cores)
 #   --merge            then add the inputs that reached new code to fuzz/corpus/
 # Exits 77 (ctest's SKIP) without clang++ or libFuzzer, 1 when a target crashes,
@@ -16,10 +16,10 @@ merge=false
 if [[ ${1:-} == --merge ]]; then merge=true; shift; fi
 build=${1:-/tmp/papo-fuzz-build}
 seconds=${PAPO_FUZZ_SECONDS:-10}
-read -r -a targets <<< "${PAPO_FUZZ_TARGETS:-names topics messages access_rules server_core}"
+read -r -a targets <<< "${PAPO_FUZZ_TARGETS:-names topics messages access_rules server_core render}"
 jobs=${PAPO_FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # Longest input: names a little past their 64-byte limit, payloads and request sequences longer.
-declare -A max_len=([names]=256 [topics]=512 [access_rules]=512 [messages]=4096 [server_core]=4096)
+declare -A max_len=([names]=256 [topics]=512 [access_rules]=512 [messages]=4096 [server_core]=4096 [render]=1024)
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 
 skip() { echo "fuzz: SKIPPED: $*" >&2; exit 77; }

@@ -2,7 +2,7 @@
 # Installs what papo needs to build, run and test, from Debian 12's packages.
 # Skips apt entirely when everything is already there.
 set -euo pipefail
-packages=(build-essential cmake pkg-config mosquitto mosquitto-clients libmosquitto-dev
+packages=(build-essential cmake pkg-config mosquitto mosquitto-clients libmosquitto-dev tmux
   libpaho-mqtt-dev libpaho-mqttpp-dev libssl-dev nlohmann-json3-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libreadline-dev libicu-dev python3 python3-jsonschema mosquitto-dev openssl
   clang libclang-rt-14-dev)

@@ -1,7 +1,7 @@
 // How papo prints results and events: the formats the README and the tests rely on.
 #include "context.h"
 
-#include "papo/clock.h"
+#include "papo/client/render.h"
 
 #include <signal.h>
 
@@ -37,10 +37,10 @@ void printed_events::connection(const connection_state& state) {
     else if (state.what == connection_state::kind::online) std::cerr << "papo: reconnected" << std::endl;
 }
 
-void printed_events::notice(const std::string& text) { std::cerr << "papo: " << text << "\n"; }
+void printed_events::notice(const std::string& text) { std::cerr << "papo: " << safe_text(text) << "\n"; }
 
 std::string queued_line(const send_result& r) {
-    return "queued for " + r.to + " (" + r.reason + "); papo sends it when it next connects";
+    return "queued for " + safe_text(r.to) + " (" + safe_text(r.reason) + "); papo sends it when it next connects";
 }
 
 int print_send_result(const context& c, const send_result& r) {
@@ -50,14 +50,17 @@ int print_send_result(const context& c, const send_result& r) {
     else if (queued)
         std::cout << queued_line(r) << "\n";
     else
-        std::cout << "sent to " << r.to << " (id " << r.id.substr(0, 8) << ")\n";
+        std::cout << "sent to " << safe_text(r.to) << " (id " << r.id.substr(0, 8) << ")\n";
     return 0;
 }
 
 std::string delivered_line(const std::string& reader, const outbox_entry& entry) {
-    const std::string text = entry.text.size() > 40 ? entry.text.substr(0, 37) + "..." : entry.text;
-    if (!entry.topic.empty()) return "  \u2713 everyone in #" + entry.topic + " has your post: " + text;
-    return "  \u2713 " + reader + " has your message: " + text;
+    // The first 37 bytes, cut where a character starts; on one line (render.h).
+    std::size_t cut = entry.text.size() > 40 ? 37 : entry.text.size();
+    while (cut > 0 && cut < entry.text.size() && (static_cast<unsigned char>(entry.text[cut]) & 0xC0) == 0x80) --cut;
+    const std::string text = safe_text(std::string_view(entry.text).substr(0, cut)) + (cut < entry.text.size() ? "..." : "");
+    if (!entry.topic.empty()) return "  \u2713 everyone in #" + safe_text(entry.topic) + " has your post: " + text;
+    return "  \u2713 " + safe_text(reader) + " has your message: " + text;
 }
 
 namespace {

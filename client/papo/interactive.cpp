@@ -7,6 +7,7 @@
 #include "papo/error.h"
 #include "papo/messages.h"
 #include "papo/client/reader.h"
+#include "papo/client/render.h"
 #include "papo/client/table.h"
 #include "papo/supervisor.h"
 #include "papo/topics.h"
@@ -40,7 +41,7 @@ public:
     void connection(const connection_state& state) override {
         if (state.what == connection_state::kind::offline) input_.print_above("(lost the broker; reconnecting...)");
     }
-    void notice(const std::string& text) override { std::cerr << "papo: " << text << "\n"; }
+    void notice(const std::string& text) override { std::cerr << "papo: " << safe_text(text) << "\n"; }
 
 private:
     line_input& input_;
@@ -102,7 +103,7 @@ public:
                             active = live.get();
                             break;
                         case recovery::login_refused:
-                            say("(" + reconnects_.refusal() + ": papo stops reconnecting; what it had is kept)");
+                            say("(" + safe_text(reconnects_.refusal()) + ": papo stops reconnecting; what it had is kept)");
                             quit_ = true;
                             status = 1;
                             break;
@@ -144,7 +145,7 @@ private:
             renew_server_connection();
             client_.resend_unconfirmed();  // the broker may have lost what it held
         } catch (const error& e) {
-            say(std::string("(") + e.what() + ")");
+            say("(" + safe_text(e.what()) + ")");
         }
         say("(reconnected)");
     }
@@ -178,7 +179,7 @@ private:
         try {
             ensure_subscriptions(*mirror_, me_, joined_);
         } catch (const error& e) {
-            say(std::string("(could not follow new messages: ") + e.what() + ")");
+            say("(could not follow new messages: " + safe_text(e.what()) + ")");
         }
     }
 
@@ -212,12 +213,12 @@ private:
             else if (command == "/post" && !target.empty() && !text.empty()) post(target, text);
             else if (command == "/join" && !target.empty()) join(target);
             else if (command == "/leave" && !target.empty()) leave(target);
-            else if (command == "/topic" && !target.empty()) current_ = client_.server().topic(target).name, say("current topic: #" + current_);
+            else if (command == "/topic" && !target.empty()) current_ = client_.server().topic(target).name, say("current topic: #" + safe_text(current_));
             else if (command == "/who") who();
             else if (command == "/topics") topic_list();
             else throw error(error_kind::usage, "unknown or incomplete command '" + line + "'; /help lists the commands");
         } catch (const error& e) {
-            say(std::string("error: ") + e.what());
+            say("error: " + safe_text(e.what()));  // errors quote names and the line typed
         }
     }
 
@@ -226,26 +227,26 @@ private:
     void direct(const std::string& to, const std::string& text) {
         const auto sent = client_.send(to, text);
         if (sent.state == send_result::status::queued) say(queued_line(sent));
-        else say("[" + local_time_for_display(sent.sent_at) + "] you -> " + sent.to + ": " + text);
+        else say("[" + display_time(sent.sent_at) + "] you -> " + safe_text(sent.to) + ": " + safe_multiline(text));
     }
     void post(const std::string& topic, const std::string& text) {
         const auto sent = client_.post(topic, text);
         if (sent.state == send_result::status::queued) say(queued_line(sent));
-        else say("[" + local_time_for_display(sent.sent_at) + "] " + sent.to + " you: " + text);
+        else say("[" + display_time(sent.sent_at) + "] " + safe_text(sent.to) + " you: " + safe_multiline(text));
     }
     void join(const std::string& topic) {
         if (mirror_) throw error("this papo follows another one that holds your queue: /join there");
         const auto joined = client_.join(topic, queue_, *numbering_);
         joined_.push_back(joined.name);
         current_ = joined.name;
-        say("joined #" + joined.name + " (now current)");
+        say("joined #" + safe_text(joined.name) + " (now current)");
     }
     void leave(const std::string& topic) {
         if (mirror_) throw error("this papo follows another one that holds your queue: /leave there");
         const auto left = client_.leave(topic, queue_, *numbering_);
         joined_.erase(std::remove(joined_.begin(), joined_.end(), left.name), joined_.end());
         if (current_ == left.name) current_.clear();
-        say("left #" + left.name);
+        say("left #" + safe_text(left.name));
     }
     void who() {
         std::vector<std::vector<std::string>> rows;

@@ -6,6 +6,7 @@
 #include "papo/credentials.h"
 #include "papo/error.h"
 #include "papo/names.h"
+#include "papo/client/render.h"
 #include "papo/client/state_dir.h"
 
 #include <boost/program_options.hpp>
@@ -107,7 +108,7 @@ int main(int argc, char** argv) {
         return run(words[0], {words.begin() + 1, words.end()}, c);
     } catch (const std::exception& e) {
         if (c.json) std::cout << nlohmann::json{{"ok", false}, {"error", e.what()}}.dump() << "\n";
-        std::cerr << "papo: " << e.what() << "\n";
+        std::cerr << "papo: " << papo::safe_text(e.what()) << "\n";  // errors quote server answers and names
         return 1;
     }
 }

@@ -1,5 +1,7 @@
 #include "papo/client/reader.h"
 
+#include "papo/client/render.h"
+
 #include "papo/clock.h"
 #include "papo/error.h"
 #include "papo/log.h"
@@ -58,13 +60,15 @@ std::int64_t ms_since_epoch(sequencer::clock::time_point t) {
 }  // namespace
 
 std::string format_for_people(const message_view& m) {
-    std::string line = "[" + local_time_for_display(m.sent_at) + "] ";
-    line += m.direct ? m.from + " -> you" : "#" + m.topic + " " + m.from;
-    line += ": " + m.text;
+    // Everything here but papo's own words came from the network (render.h).
+    const std::string from = safe_text(m.from);
+    std::string line = "[" + display_time(m.sent_at) + "] ";
+    line += m.direct ? from + " -> you" : "#" + safe_text(m.topic) + " " + from;
+    line += ": " + safe_multiline(m.text);
     if (m.waited) line += "  (waited while you were away)";
     if (m.missing_before)
         line += "  (" + std::to_string(m.missing_before) + " earlier message" + (m.missing_before == 1 ? "" : "s") +
-                " from " + m.from + " not here yet)";
+                " from " + from + " not here yet)";
     if (m.late) line += "  (arrived late)";
     if (m.maybe_repeat) line += "  (may have been shown already: papo stopped while showing it)";
     return line;

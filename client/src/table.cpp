@@ -1,5 +1,7 @@
 #include "papo/client/table.h"
 
+#include "papo/client/render.h"
+
 #include <algorithm>
 
 namespace papo {
@@ -9,7 +11,13 @@ std::size_t display_width(const std::string& text) {
 }
 }  // namespace
 
-std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& raw_rows) {
+    // Cells hold names from the network: shown (and measured) as render.h shows them.
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& raw : raw_rows) {
+        rows.emplace_back();
+        for (const auto& cell : raw) rows.back().push_back(safe_text(cell));
+    }
     std::vector<std::size_t> widths(header.size());
     for (std::size_t c = 0; c < header.size(); ++c) widths[c] = display_width(header[c]);
     for (const auto& row : rows)

@@ -1,6 +1,8 @@
 // papo join TOPIC
 #include "../context.h"
 
+#include "papo/client/render.h"
+
 #include <iostream>
 
 namespace papo::cli {
@@ -16,7 +18,7 @@ int join_topic(const context& c, const std::string& topic) {
         joined = client.join(name, queue.queue(), queue.keeper());
     }
     if (c.json) std::cout << nlohmann::json{{"joined", joined.name}}.dump() << "\n";
-    else std::cout << "joined #" << joined.name << "\n";
+    else std::cout << "joined #" << safe_text(joined.name) << "\n";
     return 0;
 }
 

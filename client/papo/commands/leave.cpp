@@ -1,6 +1,8 @@
 // papo leave TOPIC
 #include "../context.h"
 
+#include "papo/client/render.h"
+
 #include <iostream>
 
 namespace papo::cli {
@@ -15,7 +17,7 @@ int leave_topic(const context& c, const std::string& topic) {
         left = client.leave(topic, queue.queue(), queue.keeper());
     }
     if (c.json) std::cout << nlohmann::json{{"left", left.name}, {"was_member", left.changed}}.dump() << "\n";
-    else std::cout << (left.changed ? "left #" + left.name : "you were not in #" + left.name) << "\n";
+    else std::cout << (left.changed ? "left #" : "you were not in #") << safe_text(left.name) << "\n";
     return 0;
 }
 

@@ -1,7 +1,7 @@
 // papo outbox: what no reader has confirmed yet (sent again first, when due).
 #include "../context.h"
 
-#include "papo/clock.h"
+#include "papo/client/render.h"
 
 #include <iostream>
 
@@ -20,9 +20,10 @@ int show_outbox(const context& c) {
             else j["topic"] = e.topic, j["waiting"] = e.waiting;
             std::cout << j.dump() << "\n";
         } else if (e.topic.empty()) {
-            std::cout << "[" << local_time_for_display(e.sent_at) << "] to " << e.to << ": " << e.text << "  (sent, not yet read)\n";
+            std::cout << "[" << display_time(e.sent_at) << "] to " << safe_text(e.to) << ": " << safe_multiline(e.text)
+                      << "  (sent, not yet read)\n";
         } else {
-            std::cout << "[" << local_time_for_display(e.sent_at) << "] #" << e.topic << ": " << e.text << "  (not yet read by "
+            std::cout << "[" << display_time(e.sent_at) << "] #" << safe_text(e.topic) << ": " << safe_multiline(e.text) << "  (not yet read by "
                       << e.waiting.size() << " member" << (e.waiting.size() == 1 ? "" : "s") << ")\n";
         }
     }

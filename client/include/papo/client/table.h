@@ -1,5 +1,6 @@
 #pragma once
-// Plain-text tables for people: columns padded to their widest cell (by UTF-8 characters).
+// Plain-text tables for people: columns padded to their widest cell (by UTF-8 characters);
+// cells are shown as safe_text (render.h) shows them.
 #include <string>
 #include <vector>
 
