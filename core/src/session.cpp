@@ -47,6 +47,22 @@ std::string describe(const mqtt::exception& e) {
     return e.get_error_str().empty() ? e.what() : e.get_error_str();
 }
 
+// A publish or subscription the broker answered with a reason code of 0x80 or more.
+// With papo's mosquitto.conf, 0x87 (not authorized) is also every limit of
+// papo_guard: the broker cannot send a more precise code from a plugin.
+std::string refusal(int reason) {
+    std::string why = "the broker refused it (reason code " + std::to_string(reason);
+    if (reason == 135) why += ": not allowed, or over a limit: the recipient's queue is full, or too fast";
+    if (reason == 151) why += ": quota exceeded";
+    return why + ")";
+}
+
+// What went wrong with a publish, subscribe or unsubscribe (not a CONNECT).
+std::string describe_operation(const mqtt::exception& e) {
+    if (e.get_reason_code() >= 0x80) return refusal(e.get_reason_code());
+    return describe(e);
+}
+
 }  // namespace
 
 struct session::impl {
@@ -225,13 +241,11 @@ void session::publish(const std::string& topic, const std::string& payload, cons
         if (!token->wait_for(impl_->options.timeout))
             throw error(error_kind::timed_out, "the broker did not acknowledge a publish to " + topic + " in time");
         const int reason = token->get_reason_code();
-        if (reason >= 0x80)
-            throw error("the broker refused a publish to " + topic + " (reason code " + std::to_string(reason) + ")",
-                        reason);
+        if (reason >= 0x80) throw error("cannot publish to " + topic + ": " + refusal(reason), reason);
     } catch (const mqtt::exception& e) {
         // Not connected (the broker went away, or never came): the caller may keep it for later.
         throw error(impl_->client.is_connected() ? error_kind::other : error_kind::connection_lost,
-                    "cannot publish to " + topic + ": " + describe(e), e.get_reason_code());
+                    "cannot publish to " + topic + ": " + describe_operation(e), e.get_reason_code());
     }
 }
 
@@ -255,7 +269,7 @@ void session::publish_async(const std::string& topic, const std::string& payload
     } catch (const mqtt::exception& e) {
         // Not connected (the broker went away, or never came): the caller may keep it for later.
         throw error(impl_->client.is_connected() ? error_kind::other : error_kind::connection_lost,
-                    "cannot publish to " + topic + ": " + describe(e), e.get_reason_code());
+                    "cannot publish to " + topic + ": " + describe_operation(e), e.get_reason_code());
     }
 }
 
@@ -271,7 +285,7 @@ void session::flush() {
                 throw error(error_kind::timed_out, "the broker did not acknowledge a publish in time");
         } catch (const mqtt::exception& e) {
             throw error(impl_->client.is_connected() ? error_kind::other : error_kind::connection_lost,
-                        "a publish failed: " + describe(e), e.get_reason_code());
+                        "a publish failed: " + describe_operation(e), e.get_reason_code());
         }
     }
 }
@@ -287,10 +301,10 @@ void session::subscribe(const std::vector<std::string>& filters, int qos, bool n
             if (!token->wait_for(impl_->options.timeout)) throw error(error_kind::timed_out, "the broker did not answer a subscribe in time");
             const int reason = token->get_reason_code();
             if (reason >= 0x80)
-                throw error("the broker refused a subscription (reason code " + std::to_string(reason) + ")", reason);
+                throw error("cannot subscribe to " + filters[&token - &tokens[0]] + ": " + refusal(reason), reason);
         }
     } catch (const mqtt::exception& e) {
-        throw error("cannot subscribe: " + describe(e), e.get_reason_code());
+        throw error("cannot subscribe: " + describe_operation(e), e.get_reason_code());
     }
 }
 
@@ -302,7 +316,7 @@ void session::unsubscribe(const std::vector<std::string>& filters) {
     } catch (const mqtt::exception& e) {
         constexpr int no_subscription_existed = 0x11;  // already unsubscribed: the goal is reached
         if (e.get_reason_code() == no_subscription_existed) return;
-        throw error("cannot unsubscribe: " + describe(e), e.get_reason_code());
+        throw error("cannot unsubscribe: " + describe_operation(e), e.get_reason_code());
     }
 }
 

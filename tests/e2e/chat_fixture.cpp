@@ -13,7 +13,8 @@
 namespace papo::e2e {
 
 void chat_test::SetUp() {
-    broker_ = std::make_unique<mosquitto_broker>();
+    broker_ = std::make_unique<mosquitto_broker>(std::vector<std::string>{}, mosquitto_broker::access::project,
+                                                 guard_options_);
     state_dir_ = make_temp_dir("papo-state");
     start_server();
 }

@@ -67,6 +67,10 @@ protected:
     static std::vector<nlohmann::json> messages_in(const std::string& json_lines);
 
     std::unique_ptr<mosquitto_broker> broker_;
+    // papo_guard options over the project's (broker.h), set in a fixture's
+    // constructor: bulk() for tests that load thousands of messages at once.
+    std::vector<std::string> guard_options_;
+    void bulk() { guard_options_ = {"publish_rate 0", "request_rate 0"}; }
     // The password of a user (password_file) or of papo-server / papo-admin.
     std::string password_of(const std::string& user);
     std::unique_ptr<background_process> server_;

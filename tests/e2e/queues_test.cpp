@@ -11,7 +11,12 @@
 namespace papo::e2e {
 namespace {
 
-class queues : public chat_test {};
+// These tests load thousands of messages at once, past the per-account publish
+// rate (limits are tested in guard_limits_test and limits_test).
+class queues : public chat_test {
+protected:
+    queues() { bulk(); }
+};
 
 // The "done when" walkthrough.
 TEST_F(queues, OfflineUserSeesExactlyHisThreeMessagesOnceAndQueueEmpties) {

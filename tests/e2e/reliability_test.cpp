@@ -18,7 +18,12 @@
 namespace papo::e2e {
 namespace {
 
-class reliability : public chat_test {};
+// These tests load thousands of messages at once, past the per-account publish
+// rate (limits are tested in guard_limits_test and limits_test).
+class reliability : public chat_test {
+protected:
+    reliability() { bulk(); }
+};
 
 TEST_F(reliability, TwentyThousandWaitingMessagesAllArriveOnceInOrder) {
     register_users({"alice", "bob"});

@@ -40,8 +40,11 @@ std::string mosquitto_program() {
     return on_path.empty() ? "/usr/sbin/mosquitto" : on_path;
 }
 
-broker::broker(std::vector<std::string> extra_config, access mode)
-    : extra_config_(std::move(extra_config)), mode_(mode), dir_(make_temp_dir("papo-broker")) {
+broker::broker(std::vector<std::string> extra_config, access mode, std::vector<std::string> guard_options)
+    : extra_config_(std::move(extra_config)),
+      mode_(mode),
+      guard_options_(std::move(guard_options)),
+      dir_(make_temp_dir("papo-broker")) {
     try {
         if (mode_ == access::project)
             broker_security::bootstrap(dir_ + "/dynamic-security.json", dir_);
@@ -79,6 +82,7 @@ void broker::write_config() {
     settings.source_dir = source_dir();
     settings.as_root = ::geteuid() == 0;
     settings.extra_lines = extra_config_;
+    settings.guard_options = guard_options_;
     settings.open = mode_ == access::open;
     settings.guard_plugin = env_or("PAPO_GUARD_PLUGIN", PAPO_GUARD_PLUGIN_DEFAULT);
     std::ofstream(config_path(), std::ios::trunc) << derive_broker_config(project, settings);

@@ -27,7 +27,11 @@ public:
     // a fresh dynamic-security.json, and papo-server's and papo-admin's passwords in
     // password_file(...). Pass access::open for a broker without accounts.
     enum class access { project, open };
-    explicit broker(std::vector<std::string> extra_config = {}, access mode = access::project);
+    // `guard_options` ("publish_rate 0", ...) override papo_guard's plugin_opt_ lines
+    // of the project's file: for a test that must go past a limit on purpose (a bulk
+    // loader), or that needs a small one to reach it.
+    explicit broker(std::vector<std::string> extra_config = {}, access mode = access::project,
+                    std::vector<std::string> guard_options = {});
     // Stops the broker and removes its folder; prints the log's tail first when
     // the current test has failed.
     ~broker();
@@ -63,6 +67,7 @@ private:
 
     std::vector<std::string> extra_config_;
     access mode_;
+    std::vector<std::string> guard_options_;
     std::string dir_;
     int port_ = 0;
     std::unique_ptr<process> mosquitto_;

@@ -34,10 +34,18 @@ std::string derive_broker_config(const std::string& project_config, const broker
         return out << "# test: replaced '" << original << "'\n";
     };
     bool listener_done = false, persistence_done = false, log_done = false;
+    bool in_guard = false;  // between papo_guard's plugin line and the next plugin line
+    const auto guard_overrides = [&] {
+        if (!in_guard) return;
+        for (const auto& option : settings.guard_options) out << "# test: guard option\nplugin_opt_" << option << "\n";
+        in_guard = false;
+    };
     std::istringstream in(project_config);
     for (std::string line; std::getline(in, line);) {
         const std::string option = option_of(line);
         const std::string value = value_of(line, option);
+        if (option == "plugin" || option == "listener") guard_overrides();
+        if (option == "plugin" && value.find("papo_guard") != std::string::npos && !settings.open) in_guard = true;
         if (option == "listener" || option == "port") {
             replaced(line) << "listener " << (listener_done ? free_loopback_port() : settings.port) << " 127.0.0.1\n";
             listener_done = true;
@@ -65,6 +73,7 @@ std::string derive_broker_config(const std::string& project_config, const broker
             out << line << "\n";
         }
     }
+    guard_overrides();
     out << "\n# test: added\n";
     if (!listener_done) out << "listener " << settings.port << " 127.0.0.1\n";
     if (!persistence_done) out << "persistence_location " << settings.dir << "/\n";

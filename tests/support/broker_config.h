@@ -16,6 +16,9 @@ struct broker_settings {
     // papo_guard taken from `guard_plugin` and dynsec's file kept in `dir`.
     bool open = false;
     std::string guard_plugin;
+    // "key value": written as plugin_opt_<key> at the end of papo_guard's options,
+    // so they win over the project's (Mosquitto passes both; the plugin keeps the last).
+    std::vector<std::string> guard_options;
 };
 
 // `project_config` with the listener, persistence_location, log_dest and pid_file
