@@ -9,6 +9,7 @@
 #include "fuzz_support.h"
 
 #include "access_rules.h"
+#include "limits.h"
 #include "papo/topics.h"
 
 #include <cstring>
@@ -71,6 +72,22 @@ void check_client_id(std::string_view user, std::string_view client_id, std::str
     PAPO_FUZZ_CHECK((v == verdict::defer) == (client_id == user || helper));
 }
 
+// The limits' reading of the same topic: a retained publish is allowed exactly on
+// presence/<user>, and a larger payload only there is refused by the presence limit.
+void check_limits(std::string_view user, std::string_view topic, std::uint32_t payload) {
+    papo::guard::guard_state g;
+    const std::string me(user);
+    const auto now = papo::guard::time_point{};
+    const bool own_presence = topic == "presence/" + me;
+    const auto retained = g.check_publish(me, topic, 0, true, now);
+    PAPO_FUZZ_CHECK((retained == papo::guard::refusal::retained) == !own_presence);
+    const auto sized = g.check_publish(me, topic, payload, false, now);
+    const std::uint32_t limit = own_presence ? g.config().max_presence_bytes : g.config().max_payload_bytes;
+    PAPO_FUZZ_CHECK((sized == papo::guard::refusal::too_large) == (payload > limit));
+    papo::guard::limits l;
+    (void)papo::guard::set_option(l, topic, user);  // any key and value: an answer, never a crash
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -95,7 +112,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     switch (what) {
-        case action::write: check_write_against_parser(user, topic, v); break;
+        case action::write:
+            check_write_against_parser(user, topic, v);
+            check_limits(user, topic, static_cast<std::uint32_t>(size) * 997u);
+            break;
         case action::read:
         case action::subscribe: check_read_filter(user, topic, v); break;
         case action::unsubscribe: PAPO_FUZZ_CHECK(v == verdict::defer); break;
