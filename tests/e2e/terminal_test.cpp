@@ -57,6 +57,7 @@ public:
     terminal(const std::string& dir, const std::string& program_line) {
         static std::atomic<int> made{0};
         socket_ = "papo-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(made++);
+        socket_dir_ = dir;  // tmux leaves its socket file behind: in the test's folder, removed with it
         config_ = dir + "/tmux.conf";
         std::ofstream(config_) << "set -s set-clipboard on\n";  // applications may write paste buffers (OSC 52)
         const std::string script = dir + "/terminal-" + socket_ + ".sh";
@@ -106,12 +107,13 @@ public:
 private:
     command_result tmux(std::vector<std::string> args) {
         // -u: UTF-8 whatever the locale; env -u TMUX: also when the tests run inside tmux.
-        std::vector<std::string> argv{"env", "-u", "TMUX", "tmux", "-u", "-L", socket_, "-f", config_};
+        std::vector<std::string> argv{"env", "-u", "TMUX", "TMUX_TMPDIR=" + socket_dir_, "tmux", "-u", "-L", socket_, "-f", config_};
         argv.insert(argv.end(), args.begin(), args.end());
         return run_command(argv, 10);
     }
 
     std::string socket_;
+    std::string socket_dir_;
     std::string config_;
 };
 
