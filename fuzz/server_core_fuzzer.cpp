@@ -30,6 +30,15 @@ using kind = papo::topics::route::kind;
 void check_retained(const papo::server_action& action) {
     const auto route = papo::topics::parse(action.topic);
     PAPO_FUZZ_CHECK(route.has_value());
+    if (route->type == kind::registry_queue) {
+        // Every snapshot, and its deletion, tells the broker plugin whether the queue is full.
+        PAPO_FUZZ_CHECK(action.user_properties.size() == 1 && action.user_properties[0].first == papo::queue_full_property);
+        const auto& full = action.user_properties[0].second;
+        PAPO_FUZZ_CHECK(full == (!action.payload.empty() &&
+                                         papo::decode<papo::queue_snapshot>(action.payload, papo::max_snapshot_bytes).full
+                                     ? "1"
+                                     : "0"));
+    }
     if (action.payload.empty()) return;  // deletes the retained message
     switch (route->type) {
         case kind::registry_user:
@@ -125,14 +134,14 @@ std::optional<papo::server_plan> dispatch(papo::server_core& core, const papo::t
             return plan;
         }
         case kind::inbox:
-            core.on_direct_message(route.user, route.from, decode<papo::chat_message>(payload).id);
+            core.on_direct_message(route.user, route.from, decode<papo::chat_message>(payload).id, payload.size());
             break;
         case kind::post: {
             const auto post = decode<papo::chat_message>(payload);
-            core.on_post(route.topic, route.from, post.id, post.seq, post.series);
+            core.on_post(route.topic, route.from, post.id, post.seq, post.series, payload.size());
             break;
         }
-        case kind::receipt: core.on_receipt(route.from, decode<papo::receipt>(payload).ids); break;
+        case kind::receipt: core.on_receipt(route.from, route.user, decode<papo::receipt>(payload).ids); break;
         case kind::presence:
             core.on_presence(route.user, !payload.empty() && decode<papo::presence>(payload).online);
             break;
@@ -144,7 +153,7 @@ std::optional<papo::server_plan> dispatch(papo::server_core& core, const papo::t
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    papo::server_core core;
+    papo::server_core core(papo::queue_limits{3, 4096});  // small limits, so that queues fill and drain
     registry_load load;
     bool loading = true;
     for (const std::string_view line : papo::fuzz::split_fields(papo::fuzz::text_of(data, size), '\n')) {
@@ -171,6 +180,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         // Outside the try: a papo::error from an invariant's decode is a finding, not noise.
         if (outcome) check_outcome(*outcome);
+        check_actions(core.take_full_changes());
         check_actions(core.take_snapshots());
     }
     return 0;

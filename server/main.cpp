@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
         ("ca-file", po::value(&config.broker.ca_file), "CA certificate for ssl:// brokers")
         ("state-dir", po::value(&config.state_dir)->default_value("data/server")->value_name("DIR"), "papo-server's own folder (made 0700): a copy of the registry, saved before each answer, that restores what a crash of the broker and papo-server together lost")
         ("snapshot-interval-ms", po::value(&snapshot_ms)->default_value(100), "how often changed queue counts are saved to the registry")
+        ("max-waiting-messages", po::value(&config.limits.max_messages)->default_value(config.limits.max_messages)->value_name("N"), "a queue with N messages waiting is full: the broker refuses DMs to it (PUBACK 0x87) until its reader takes some; 0: no limit")
+        ("max-waiting-bytes", po::value(&config.limits.max_bytes)->default_value(config.limits.max_bytes)->value_name("BYTES"), "a queue whose waiting messages' payloads add up to BYTES is full (default 64 MiB); 0: no limit")
         ("config,c", po::value(&config_file), "read options from this file (key = value lines)");
     po::variables_map values;
     try {

@@ -104,13 +104,35 @@ void from_json(const nlohmann::json& j, topic_record& t) {
     t.created_at = required<std::string>(j, "created_at");
 }
 
+std::size_t queue_snapshot::listed() const {
+    std::size_t n = pending.size();
+    for (const auto& [sender, ids] : pending_from) n += ids.size();
+    return n;
+}
+
 void to_json(nlohmann::json& j, const queue_snapshot& q) {
-    j = {{"name", q.name}, {"messages", std::max(q.messages, q.pending.size())}, {"pending", q.pending}};
+    j = {{"name", q.name},
+         {"messages", std::max(q.messages, q.listed())},
+         {"bytes", q.bytes},
+         {"full", q.full},
+         {"pending", q.pending},
+         {"pending_from", nlohmann::json::object()}};
+    for (const auto& [sender, ids] : q.pending_from)
+        if (!ids.empty()) j["pending_from"][sender] = ids;
 }
 void from_json(const nlohmann::json& j, queue_snapshot& q) {
     q.name = required<std::string>(j, "name");
     q.pending = required<std::vector<std::string>>(j, "pending");
-    q.messages = std::max(j.value("messages", q.pending.size()), q.pending.size());
+    // Snapshots written before senders were kept have only "pending", and no bytes or full.
+    q.pending_from = j.contains("pending_from")
+                         ? required<std::map<std::string, std::vector<std::string>>>(j, "pending_from")
+                         : std::map<std::string, std::vector<std::string>>{};
+    for (const auto& [sender, ids] : q.pending_from)
+        if (name_problem(sender)) throw error("payload field \"pending_from\" has a key that is no name");
+    if (j.contains("bytes") && !j["bytes"].is_number_unsigned()) throw error("payload field \"bytes\" has the wrong type");
+    q.bytes = j.value("bytes", std::uint64_t{0});
+    q.full = j.contains("full") ? required<bool>(j, "full") : false;
+    q.messages = std::max(j.value("messages", q.listed()), q.listed());
 }
 
 template <typename T>

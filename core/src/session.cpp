@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 namespace papo {
 namespace {
@@ -221,7 +222,8 @@ const session_options& session::options() const { return impl_->options; }
 namespace {
 mqtt::message_ptr make_message(const std::string& topic, const std::string& payload, const publish_options& options) {
     auto message = mqtt::make_message(topic, payload, options.qos, options.retained);
-    if (!options.response_topic.empty() || !options.correlation_data.empty() || options.expiry_seconds) {
+    if (!options.response_topic.empty() || !options.correlation_data.empty() || options.expiry_seconds ||
+        !options.user_properties.empty()) {
         mqtt::properties properties;
         if (!options.response_topic.empty())
             properties.add({mqtt::property::RESPONSE_TOPIC, options.response_topic});
@@ -229,6 +231,8 @@ mqtt::message_ptr make_message(const std::string& topic, const std::string& payl
             properties.add({mqtt::property::CORRELATION_DATA, mqtt::binary(options.correlation_data)});
         if (options.expiry_seconds)
             properties.add({mqtt::property::MESSAGE_EXPIRY_INTERVAL, static_cast<int>(options.expiry_seconds)});
+        for (const auto& [key, value] : options.user_properties)
+            properties.add({mqtt::property::USER_PROPERTY, key, value});
         message->set_properties(properties);
     }
     return message;
@@ -345,6 +349,10 @@ std::optional<inbound> session::next(std::chrono::milliseconds timeout) {
         result.response_topic = mqtt::get<std::string>(properties, mqtt::property::RESPONSE_TOPIC);
     if (properties.contains(mqtt::property::CORRELATION_DATA))
         result.correlation_data = mqtt::get<mqtt::binary>(properties, mqtt::property::CORRELATION_DATA);
+    for (std::size_t i = 0; i < properties.count(mqtt::property::USER_PROPERTY); ++i) {
+        const auto pair = mqtt::get<mqtt::string_pair>(properties, mqtt::property::USER_PROPERTY, i);
+        result.user_properties.emplace_back(std::get<0>(pair), std::get<1>(pair));
+    }
     return result;
 }
 

@@ -21,6 +21,13 @@ server_action publish_retained(std::string topic, std::string payload) {
     server_action a{k::publish_retained, {}, std::move(topic), std::move(payload), {}, {}, {}};
     return a;
 }
+// The empty retained payload that deletes registry/queues/<name>: a removed queue is
+// not full, which the broker plugin reads from the property as from any snapshot.
+server_action remove_snapshot(const std::string& name) {
+    auto a = publish_retained(topics::registry_queue(name), "");
+    a.user_properties = {{queue_full_property, "0"}};
+    return a;
+}
 server_action on_account(k type, std::string name, std::string password = {}, bool is_queue = false) {
     return {type, std::move(name), {}, {}, std::move(password), {}, {}, is_queue};
 }
@@ -97,11 +104,11 @@ const topic_record& server_core::existing_topic(const std::string& name) const {
 
 void server_core::load_user(const user_record& user) {
     registry_.put_user(user);
-    accounting_.restore(user.name, {});
+    accounting_.ensure_queue(user.name);
 }
 void server_core::load_topic(const topic_record& topic) { registry_.put_topic(topic); }
 void server_core::load_queue(const queue_snapshot& snapshot) {
-    if (registry_.find_user(snapshot.name)) accounting_.restore(snapshot.name, snapshot.pending);
+    if (registry_.find_user(snapshot.name)) accounting_.restore(snapshot);
 }
 
 restore_plan server_core::restore(const registry_copy& local, const registry_copy& retained,
@@ -174,7 +181,7 @@ restore_plan server_core::restore(const registry_copy& local, const registry_cop
     // Counts: those of queues the broker kept; a snapshot of any other name is stale.
     for (const auto& snapshot : snapshots) {
         if (local_users.count(snapshot.name) && !fresh_queues.count(snapshot.name)) load_queue(snapshot);
-        else actions.push_back(publish_retained(topics::registry_queue(snapshot.name), ""));
+        else actions.push_back(remove_snapshot(snapshot.name));
     }
     registry_.take_changes();  // loaded, not changed: nothing new to save
     return plan;
@@ -246,7 +253,7 @@ void server_core::commit(const server_plan& plan) {
     }
     if (plan.counts) {
         if (plan.counts->purge) accounting_.purge(plan.counts->queue);
-        if (!plan.counts->confirmed.empty()) accounting_.received(plan.counts->queue, plan.counts->confirmed);
+        if (!plan.counts->confirmed.empty()) accounting_.confirmed(plan.counts->queue, plan.counts->confirmed);
     }
 }
 
@@ -287,7 +294,7 @@ server_plan server_core::remove_account(const requests::name_request& r, bool is
     // Revoke first (the broker also closes the user's live connections), then wipe the queue.
     plan.actions = {on_account(k::delete_account, user->name), on_queue(k::wipe_queue, user->name),
                     publish_retained(topics::registry_user(user->name), ""),
-                    publish_retained(topics::registry_queue(user->name), "")};
+                    remove_snapshot(user->name)};
     if (!user->is_queue) plan.actions.push_back(publish_retained(topics::presence(user->name), ""));
     plan.change.removed_users.push_back(user->name);
     return plan;
@@ -431,31 +438,35 @@ server_plan server_core::queues_purge(const std::string&, const requests::queues
 
 // --- Traffic -----------------------------------------------------------------------
 
-void server_core::on_direct_message(const std::string& to, const std::string&, const std::string& id) {
+void server_core::on_direct_message(const std::string& to, const std::string& from, const std::string& id,
+                                    std::uint64_t bytes) {
     const user_record* user = registry_.find_user(to);
-    if (user && user->name == to) accounting_.routed(to, id);
+    if (user && user->name == to) accounting_.routed(to, from, id, bytes);
 }
 
 void server_core::on_post(const std::string& topic, const std::string& from, const std::string& id,
-                          std::optional<std::uint64_t> seq, const std::string& series) {
+                          std::optional<std::uint64_t> seq, const std::string& series, std::uint64_t bytes) {
     const topic_record* record = registry_.find_topic(topic);
     if (!record || record->name != topic) return;
     for (const auto& member : registry_.members(topic))
-        if (member != from) accounting_.routed(member, id);
+        if (member != from) accounting_.routed(member, from, id, bytes);
     if (seq) {
         auto& highest = post_numbers_[topic][numbering_key{from, topic, series}];
         highest = std::max(highest, *seq);
     }
 }
 
-void server_core::on_receipt(const std::string& reader, const std::vector<std::string>& ids) {
-    accounting_.received(reader, ids);
+void server_core::on_receipt(const std::string& reader, const std::string& sender, const std::vector<std::string>& ids) {
+    accounting_.received(reader, sender, ids);
 }
 
 void server_core::on_presence(const std::string& name, bool online) { registry_.set_online(name, online); }
 
-queue_snapshot server_core::snapshot_of(const std::string& queue) const {
-    return {queue, accounting_.pending(queue, max_listed_ids), accounting_.depth(queue)};
+server_action server_core::snapshot_of(const std::string& queue) const {
+    const auto snapshot = accounting_.snapshot(queue, max_listed_ids);
+    auto a = publish_retained(topics::registry_queue(queue), encode(snapshot));
+    a.user_properties = {{queue_full_property, snapshot.full ? "1" : "0"}};
+    return a;
 }
 
 std::vector<server_action> server_core::whole_registry() const {
@@ -464,18 +475,31 @@ std::vector<server_action> server_core::whole_registry() const {
         actions.push_back(publish_retained(topics::registry_topic(topic.name), encode(topic)));
     for (const auto& [key, user] : registry_.users()) {
         actions.push_back(publish_retained(topics::registry_user(user.name), encode(user)));
-        actions.push_back(publish_retained(topics::registry_queue(user.name),
-                                           encode(snapshot_of(user.name))));
+        actions.push_back(snapshot_of(user.name));
     }
     return actions;
 }
 
 std::vector<server_action> server_core::take_snapshots() {
     std::vector<server_action> actions;
-    for (const auto& name : accounting_.take_changed()) {
-        if (!registry_.find_user(name)) continue;
-        actions.push_back(publish_retained(topics::registry_queue(name), encode(snapshot_of(name))));
-    }
+    for (const auto& name : accounting_.take_changed())
+        if (registry_.find_user(name)) actions.push_back(snapshot_of(name));
+    return actions;
+}
+
+std::vector<server_action> server_core::take_full_changes() {
+    std::vector<server_action> actions;
+    for (const auto& name : accounting_.take_full_changes())
+        if (registry_.find_user(name)) actions.push_back(snapshot_of(name));
+    return actions;
+}
+
+std::vector<server_action> server_core::full_queue_snapshots() {
+    std::set<std::string> names = accounting_.take_full_changes();
+    for (const auto& name : accounting_.full_queues()) names.insert(name);
+    std::vector<server_action> actions;
+    for (const auto& name : names)
+        if (registry_.find_user(name)) actions.push_back(snapshot_of(name));
     return actions;
 }
 

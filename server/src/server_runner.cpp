@@ -38,7 +38,7 @@ std::string describe(const restore_summary& s) {
 
 }  // namespace
 
-server_runner::server_runner(server_config config) : config_(std::move(config)) {}
+server_runner::server_runner(server_config config) : config_(std::move(config)), core_(config_.limits) {}
 
 session_options server_runner::options_for(const std::string& client_id, bool persistent) const {
     session_options options = config_.broker;
@@ -108,6 +108,7 @@ bool server_runner::execute(const std::vector<server_action>& actions, std::stri
             if (action.type == server_action::kind::publish_retained) {
                 publish_options options;
                 options.retained = true;
+                options.user_properties = action.user_properties;
                 main_->publish(action.topic, action.payload, options);
             } else {
                 backend_->carry_out(action);
@@ -178,14 +179,17 @@ void server_runner::dispatch(const inbound& message) {
         switch (route->type) {
             case k::request: answer(message); break;
             case k::inbox:
-                core_.on_direct_message(route->user, route->from, decode<chat_message>(message.payload).id);
+                core_.on_direct_message(route->user, route->from, decode<chat_message>(message.payload).id,
+                                        message.payload.size());
                 break;
             case k::post: {
                 const auto post = decode<chat_message>(message.payload);
-                core_.on_post(route->topic, route->from, post.id, post.seq, post.series);
+                core_.on_post(route->topic, route->from, post.id, post.seq, post.series, message.payload.size());
                 break;
             }
-            case k::receipt: core_.on_receipt(route->from, decode<receipt>(message.payload).ids); break;
+            case k::receipt:
+                core_.on_receipt(route->from, route->user, decode<receipt>(message.payload).ids);
+                break;
             case k::presence:
                 core_.on_presence(route->user, !message.payload.empty() && decode<presence>(message.payload).online);
                 break;
@@ -196,6 +200,16 @@ void server_runner::dispatch(const inbound& message) {
         log_warn("ignored malformed message on " + message.topic + ": " + e.what() + " (" +
                  std::to_string(malformed_) + " so far)");
     }
+}
+
+bool server_runner::publish_full_states() {
+    const auto snapshots = core_.full_queue_snapshots();
+    std::string failure;
+    if (!execute(snapshots, failure)) return false;
+    if (!snapshots.empty())
+        log_info("told the broker the full state of " + std::to_string(snapshots.size()) +
+                 " queue(s): those full at the limits, and those whose state changed");
+    return true;
 }
 
 void server_runner::run(const std::atomic<bool>& stop) {
@@ -222,6 +236,11 @@ void server_runner::run(const std::atomic<bool>& stop) {
         if (!execute({action}, failure)) ++failed;
     if (failed)
         log_error(std::to_string(failed) + " of " + std::to_string(repairs.size()) + " registry repairs failed");
+    // The broker plugin refuses DMs to a full queue by what it heard on registry/queues/+,
+    // and it forgets that when the broker restarts: tell it which queues are full (and
+    // which stopped being full while we were away, e.g. under other limits).
+    if (!publish_full_states())
+        log_error("could not tell the broker which queues are full; it learns at each queue's next snapshot");
     log_info("papo-server serving on " + options.broker);
     auto next_snapshot = std::chrono::steady_clock::now() + config_.snapshot_interval;
     bool reconnecting = false;
@@ -232,6 +251,8 @@ void server_runner::run(const std::atomic<bool>& stop) {
             reconnecting = true;
         } else if (message) {
             dispatch(*message);
+            // A queue that became full (or stopped being full) is told at once, not at the next snapshot.
+            if (main_->connected()) execute(core_.take_full_changes(), failure);
         }
         if (reconnecting && main_->connected()) {
             // A broker that crashed comes back with what it last saved: publish the
@@ -240,7 +261,8 @@ void server_runner::run(const std::atomic<bool>& stop) {
             try {
                 main_->subscribe(watched, 1);  // a broker without our saved session forgot them
                 const auto actions = core_.whole_registry();
-                if (execute(actions, failure)) {
+                // Full states first: the broker refuses DMs by them.
+                if (publish_full_states() && execute(actions, failure)) {
                     reconnecting = false;
                     log_info("reconnected; republished the registry (" + std::to_string(actions.size()) + " entries)");
                 }

@@ -31,10 +31,11 @@ void chat_test::TearDown() {
 }
 
 void chat_test::start_server() {
-    server_ = std::make_unique<background_process>(
-        std::vector<std::string>{env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker_->uri(),
-                                 "--password-file", broker_->password_file("papo-server"), "--state-dir",
-                                 server_state_dir()});
+    std::vector<std::string> argv{env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker_->uri(),
+                                  "--password-file", broker_->password_file("papo-server"), "--state-dir",
+                                  server_state_dir()};
+    argv.insert(argv.end(), server_options_.begin(), server_options_.end());
+    server_ = std::make_unique<background_process>(argv);
     // Ready once it has loaded the registry and subscribed.
     for (int i = 0; i < 400; ++i) {
         if (server_->output().find("papo-server serving") != std::string::npos) return;

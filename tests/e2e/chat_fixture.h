@@ -74,6 +74,8 @@ protected:
     // The password of a user (password_file) or of papo-server / papo-admin.
     std::string password_of(const std::string& user);
     std::unique_ptr<background_process> server_;
+    // More papo-server options for start_server(); a fixture sets them in its constructor.
+    std::vector<std::string> server_options_;
     std::string state_dir_;
 };
 

@@ -323,9 +323,17 @@ def schema_problems(name, document):
 
 def _consistency_problems(name, document):
     if name == "registry-queue" and isinstance(document, dict):
-        pending, messages = document.get("pending"), document.get("messages")
-        if isinstance(pending, list) and isinstance(messages, int) and messages < len(pending):
-            return [f"at /messages: {messages} is less than the number of pending ids ({len(pending)})"]
+        # The ids listed in all: those of unknown sender and those per sender.
+        pending, by_sender, messages = document.get("pending"), document.get("pending_from", {}), document.get("messages")
+        listed = len(pending) if isinstance(pending, list) else 0
+        if isinstance(by_sender, dict):
+            listed += sum(len(ids) for ids in by_sender.values() if isinstance(ids, list))
+        problems = []
+        if listed > 50000:
+            problems.append(f"at /pending_from: {listed} ids are listed in pending and pending_from, more than 50000")
+        if isinstance(messages, int) and messages < listed:
+            problems.append(f"at /messages: {messages} is less than the number of listed ids ({listed})")
+        return problems
     return []
 
 
@@ -580,6 +588,12 @@ def self_test(out, err):
                     b'"sent_at":"2026-11-24T10:00:00Z"}', None),
         ("registry-queue", json.dumps({"name": "bob", "messages": 60000,
                                        "pending": [f"{i:032x}" for i in range(50000)]}).encode(), None),
+        ("registry-queue", json.dumps({"name": "bob", "messages": 60000, "bytes": 6000000, "full": True, "pending": [],
+                                       "pending_from": {"mallory": [f"{i:032x}" for i in range(40000)],
+                                                        "alice": [f"{i:032x}" for i in range(10000)]}}).encode(), None),
+        ("registry-queue", json.dumps({"name": "bob", "messages": 60000, "pending": [f"{i:032x}" for i in range(10)],
+                                       "pending_from": {"mallory": [f"{i:032x}" for i in range(49991)]}}).encode(),
+         "more than 50000"),
         ("receipt", json.dumps({"ids": [f"{i:032x}" for i in range(2000)]}).encode(), "more than the limit of 65536"),
         ("registry-user", json.dumps({"name": "é" * 33, "kind": "user", "created_at": "2026-11-24T10:00:00.000Z",
                                       "topics": []}).encode(), "is too long (66 bytes"),

@@ -197,6 +197,36 @@ TEST(messages, RegistryEntriesRoundTrip) {
     EXPECT_EQ(nlohmann::json::parse(encode(queue_snapshot{"bob", {"a", "b"}}))["messages"], 2);
 }
 
+TEST(messages, QueueSnapshotsCarrySendersBytesAndFull) {
+    queue_snapshot q{"bob", {}, 3};
+    q.pending_from = {{"alice", {"x1", "a2"}}, {"mallory", {"x1"}}};
+    q.bytes = 412;
+    q.full = true;
+    const auto j = nlohmann::json::parse(encode(q));
+    EXPECT_EQ(j["messages"], 3);
+    EXPECT_EQ(j["bytes"], 412);
+    EXPECT_EQ(j["full"], true);
+    EXPECT_EQ(j["pending"], nlohmann::json::array());
+    EXPECT_EQ(j["pending_from"]["mallory"], nlohmann::json::array({"x1"}));
+    const auto back = decode<queue_snapshot>(encode(q));
+    EXPECT_EQ(back.pending_from, q.pending_from);
+    EXPECT_EQ(back.bytes, 412u);
+    EXPECT_TRUE(back.full);
+    EXPECT_EQ(back.listed(), 3u);
+}
+
+TEST(messages, OldQueueSnapshotsAreStillRead) {
+    const auto old = decode<queue_snapshot>(R"({"name":"bob","messages":2,"pending":["a","b"]})");
+    EXPECT_EQ(old.pending, (std::vector<std::string>{"a", "b"}));
+    EXPECT_TRUE(old.pending_from.empty());
+    EXPECT_EQ(old.bytes, 0u);
+    EXPECT_FALSE(old.full);
+    EXPECT_NE(refusal<queue_snapshot>(R"({"name":"bob","pending":[],"pending_from":{"papo-x":["a"]}})"), "");
+    EXPECT_NE(refusal<queue_snapshot>(R"({"name":"bob","pending":[],"pending_from":{"alice":"a"}})"), "");
+    EXPECT_NE(refusal<queue_snapshot>(R"({"name":"bob","pending":[],"bytes":-1})"), "");
+    EXPECT_NE(refusal<queue_snapshot>(R"({"name":"bob","pending":[],"full":"yes"})"), "");
+}
+
 TEST(messages, LargeSnapshotsNeedTheSnapshotLimit) {
     queue_snapshot deep{"bob", {}};
     for (int i = 0; i < 5000; ++i) deep.pending.push_back(std::string(32, 'a') + std::to_string(i));

@@ -9,6 +9,7 @@
 #include "papo/error.h"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 #include <string>
 #include <vector>
@@ -347,12 +348,12 @@ TEST_F(server_decisions, ReceiptsDecrementTheReadersQueue) {
     core.on_direct_message("bob", "alice", "m1");
     core.on_post("lobby", "alice", "p1");
     EXPECT_EQ(core.depth("bob"), 2u);
-    core.on_receipt("bob", {"m1", "m1", "unknown"});
+    core.on_receipt("bob", "alice", {"m1", "m1", "unknown"});
     EXPECT_EQ(core.depth("bob"), 1u);
-    core.on_receipt("bob", {"p1"});
+    core.on_receipt("bob", "alice", {"p1"});
     EXPECT_EQ(core.depth("bob"), 0u);
     EXPECT_EQ(core.depth("carol"), 1u);  // bob's receipt is not carol's
-    core.on_receipt("bob", {"p1"});
+    core.on_receipt("bob", "alice", {"p1"});
     EXPECT_EQ(core.depth("bob"), 0u);
 }
 
@@ -500,13 +501,16 @@ TEST_F(server_decisions, SnapshotsCoverOnlyChangedQueues) {
     EXPECT_EQ(snapshots[0].topic, "registry/queues/bob");
     const auto snapshot = decode<queue_snapshot>(snapshots[0].payload, max_snapshot_bytes);
     EXPECT_EQ(snapshot.name, "bob");
-    EXPECT_EQ(snapshot.pending, std::vector<std::string>{"m1"});
+    EXPECT_TRUE(snapshot.pending.empty());  // no id of unknown sender
+    EXPECT_EQ(snapshot.pending_from, (std::map<std::string, std::vector<std::string>>{{"alice", {"m1"}}}));
     EXPECT_TRUE(core.take_snapshots().empty());
 
-    core.on_receipt("carol", {"m1"});  // nothing of carol's changed
+    core.on_receipt("carol", "alice", {"m1"});  // nothing of carol's changed
     core.on_direct_message("bob", "alice", "m1");  // a repeat changes nothing
     EXPECT_TRUE(core.take_snapshots().empty());
-    core.on_receipt("bob", {"m1"});
+    core.on_receipt("bob", "mallory", {"m1"});  // a receipt to another sender changes nothing
+    EXPECT_TRUE(core.take_snapshots().empty());
+    core.on_receipt("bob", "alice", {"m1"});
     ASSERT_EQ(core.take_snapshots().size(), 1u);
 }
 
@@ -537,7 +541,7 @@ TEST_F(server_decisions, LoadingTheRegistryRestoresTheStateAfterARestart) {
     restarted.on_post("lobby", "alice", "p2");
     restarted.on_post("lobby", "alice", "p1");  // already counted before the restart
     EXPECT_EQ(restarted.depth("bob"), 3u);
-    restarted.on_receipt("bob", {"m1", "p1", "p2"});
+    restarted.on_receipt("bob", "alice", {"m1", "p1", "p2"});
     EXPECT_EQ(restarted.depth("bob"), 0u);
 
     // Names stay taken.
@@ -691,12 +695,220 @@ TEST(server_limits, SnapshotsAndPendingAnswersStayUnderThePacketLimit) {
     ASSERT_EQ(snapshots.size(), 1u);
     EXPECT_LT(snapshots[0].payload.size(), 4u * 1024 * 1024);
     const auto snapshot = decode<queue_snapshot>(snapshots[0].payload, max_snapshot_bytes);
-    EXPECT_EQ(snapshot.pending.size(), max_listed_ids);
+    EXPECT_EQ(snapshot.listed(), max_listed_ids);
     EXPECT_EQ(snapshot.messages, 130000u);  // the whole count is still told
     for (const auto& action : core.whole_registry()) EXPECT_LT(action.payload.size(), 4u * 1024 * 1024) << action.topic;
     const auto pending = run(core, "bob", {{"command", "users.pending"}});
     EXPECT_LT(encode(pending.response).size(), 4u * 1024 * 1024);
     EXPECT_EQ(pending.response["data"]["ids"].size(), max_listed_ids);
+}
+
+}  // namespace
+}  // namespace papo
+
+namespace papo {
+namespace {
+
+void must_ok(const server_plan& plan) { EXPECT_TRUE(plan.response.value("ok", false)) << plan.response.dump(); }
+
+server_core with_users(queue_limits limits, const std::vector<std::string>& names) {
+    server_core core(limits);
+    for (const auto& name : names)
+        EXPECT_TRUE(run(core, admin_name, {{"command", "users.add"}, {"name", name}, {"password", "a-good-password"}})
+                        .response.value("ok", false));
+    core.take_snapshots();
+    return core;
+}
+
+// The snapshot action on registry/queues/<queue> among `actions`, decoded; fails when absent.
+queue_snapshot snapshot_in(const std::vector<server_action>& actions, const std::string& queue,
+                           std::string* full_property = nullptr) {
+    for (const auto& a : actions)
+        if (a.topic == "registry/queues/" + queue) {
+            if (full_property)
+                for (const auto& [key, value] : a.user_properties)
+                    if (key == queue_full_property) *full_property = value;
+            return decode<queue_snapshot>(a.payload, max_snapshot_bytes);
+        }
+    ADD_FAILURE() << "no snapshot of " << queue;
+    return {};
+}
+
+// --- Issue 11 #1: a message is (sender, id) -----------------------------------------
+
+TEST(server_senders, MallorysReceiptDoesNotClearAlicesMessageOfTheSameId) {
+    auto core = with_users({}, {"alice", "bob", "mallory"});
+    core.on_direct_message("bob", "alice", "x1");
+    core.on_direct_message("bob", "mallory", "x1");  // mallory reuses alice's id
+    EXPECT_EQ(core.depth("bob"), 2u);
+    core.on_receipt("bob", "mallory", {"x1"});  // users/mallory/receipts/bob
+    EXPECT_EQ(core.depth("bob"), 1u);
+    const auto snapshot = snapshot_in(core.take_snapshots(), "bob");
+    EXPECT_EQ(snapshot.pending_from, (std::map<std::string, std::vector<std::string>>{{"alice", {"x1"}}}));
+    core.on_receipt("bob", "mallory", {"x1"});
+    EXPECT_EQ(core.depth("bob"), 1u);
+    core.on_receipt("bob", "alice", {"x1"});
+    EXPECT_EQ(core.depth("bob"), 0u);
+}
+
+TEST(server_senders, AlicesReceiptDoesNotClearMallorysMessageOfTheSameId) {
+    auto core = with_users({}, {"alice", "bob", "mallory"});
+    core.on_direct_message("bob", "alice", "x1");
+    core.on_direct_message("bob", "mallory", "x1");
+    core.on_receipt("bob", "alice", {"x1"});
+    EXPECT_EQ(core.depth("bob"), 1u);
+    const auto snapshot = snapshot_in(core.take_snapshots(), "bob");
+    EXPECT_EQ(snapshot.pending_from, (std::map<std::string, std::vector<std::string>>{{"mallory", {"x1"}}}));
+}
+
+TEST(server_senders, APostIsTheSendersInEveryMembersQueue) {
+    auto core = with_users({}, {"alice", "bob", "mallory"});
+    must_ok(run(core, admin_name, {{"command", "topics.add"}, {"name", "lobby"}}));
+    must_ok(run(core, "bob", {{"command", "topics.join"}, {"name", "lobby"}}));
+    core.on_post("lobby", "alice", "p1");
+    core.on_direct_message("bob", "mallory", "p1");
+    core.on_receipt("bob", "mallory", {"p1"});
+    EXPECT_EQ(core.depth("bob"), 1u);  // alice's post still waits
+    core.on_receipt("bob", "alice", {"p1"});
+    EXPECT_EQ(core.depth("bob"), 0u);
+}
+
+TEST(server_senders, SendersSurviveARestart) {
+    auto core = with_users({}, {"alice", "bob", "mallory"});
+    core.on_direct_message("bob", "alice", "x1");
+    core.on_direct_message("bob", "mallory", "x1");
+    server_core restarted;
+    for (const char* name : {"alice", "bob", "mallory"}) restarted.load_user(*core.state().find_user(name));
+    restarted.load_queue(snapshot_in(core.take_snapshots(), "bob"));
+    EXPECT_EQ(restarted.depth("bob"), 2u);
+    restarted.on_receipt("bob", "mallory", {"x1"});
+    EXPECT_EQ(restarted.depth("bob"), 1u);
+    restarted.on_receipt("bob", "mallory", {"x1"});
+    EXPECT_EQ(restarted.depth("bob"), 1u);  // alice's stays
+}
+
+TEST(server_senders, AnOldSnapshotWithoutSendersIsStillRead) {
+    auto core = with_users({}, {"alice", "bob"});
+    core.load_queue(decode<queue_snapshot>(R"({"name":"bob","messages":2,"pending":["a","b"]})", max_snapshot_bytes));
+    EXPECT_EQ(core.depth("bob"), 2u);
+    EXPECT_FALSE(core.queue_full("bob"));
+    core.on_receipt("bob", "alice", {"a"});
+    EXPECT_EQ(core.depth("bob"), 1u);
+}
+
+// --- Issue 11 #7: queue limits ------------------------------------------------------
+
+TEST(server_queue_limits, EverySnapshotHasBytesFullAndTheUserProperty) {
+    auto core = with_users({}, {"alice", "bob"});
+    core.on_direct_message("bob", "alice", "m1", 120);
+    std::string property;
+    const auto actions = core.take_snapshots();
+    const auto snapshot = snapshot_in(actions, "bob", &property);
+    EXPECT_EQ(property, "0");
+    const auto json = nlohmann::json::parse(actions[0].payload);
+    EXPECT_EQ(json["bytes"], 120);
+    EXPECT_EQ(json["full"], false);
+    EXPECT_EQ(json["messages"], 1);
+    for (const auto& a : core.whole_registry())
+        if (a.topic.rfind("registry/queues/", 0) == 0) {
+            ASSERT_EQ(a.user_properties.size(), 1u) << a.topic;
+            EXPECT_EQ(a.user_properties[0], (std::pair<std::string, std::string>{queue_full_property, "0"}));
+            const auto j = nlohmann::json::parse(a.payload);
+            EXPECT_TRUE(j.contains("bytes") && j.contains("full")) << a.payload;
+        }
+}
+
+TEST(server_queue_limits, AQueueAtTheLimitIsToldFullAtOnceAndNotFullAfterReceipts) {
+    auto core = with_users(queue_limits{5, 0}, {"alice", "bob"});
+    for (int i = 1; i <= 4; ++i) core.on_direct_message("bob", "alice", "m" + std::to_string(i), 10);
+    EXPECT_TRUE(core.take_full_changes().empty());
+    core.on_direct_message("bob", "alice", "m5", 10);
+    EXPECT_TRUE(core.queue_full("bob"));
+    std::string property;
+    const auto urgent = core.take_full_changes();
+    ASSERT_EQ(urgent.size(), 1u);
+    EXPECT_EQ(urgent[0].type, action_kind::publish_retained);
+    const auto snapshot = snapshot_in(urgent, "bob", &property);
+    EXPECT_EQ(property, "1");
+    EXPECT_TRUE(snapshot.full);
+    EXPECT_EQ(snapshot.messages, 5u);
+    EXPECT_EQ(snapshot.bytes, 50u);
+    EXPECT_TRUE(nlohmann::json::parse(urgent[0].payload)["full"].get<bool>());
+    EXPECT_TRUE(core.take_snapshots().empty());  // the urgent one was the snapshot
+
+    core.on_receipt("bob", "alice", {"m1"});
+    EXPECT_FALSE(core.queue_full("bob"));
+    const auto relieved = core.take_full_changes();
+    EXPECT_FALSE(snapshot_in(relieved, "bob", &property).full);
+    EXPECT_EQ(property, "0");
+}
+
+TEST(server_queue_limits, TheByteLimitFillsAQueueToo) {
+    auto core = with_users(queue_limits{0, 1000}, {"alice", "bob"});
+    core.on_direct_message("bob", "alice", "m1", 999);
+    EXPECT_TRUE(core.take_full_changes().empty());
+    core.on_direct_message("bob", "alice", "m2", 1);
+    std::string property;
+    EXPECT_TRUE(snapshot_in(core.take_full_changes(), "bob", &property).full);
+    EXPECT_EQ(property, "1");
+}
+
+TEST(server_queue_limits, ZeroMeansNoLimit) {
+    auto core = with_users(queue_limits{0, 0}, {"alice", "bob"});
+    for (int i = 0; i < 12000; ++i) core.on_direct_message("bob", "alice", "m" + std::to_string(i), 100000);
+    EXPECT_FALSE(core.queue_full("bob"));
+    EXPECT_TRUE(core.take_full_changes().empty());
+    EXPECT_TRUE(core.full_queue_snapshots().empty());
+}
+
+TEST(server_queue_limits, AfterConnectingEveryFullQueueIsToldAgain) {
+    auto core = with_users(queue_limits{2, 0}, {"alice", "bob", "carol"});
+    for (const char* q : {"bob", "carol"}) {
+        core.on_direct_message(q, "alice", "m1");
+        core.on_direct_message(q, "alice", "m2");
+    }
+    core.take_full_changes();
+    core.on_receipt("carol", "alice", {"m1"});  // not told yet when the broker went away
+    const auto told = core.full_queue_snapshots();
+    ASSERT_EQ(told.size(), 2u);
+    std::string property;
+    EXPECT_TRUE(snapshot_in(told, "bob", &property).full);
+    EXPECT_EQ(property, "1");
+    EXPECT_FALSE(snapshot_in(told, "carol", &property).full);
+    EXPECT_EQ(property, "0");
+    ASSERT_EQ(core.full_queue_snapshots().size(), 1u);  // bob, still full: every time
+}
+
+TEST(server_queue_limits, ARemovedQueueIsToldNotFull) {
+    auto core = with_users(queue_limits{1, 0}, {"alice", "bob"});
+    core.on_direct_message("bob", "alice", "m1");
+    const auto plan = run(core, admin_name, {{"command", "users.rm"}, {"name", "bob"}});
+    bool told = false;
+    for (const auto& a : plan.actions)
+        if (a.topic == "registry/queues/bob") {
+            EXPECT_TRUE(a.payload.empty());
+            EXPECT_EQ(a.user_properties, (std::vector<std::pair<std::string, std::string>>{{queue_full_property, "0"}}));
+            told = true;
+        }
+    EXPECT_TRUE(told);
+    EXPECT_TRUE(core.full_queue_snapshots().empty());
+}
+
+TEST(server_queue_limits, ARestartRestoresTheFullState) {
+    auto core = with_users(queue_limits{2, 0}, {"alice", "bob"});
+    core.on_direct_message("bob", "alice", "m1", 30);
+    core.on_direct_message("bob", "alice", "m2", 30);
+    const auto saved = snapshot_in(core.take_full_changes(), "bob");
+    server_core restarted(queue_limits{2, 0});
+    for (const char* name : {"alice", "bob"}) restarted.load_user(*core.state().find_user(name));
+    restarted.load_queue(saved);
+    EXPECT_TRUE(restarted.queue_full("bob"));
+    EXPECT_EQ(restarted.queue_bytes("bob"), 60u);
+    EXPECT_TRUE(restarted.take_full_changes().empty());        // as the snapshot said
+    EXPECT_EQ(restarted.full_queue_snapshots().size(), 1u);    // but told after connecting
+    restarted.on_receipt("bob", "alice", {"m1"});
+    EXPECT_EQ(restarted.queue_bytes("bob"), 30u);
+    EXPECT_EQ(restarted.take_full_changes().size(), 1u);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // Every payload on the wire, each type with its JSON beside it.
 // topics-schema/*.schema.json is the contract; tests validate what these produce.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,16 +64,28 @@ struct topic_record {
 void to_json(nlohmann::json& j, const topic_record& t);
 void from_json(const nlohmann::json& j, topic_record& t);
 
-// Payload of registry/queues/<name> (retained): the ids of messages that wait in
-// the queue, so that papo-server's counts survive its restart. A snapshot lists at most
-// max_listed_ids ids, so that one user's flood cannot push it past the broker's packet
-// limit; `messages` is then the whole count.
+// Payload of registry/queues/<name> (retained): the messages that wait in the queue, so
+// that papo-server's counts survive its restart, and whether the queue is full (the broker
+// refuses DMs to a full queue). Ids are chosen by their senders, so a message is known by
+// (sender, id): `pending_from` lists the ids per sender. `pending` holds ids whose sender
+// is not known: what papo-server wrote before it kept senders (a plain list of ids).
+// A snapshot lists at most max_listed_ids ids (and stays under the packet limit), so that
+// one user's flood cannot push it past the broker's packet limit; `messages` and `bytes`
+// are then the whole count.
 struct queue_snapshot {
     std::string name;
-    std::vector<std::string> pending;
-    std::size_t messages = 0;  // encoded as at least pending.size()
+    std::vector<std::string> pending;  // ids of unknown sender (old snapshots)
+    std::size_t messages = 0;          // encoded as at least listed()
+    std::map<std::string, std::vector<std::string>> pending_from{};  // sender -> ids
+    std::uint64_t bytes = 0;  // the payload bytes of the waiting messages; 0 in old snapshots
+    bool full = false;        // at or over papo-server's limits; false in old snapshots
+    std::size_t listed() const;  // the ids in pending and pending_from
 };
 inline constexpr std::size_t max_listed_ids = 50000;
+// The MQTT v5 user property on every PUBLISH of a queue snapshot (and on the empty
+// payload that deletes one): "1" when the queue is full, else "0". The broker plugin
+// reads it, so that it need not parse the snapshot.
+inline constexpr const char* queue_full_property = "papo-queue-full";
 void to_json(nlohmann::json& j, const queue_snapshot& q);
 void from_json(const nlohmann::json& j, queue_snapshot& q);
 

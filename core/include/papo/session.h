@@ -32,6 +32,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace papo {
@@ -65,6 +66,7 @@ struct inbound {
     bool duplicate = false;  // QoS 1 redelivery flag from the broker
     std::string response_topic;
     std::string correlation_data;
+    std::vector<std::pair<std::string, std::string>> user_properties;  // MQTT v5, in order
     bool connection_lost = false;  // no message: the connection dropped
 };
 
@@ -74,6 +76,7 @@ struct publish_options {
     std::string response_topic;
     std::string correlation_data;
     std::uint32_t expiry_seconds = 0;  // 0: the message never expires
+    std::vector<std::pair<std::string, std::string>> user_properties;  // MQTT v5 (key, value) pairs
 };
 
 class session {

@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -54,6 +55,9 @@ struct server_action {
     queue_subscriptions subscriptions;
     std::vector<std::string> dropped;
     bool is_queue = false;  // create_account: a named queue's account
+    // publish_retained: MQTT v5 user properties on the PUBLISH (a queue snapshot's
+    // queue_full_property, messages.h).
+    std::vector<std::pair<std::string, std::string>> user_properties{};
 };
 
 // A change to queue counts that commit() applies.
@@ -92,6 +96,8 @@ struct restore_plan {
 
 class server_core {
 public:
+    explicit server_core(queue_limits limits = {}) : accounting_(limits) {}
+
     // Loading the retained registry at start-up.
     void load_user(const user_record& user);
     void load_topic(const topic_record& topic);
@@ -110,16 +116,25 @@ public:
     // Applies an accepted plan's registry and count changes, after its actions succeeded.
     void commit(const server_plan& plan);
 
-    // Traffic papo-server observes on the broker.
-    void on_direct_message(const std::string& to, const std::string& from, const std::string& id);
+    // Traffic papo-server observes on the broker; `bytes` is the PUBLISH's payload size.
+    void on_direct_message(const std::string& to, const std::string& from, const std::string& id,
+                           std::uint64_t bytes = 0);
     // A post; `seq` and `series` are the sender's numbers when it keeps them.
     void on_post(const std::string& topic, const std::string& from, const std::string& id,
-                 std::optional<std::uint64_t> seq = std::nullopt, const std::string& series = {});
-    void on_receipt(const std::string& reader, const std::vector<std::string>& ids);
+                 std::optional<std::uint64_t> seq = std::nullopt, const std::string& series = {},
+                 std::uint64_t bytes = 0);
+    // users/<sender>/receipts/<reader>: the reader took these of the sender's messages.
+    void on_receipt(const std::string& reader, const std::string& sender, const std::vector<std::string>& ids);
     void on_presence(const std::string& name, bool online);
 
     // Snapshots of the queues whose counts changed, to publish as retained.
     std::vector<server_action> take_snapshots();
+    // Snapshots of the queues that became full or stopped being full: to publish at once
+    // (after every message), since the broker refuses DMs to a full queue by them.
+    std::vector<server_action> take_full_changes();
+    // After (re)connecting: snapshots of every full queue (a restarted broker forgot which
+    // are full) and of those whose full state changed meanwhile.
+    std::vector<server_action> full_queue_snapshots();
     // The whole registry (users, topics, queue snapshots) as retained publishes: after a
     // broker that crashed comes back without what it had not saved yet.
     std::vector<server_action> whole_registry() const;
@@ -128,6 +143,8 @@ public:
     // Users and topics changed since the last call: what to save before answering.
     registry_change take_changes() { return registry_.take_changes(); }
     std::size_t depth(const std::string& queue) const { return accounting_.depth(queue); }
+    std::uint64_t queue_bytes(const std::string& queue) const { return accounting_.bytes(queue); }
+    bool queue_full(const std::string& queue) const { return accounting_.full(queue); }
 
     // The subscriptions a queue's session needs: its inbox and its joined topics.
     static queue_subscriptions subscriptions_of(const user_record& user);
@@ -154,8 +171,9 @@ private:
     server_plan queues_ls(const std::string& from, const requests::queues_ls& r) const;
     server_plan queues_purge(const std::string& from, const requests::queues_purge& r) const;
 
-    // What registry/queues/<queue> holds: at most max_listed_ids ids and the whole count.
-    queue_snapshot snapshot_of(const std::string& queue) const;
+    // registry/queues/<queue> as a retained publish with its queue_full_property:
+    // at most max_listed_ids ids and the whole count.
+    server_action snapshot_of(const std::string& queue) const;
     const user_record& existing_user(const std::string& name) const;   // or no_such_user
     const topic_record& existing_topic(const std::string& name) const;  // or no_such_topic
 

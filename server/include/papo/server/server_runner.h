@@ -15,6 +15,8 @@ namespace papo {
 struct server_config {
     session_options broker;  // broker URI and credentials; the client id is papo-server's own
     std::chrono::milliseconds snapshot_interval{100};
+    // --max-waiting-messages, --max-waiting-bytes (0: no limit): a queue at either is full.
+    queue_limits limits;
     bool no_accounts = false;  // an open broker: skip dynamic-security commands
     std::string state_dir = "data/server";  // papo-server's own copy of the registry
 };
@@ -34,6 +36,9 @@ private:
     // Carries out actions in order; false (with the reason) at the first that fails.
     bool execute(const std::vector<server_action>& actions, std::string& failure);
     session_options options_for(const std::string& client_id, bool persistent) const;
+    // Publishes the snapshot of every full queue and of every queue whose full state
+    // changed: after each (re)connect, as the broker plugin forgets them in a restart.
+    bool publish_full_states();
 
     server_config config_;
     server_core core_;
