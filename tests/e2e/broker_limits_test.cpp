@@ -271,5 +271,45 @@ TEST_F(login_throttle, FailedLoginsAreThrottledPerAccountThenAllowedAgain) {
     EXPECT_NE(log.find("logins of 'alice' (from 127.0.0.1) throttled"), std::string::npos) << log;
 }
 
+class full_queue : public chat_test {
+protected:
+    full_queue() { server_options_ = {"--max-waiting-messages", "3"}; }
+};
+
+// The broker refuses DMs to a queue papo-server marked full; papo keeps the refused
+// DM in its outbox and sends it once the reader has made room; posts still go.
+TEST_F(full_queue, ADmToAFullQueueIsRefusedKeptAndSentOnceThereIsRoom) {
+    register_users({"alice", "bob", "mallory"});
+    ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(papo("mallory", {"send", "bob", "fill " + std::to_string(i)}).exit_code, 0);
+    ASSERT_EQ(settled_depth("bob", 3), 3);
+    session_options options = login_options("mallory", "mallory~raw");
+    options.timeout = 2s;
+    EXPECT_TRUE(eventually([&] { return refused(options, topics::inbox("bob", "mallory"), dm("over", "one too many")); }));
+    // papo says it is kept (and why, when the PUBACK reached it before the broker
+    // dropped the connection: "... the recipient's queue is full ...").
+    auto over = papo("alice", {"send", "bob", "waits for room"});
+    EXPECT_EQ(over.exit_code, 0) << over.err;
+    EXPECT_NE(over.out.find("queued for bob"), std::string::npos) << over.out;
+    // Others' queues are not affected.
+    EXPECT_EQ(papo("alice", {"send", "mallory", "to a queue with room"}).exit_code, 0);
+    // bob reads; the queue has room again; alice's papo sends the kept DM.
+    std::vector<nlohmann::json> got;
+    for (auto& m : messages_in(papo("bob", {"read", "--json"}).out)) got.push_back(m);
+    EXPECT_EQ(got.size(), 3u);
+    EXPECT_TRUE(eventually(
+        [&] {
+            papo("alice", {"--resend-after", "1", "outbox"});
+            for (auto& m : messages_in(papo("bob", {"read", "--json"}).out)) got.push_back(m);
+            return std::any_of(got.begin(), got.end(), [](const auto& m) { return m["text"] == "waits for room"; });
+        },
+        60s));
+    std::string texts;
+    for (const auto& m : got) texts += m["text"].get<std::string>() + "\n";
+    EXPECT_EQ(texts.find("one too many"), std::string::npos) << texts;
+    EXPECT_EQ(got.size(), 4u) << texts;
+    EXPECT_NE(broker_->log_text().find("the recipient's queue is full"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace papo::e2e

@@ -70,7 +70,11 @@ protected:
     // papo_guard options over the project's (broker.h), set in a fixture's
     // constructor: bulk() for tests that load thousands of messages at once.
     std::vector<std::string> guard_options_;
-    void bulk() { guard_options_ = {"publish_rate 0", "request_rate 0"}; }
+    // Also no queue limit in papo-server (default 10,000 waiting).
+    void bulk() {
+        guard_options_ = {"publish_rate 0", "request_rate 0"};
+        server_options_.insert(server_options_.end(), {"--max-waiting-messages", "0", "--max-waiting-bytes", "0"});
+    }
     // The password of a user (password_file) or of papo-server / papo-admin.
     std::string password_of(const std::string& user);
     std::unique_ptr<background_process> server_;
