@@ -80,6 +80,11 @@ verdict check_topic(std::string_view username, action what, std::string_view top
     const levels l = split(topic);
     switch (what) {
         case action::read:
+            // Our own post never comes back to us: No Local spares only the connection
+            // that published it, and papo posts from helper connections (and devices
+            // from any), so the broker refuses its delivery to every session of ours.
+            if (l.count == 3 && l.at[0] == "topics" && l.at[2] == username) return verdict::deny;
+            return check_read(username, l);
         case action::subscribe: return check_read(username, l);
         case action::write: return check_write(username, l);
         case action::unsubscribe: return verdict::defer;

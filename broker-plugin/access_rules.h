@@ -23,7 +23,8 @@ verdict check_client_id(std::string_view username, std::string_view client_id, s
 //   users/<sender>/receipts/<me>         acknowledged only under the reader's own name;
 //   topics/<topic>/<me>                  posted only under the poster's own name;
 //   presence/<me>, server/v1/request/<me>  written only by <me>;
-//   server/v1/response/<me>/...          read only by <me>.
+//   server/v1/response/<me>/...          read only by <me>;
+//   topics/<topic>/<me>                  never delivered to <me> (own posts do not come back).
 // A wildcard where a name must be (users/+/..., users/#, #) is not the user's own name.
 verdict check_topic(std::string_view username, action what, std::string_view topic, std::string_view privileged);
 

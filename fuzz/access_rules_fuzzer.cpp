@@ -117,6 +117,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             check_limits(user, topic, static_cast<std::uint32_t>(size) * 997u);
             break;
         case action::read:
+            check_read_filter(user, topic, v);
+            if (const auto route = papo::topics::parse(topic); route && route->type == kind::post && route->from == user)
+                PAPO_FUZZ_CHECK(v == verdict::deny);  // an own post is never delivered back
+            break;
         case action::subscribe: check_read_filter(user, topic, v); break;
         case action::unsubscribe: PAPO_FUZZ_CHECK(v == verdict::defer); break;
     }

@@ -51,6 +51,14 @@ TEST(access_rules, SendersWriteOnlyUnderTheirOwnName) {
     EXPECT_TRUE(allowed("carol", action::write, "registry/users/alice"));  // not ours to refuse: dynsec does
 }
 
+TEST(access_rules, AnOwnPostIsNeverDeliveredBack) {
+    EXPECT_FALSE(allowed("alice", action::read, "topics/lobby/alice"));
+    EXPECT_TRUE(allowed("bob", action::read, "topics/lobby/alice"));
+    EXPECT_TRUE(allowed("alice", action::subscribe, "topics/lobby/+"));  // the filter still covers others' posts
+    EXPECT_TRUE(allowed("alice", action::write, "topics/lobby/alice"));
+    EXPECT_EQ(check_topic(server, action::read, "topics/lobby/papo-server", server), verdict::defer);
+}
+
 TEST(access_rules, ThePrivilegedServiceIsLeftToDynsec) {
     EXPECT_TRUE(allowed(server, action::write, "users/bob/inbox/alice"));
     EXPECT_TRUE(allowed(server, action::subscribe, "#"));
