@@ -6,6 +6,7 @@
 #include "papo/clock.h"
 #include "papo/error.h"
 #include "papo/messages.h"
+#include "papo/client/outbox.h"
 #include "papo/client/reader.h"
 #include "papo/client/render.h"
 #include "papo/client/table.h"
@@ -35,22 +36,40 @@ const char* help_text =
 // What the chat shows of events: above the line being typed.
 class chat_events : public client_events {
 public:
-    explicit chat_events(line_input& input) : input_(input) {}
+    chat_events(line_input& input, std::string state_dir) : input_(input), state_dir_(std::move(state_dir)) {}
     void message(const message_view& m) override { input_.print_above(format_for_people(m)); }
     void delivered(const std::string& reader, const outbox_entry& e) override { input_.print_above(delivered_line(reader, e)); }
     void connection(const connection_state& state) override {
         if (state.what == connection_state::kind::offline) input_.print_above("(lost the broker; reconnecting...)");
+        // Each failed try says when the next one is and what waits to be sent, so an
+        // outage of any length leaves a chat that visibly keeps going.
+        if (state.what == connection_state::kind::reconnecting)
+            input_.print_above("(offline: " + safe_text(state.reason) + "; reconnecting in " + seconds(state.retry_in) +
+                               ", " + waiting() + ")");
     }
     void notice(const std::string& text) override { std::cerr << "papo: " << safe_text(text) << "\n"; }
 
 private:
+    static std::string seconds(std::chrono::milliseconds d) {
+        const auto s = std::max<long long>(1, (d.count() + 500) / 1000);
+        return std::to_string(s) + " s";
+    }
+    std::string waiting() const {
+        std::size_t n = 0;
+        try {
+            if (!state_dir_.empty()) n = outbox(state_dir_).pending().size();
+        } catch (const error&) {
+        }
+        return std::to_string(n) + (n == 1 ? " message" : " messages") + " in the outbox";
+    }
     line_input& input_;
+    std::string state_dir_;
 };
 
 class chat {
 public:
     explicit chat(const context& c)
-        : c_(c), input_(c.client.user + "> "), events_(input_), client_(c.client, events_), me_(client_.me()),
+        : c_(c), input_(c.client.user + "> "), events_(input_, c.client.state_dir), client_(c.client, events_), me_(client_.me()),
           queue_(user_session_options(c.client, true)),  // no automatic reconnect: it would take the queue back from another papo of ours
           reconnects_(queue_, supervision()) {}
 
@@ -77,6 +96,8 @@ public:
         std::unique_ptr<reader> live;  // when another papo of ours took the queue over
         bool lost = false;
         int status = 0;
+        constexpr auto resend_check = std::chrono::seconds(10);
+        auto next_resend = std::chrono::steady_clock::now() + resend_check;
         while (!quit_ && !input_.at_end() && !stop_signal_received()) {
             pollfd stdin_poll{input_.fd(), POLLIN, 0};
             if (::poll(&stdin_poll, 1, 20) > 0)
@@ -119,6 +140,15 @@ public:
                 say("(reconnected)");
             }
             if (out_->connected()) active->send_receipts();
+            // What waits in the outbox (taken while papo-server or the broker was away, or
+            // not yet confirmed) goes out without waiting for the user to type something.
+            if (!lost && out_->connected() && std::chrono::steady_clock::now() >= next_resend) {
+                try {
+                    client_.resend_unconfirmed();
+                } catch (const error&) {
+                }
+                next_resend = std::chrono::steady_clock::now() + resend_check;
+            }
         }
         if (mirror_) {
             mirror_->disconnect();

@@ -70,6 +70,18 @@ struct session::impl {
     session_options options;
     mqtt::async_client client;
     bool session_present = false;
+    bool consuming = false;  // Paho's consumer queue is open (between connect and a failed connect)
+    bool failed_connect = false;  // the last connect failed: the next one uses a new client
+
+    // Paho refuses (-1) to change its callbacks while a failed connect is still
+    // winding down in its thread, and then keeps its queue open: so does this.
+    void stop_consuming() noexcept {
+        try {
+            if (consuming) client.stop_consuming();
+            consuming = false;
+        } catch (const mqtt::exception&) {
+        }
+    }
     std::deque<mqtt::delivery_token_ptr> outstanding;
     std::mutex outstanding_guard;
     // Paho's consumer queue learns of a dropped socket but not of a DISCONNECT the
@@ -109,11 +121,15 @@ struct session::impl {
     }
 };
 
-session::session(session_options options) : impl_(std::make_unique<impl>(std::move(options))) {
-    const int port = detail::port_of_uri(impl_->options.broker.c_str());
+std::unique_ptr<session::impl> session::make_impl(session_options options) {
+    auto made = std::make_unique<session::impl>(std::move(options));
+    const int port = detail::port_of_uri(made->options.broker.c_str());
     // Re-applied after every automatic reconnect, whose new socket starts with Nagle on.
-    impl_->client.set_connected_handler([port](const std::string&) { detail::set_nodelay_on_sockets_to(port); });
+    made->client.set_connected_handler([port](const std::string&) { detail::set_nodelay_on_sockets_to(port); });
+    return made;
 }
+
+session::session(session_options options) : impl_(make_impl(std::move(options))) {}
 
 namespace {
 std::atomic<bool> leave_to_exit{false};
@@ -125,11 +141,19 @@ session::~session() {
         disconnect();
     } catch (...) {
     }
-    impl_->client.stop_consuming();
+    impl_->stop_consuming();
     if (leave_to_exit) (void)impl_.release();  // deliberately not destroyed: the process is ending
 }
 
 void session::connect() {
+    // A Paho client whose connect failed does not always connect again: after a
+    // refused or timed-out try it can stay "connecting" and time out for good (seen
+    // when the broker came back during a chat's outage). A fresh client each time.
+    if (impl_->failed_connect) {
+        auto fresh = make_impl(impl_->options);
+        impl_->track(false);
+        std::swap(impl_, fresh);
+    }
     auto& o = impl_->options;
     mqtt::connect_options connect_options;  // named, not from a builder: builders drop v5 properties
     connect_options.set_mqtt_version(MQTTVERSION_5);
@@ -155,14 +179,29 @@ void session::connect() {
     }
     // Before connect: consuming started afterwards acknowledges and drops the
     // messages a resumed session delivers at once.
-    impl_->client.start_consuming();
-    impl_->client.set_disconnected_handler(
-        [state = impl_.get()](const mqtt::properties&, mqtt::ReasonCode reason) {
-            constexpr int session_taken_over = 0x8E;
-            if (static_cast<int>(reason) == session_taken_over) state->taken_over = true;
-            state->disconnected_by_broker = true;
-        });
+    // Paho refuses to set its callbacks (-1) while a failed connect of this client is
+    // still winding down in its thread: wait for that a little, else try again later.
+    for (int attempt = 0;; ++attempt) {
+        try {
+            impl_->client.start_consuming();
+            break;
+        } catch (const mqtt::exception&) {
+            if (attempt >= 50) {
+                impl_->failed_connect = true;
+                throw error(error_kind::unreachable,
+                            "cannot connect to the broker at " + o.broker + ": the previous attempt has not ended yet");
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
+    impl_->consuming = true;
     try {
+        impl_->client.set_disconnected_handler(
+            [state = impl_.get()](const mqtt::properties&, mqtt::ReasonCode reason) {
+                constexpr int session_taken_over = 0x8E;
+                if (static_cast<int>(reason) == session_taken_over) state->taken_over = true;
+                state->disconnected_by_broker = true;
+            });
         auto token = impl_->client.connect(connect_options);
         const auto start = std::chrono::steady_clock::now();
         const auto deadline = start + o.timeout;
@@ -173,7 +212,8 @@ void session::connect() {
         while (!token->try_wait()) {
             const auto now = std::chrono::steady_clock::now();
             if (now > deadline) {
-                impl_->client.stop_consuming();
+                impl_->stop_consuming();
+                impl_->failed_connect = true;
                 throw error(error_kind::unreachable, "cannot connect to the broker at " + o.broker + ": timed out after " +
                             std::to_string(o.timeout.count()) + " ms");
             }
@@ -186,7 +226,8 @@ void session::connect() {
         token->wait();  // rethrows a refused connect
         impl_->session_present = token->get_connect_response().is_session_present();
     } catch (const mqtt::exception& e) {
-        impl_->client.stop_consuming();
+        impl_->stop_consuming();
+        impl_->failed_connect = true;
         // "Away" only when nothing accepts the connection: a refused TLS handshake also
         // fails the connect, but the port answers.
         const error_kind kind = refused_login(e)                                                  ? error_kind::login_refused
@@ -326,14 +367,26 @@ void session::unsubscribe(const std::vector<std::string>& filters) {
 
 std::optional<inbound> session::next(std::chrono::milliseconds timeout) {
     mqtt::const_message_ptr message;
+    // After a failed connect Paho's queue is closed and consuming from it throws
+    // (EPERM): nothing can arrive until the next connect, so there is nothing to take.
+    if (!impl_->consuming) {
+        std::this_thread::sleep_for(timeout);
+        return std::nullopt;
+    }
     // What arrived before a kick comes first; then the kick is reported.
-    if (!impl_->client.try_consume_message(&message)) {
-        if (impl_->disconnected_by_broker.exchange(false)) {
-            inbound kicked;
-            kicked.connection_lost = true;
-            return kicked;
+    try {
+        if (!impl_->client.try_consume_message(&message)) {
+            if (impl_->disconnected_by_broker.exchange(false)) {
+                inbound kicked;
+                kicked.connection_lost = true;
+                return kicked;
+            }
+            if (!impl_->client.try_consume_message_for(&message, timeout)) return std::nullopt;
         }
-        if (!impl_->client.try_consume_message_for(&message, timeout)) return std::nullopt;
+    } catch (const std::exception&) {
+        // A queue Paho closed while a failed connect wound down (EPERM): as above.
+        impl_->consuming = false;
+        return std::nullopt;
     }
     inbound result;
     if (!message) {  // Paho queues a null message when the connection drops

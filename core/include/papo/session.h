@@ -114,6 +114,7 @@ public:
 
 private:
     struct impl;
+    static std::unique_ptr<impl> make_impl(session_options options);
     std::unique_ptr<impl> impl_;
 };
 
