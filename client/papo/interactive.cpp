@@ -7,8 +7,8 @@
 #include "papo/error.h"
 #include "papo/messages.h"
 #include "papo/client/reader.h"
-#include "papo/client/render.h"
 #include "papo/client/table.h"
+#include "papo/render.h"
 #include "papo/supervisor.h"
 #include "papo/topics.h"
 

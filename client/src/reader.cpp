@@ -1,11 +1,10 @@
 #include "papo/client/reader.h"
 
-#include "papo/client/render.h"
-
 #include "papo/clock.h"
 #include "papo/error.h"
 #include "papo/log.h"
 #include "papo/messages.h"
+#include "papo/render.h"
 #include "papo/state_file.h"
 #include "papo/topics.h"
 
