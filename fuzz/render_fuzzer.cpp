@@ -1,6 +1,6 @@
 // render.h: whatever comes from the network, what reaches the terminal is valid UTF-8 with
 // no controls (but the newline that starts a marked continuation line), no C1 and no bidi controls.
-#include "papo/client/render.h"
+#include "papo/render.h"
 
 #include <cstdio>
 #include <cstdlib>

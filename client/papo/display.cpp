@@ -1,7 +1,7 @@
 // How papo prints results and events: the formats the README and the tests rely on.
 #include "context.h"
 
-#include "papo/client/render.h"
+#include "papo/render.h"
 
 #include <signal.h>
 

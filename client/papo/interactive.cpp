@@ -8,8 +8,8 @@
 #include "papo/messages.h"
 #include "papo/client/outbox.h"
 #include "papo/client/reader.h"
-#include "papo/client/render.h"
 #include "papo/client/table.h"
+#include "papo/render.h"
 #include "papo/supervisor.h"
 #include "papo/topics.h"
 

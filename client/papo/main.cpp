@@ -6,8 +6,8 @@
 #include "papo/credentials.h"
 #include "papo/error.h"
 #include "papo/names.h"
-#include "papo/client/render.h"
 #include "papo/client/state_dir.h"
+#include "papo/render.h"
 
 #include <boost/program_options.hpp>
 

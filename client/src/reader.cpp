@@ -1,11 +1,10 @@
 #include "papo/client/reader.h"
 
-#include "papo/client/render.h"
-
 #include "papo/clock.h"
 #include "papo/error.h"
 #include "papo/log.h"
 #include "papo/messages.h"
+#include "papo/render.h"
 #include "papo/state_file.h"
 #include "papo/topics.h"
 
@@ -13,12 +12,6 @@
 #include <cstdio>
 
 namespace papo {
-namespace {
-// A warning that quotes the network (a topic, the parser's excerpt of a payload: bidi and
-// C1 controls included) reaches a person's terminal like a message: rendered (render.h).
-void warn(const std::string& text) { log_warn(safe_text(text)); }
-}  // namespace
-
 nlohmann::json to_json_line(const message_view& m) {
     nlohmann::json j{{"kind", m.direct ? "dm" : "post"}, {"from", m.from}, {"id", m.id},
                      {"text", m.text}, {"sent_at", m.sent_at}, {"waited", m.waited}};
@@ -127,7 +120,7 @@ std::vector<std::pair<message_view, std::int64_t>> read_held_file(const std::str
         try {
             out.emplace_back(view_from_json(j), j.value("held_at_ms", std::int64_t{-1}));
         } catch (const std::exception& e) {
-            warn(std::string("skipped an unreadable held message: ") + e.what());
+            log_warn(std::string("skipped an unreadable held message: ") + e.what());
         }
     }
     return out;
@@ -211,7 +204,7 @@ bool reader::take_receipt(const inbound& message) {
             if (delivered_fn_) delivered_fn_(route->from, entry);
     } catch (const error& e) {
         ++malformed_;
-        warn("dropped a malformed receipt on " + message.topic + ": " + e.what());
+        log_warn("dropped a malformed receipt on " + message.topic + ": " + e.what());
     }
     return true;
 }
@@ -238,7 +231,7 @@ std::optional<message_view> reader::view_of(const inbound& message) {
         view.series = m.series;
     } catch (const error& e) {
         ++malformed_;
-        warn("dropped a malformed message on " + message.topic + ": " + e.what());
+        log_warn("dropped a malformed message on " + message.topic + ": " + e.what());
         return std::nullopt;
     }
     view.waited = !online_since_.empty() && view.sent_at < online_since_;
@@ -278,7 +271,7 @@ void reader::show_spooled() {
             view.waited = true;
             apply(sequencer_.offer(view, sequencer::clock::now()));
         } catch (const std::exception& e) {
-            warn(std::string("skipped an unreadable spooled message: ") + e.what());
+            log_warn(std::string("skipped an unreadable spooled message: ") + e.what());
         }
     }
     send_receipts();

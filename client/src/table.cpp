@@ -1,6 +1,6 @@
 #include "papo/client/table.h"
 
-#include "papo/client/render.h"
+#include "papo/render.h"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // render.h: what reaches people's terminals from the network (issue 11, terminal injection).
-#include "papo/client/render.h"
+#include "papo/render.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // papo leave TOPIC
 #include "../context.h"
 
-#include "papo/client/render.h"
+#include "papo/render.h"
 
 #include <iostream>
 

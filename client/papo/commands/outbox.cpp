@@ -1,7 +1,7 @@
 // papo outbox: what no reader has confirmed yet (sent again first, when due).
 #include "../context.h"
 
-#include "papo/client/render.h"
+#include "papo/render.h"
 
 #include <iostream>
 

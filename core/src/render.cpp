@@ -1,4 +1,4 @@
-#include "papo/client/render.h"
+#include "papo/render.h"
 
 #include "papo/clock.h"
 

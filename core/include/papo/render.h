@@ -1,7 +1,8 @@
 #pragma once
-// The one way papo shows text from the network or from another user to people: nothing
-// in it can drive the terminal (escape sequences, window titles, the clipboard, links),
-// reorder what is shown (bidi controls) or pose as a line papo printed itself.
+// The one way papo shows text from the network or from another user to people, on the
+// screen or in a log (log.h renders every record): nothing in it can drive the terminal
+// (escape sequences, window titles, the clipboard, links), reorder what is shown (bidi
+// controls) or pose as a line papo printed itself.
 //   control characters  C0 (TAB \t, CR \r, LF \n, others \xHH, ESC is \x1b), DEL \x7f
 //   C1 U+0080..U+009F, bidi controls (U+061C, U+200E/F, U+202A..E, U+2066..9) and the
 //   line/paragraph separators U+2028/9   \u{HHHH}
