@@ -8,7 +8,15 @@
 namespace papo::e2e {
 namespace {
 
-class direct_messages : public chat_test {};
+class direct_messages : public chat_test {
+protected:
+    // bob's reader is past its start (connect, presence, requests to papo-server) and in
+    // its wait once it has shown alice's DM `text` and confirmed it: papo-server counts
+    // nothing waiting for bob any more.
+    bool bob_is_waiting(background_process& reader, const std::string& text) {
+        return reader.wait_for_output(text) && settled_depth("bob", 0) == 0;
+    }
+};
 
 TEST_F(direct_messages, OnlineUserGetsDmWhileReading) {
     register_users({"alice", "bob"});
@@ -128,7 +136,7 @@ TEST_F(direct_messages, AWaitingReaderReconnectsWithBackoffWhenTheBrokerComesBac
     // Its wait only bounds the test: the reader is stopped once it has shown both.
     auto reader = start_reader("bob", 60);
     ASSERT_EQ(papo("alice", {"send", "bob", "before the crash"}).exit_code, 0);
-    ASSERT_TRUE(reader->wait_for_output("before the crash")) << reader->output();
+    ASSERT_TRUE(bob_is_waiting(*reader, "before the crash")) << reader->output();
     broker_->kill();
     ASSERT_TRUE(reader->wait_for_output("lost the broker; reconnecting")) << reader->output();  // bob retries meanwhile
     broker_->start();
@@ -155,7 +163,8 @@ TEST_F(direct_messages, AWaitingReaderReconnectsWithBackoffWhenTheBrokerComesBac
 TEST_F(direct_messages, AReaderWhoseBrokerStaysAwaySaysSoWhenItsWaitEnds) {
     register_users({"alice", "bob"});
     auto reader = start_reader("bob", 3);
-    ASSERT_TRUE(wait_until_online("bob")) << reader->output();
+    ASSERT_EQ(papo("alice", {"send", "bob", "are you there?"}).exit_code, 0);
+    ASSERT_TRUE(bob_is_waiting(*reader, "are you there?")) << reader->output();
     broker_->kill();
     EXPECT_EQ(reader->wait(), 1) << reader->output();
     EXPECT_NE(reader->output().find("lost the connection to the broker"), std::string::npos) << reader->output();
@@ -164,7 +173,8 @@ TEST_F(direct_messages, AReaderWhoseBrokerStaysAwaySaysSoWhenItsWaitEnds) {
 TEST_F(direct_messages, ASecondReadOfTheSameUserTakesOverWithoutAFight) {
     register_users({"alice", "bob"});
     auto first = start_reader("bob", 30);
-    ASSERT_TRUE(wait_until_online("bob")) << first->output();
+    ASSERT_EQ(papo("alice", {"send", "bob", "for the first"}).exit_code, 0);
+    ASSERT_TRUE(bob_is_waiting(*first, "for the first")) << first->output();
     auto second = start_reader("bob", 4);
     EXPECT_EQ(first->wait(), 1) << first->output();  // it stops, it does not take the queue back
     EXPECT_NE(first->output().find("took over the queue"), std::string::npos) << first->output();
