@@ -19,6 +19,12 @@ protected:
         argv.insert(argv.end(), options.begin(), options.end());
         return std::make_unique<background_process>(argv, std::string{}, background_process::input::pipe);
     }
+    // `user`'s chat is past its start ("connected as" comes before its requests to
+    // papo-server) and in its loop once it has shown a DM of bob's and confirmed it.
+    bool chatting(background_process& chat, const std::string& user) {
+        return papo("bob", {"send", user, "are you there?"}).exit_code == 0 &&
+               chat.wait_for_output("bob -> you: are you there?") && settled_depth(user, 0) == 0;
+    }
     // Its exit status once it has ended (bounded: 30 s; -1 when it had not).
     static int ended(background_process& chat) { return chat.wait_for(std::chrono::seconds(30)).value_or(-1); }
 };
@@ -101,7 +107,7 @@ TEST_F(interactive, TheSameUserTwiceDoesNotFightAndBothSeeNewMessages) {
 TEST_F(interactive, ReconnectsByItselfAfterTheBrokerRestarts) {
     register_users({"alice", "bob"});
     auto alice = open_chat("alice", state_dir_);
-    ASSERT_TRUE(alice->wait_for_output("connected as alice")) << alice->output();
+    ASSERT_TRUE(chatting(*alice, "alice")) << alice->output();
     broker_->stop();
     broker_->start();
     // alice is back when her chat says so, papo-server when it answers again.
@@ -137,7 +143,7 @@ TEST_F(interactive, MsgAndPostsWaitInTheOutboxWhilePapoServerIsAway) {
     ASSERT_EQ(papo("alice", {"join", "lobby"}).exit_code, 0);
     // The lines come once the test has stopped papo-server (the chat needs it to start).
     auto alice = open_chat("alice", state_dir_, {"--timeout", "1"});
-    ASSERT_TRUE(alice->wait_for_output("connected as alice")) << alice->output();
+    ASSERT_TRUE(chatting(*alice, "alice")) << alice->output();
     stop_server();
     alice->write_input("/msg bob while the server was away\n/post lobby a post meanwhile\n");
     EXPECT_TRUE(alice->wait_for_output("queued for bob (papo-server did not answer")) << alice->output();
