@@ -17,7 +17,6 @@
 #include <filesystem>
 #include <optional>
 #include <string>
-#include <thread>
 
 namespace papo::test {
 namespace {
@@ -157,9 +156,28 @@ TEST(process_helpers, BackgroundProcessCanBeWaitedStoppedAndKilled) {
     EXPECT_EQ(polite.stop(), 128 + SIGTERM);
 
     process stubborn({"sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.05; done"});
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (stubborn.output().empty() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    ASSERT_TRUE(stubborn.wait_for_output("ready", 5s));
     EXPECT_EQ(stubborn.stop(200ms), 128 + SIGKILL);  // ignored SIGTERM, so killed after the grace period
+}
+
+TEST(process_helpers, StdinPipeIsTypedIntoAndClosedByTheTest) {
+    process echo({"sh", "-c", "while read -r line; do echo \"got $line\"; done; echo eof"}, {}, process::input::pipe);
+    ASSERT_TRUE(echo.write_input("one\n"));
+    ASSERT_TRUE(echo.wait_for_output("got one", 5s)) << echo.output();
+    EXPECT_TRUE(echo.running());  // the pipe is open: no end of file yet
+    ASSERT_TRUE(echo.write_input("two\n"));
+    echo.close_input();
+    EXPECT_EQ(echo.wait_for(5s), 0);
+    EXPECT_EQ(echo.output(), "got one\ngot two\neof\n");
+    EXPECT_FALSE(echo.write_input("too late\n"));
+    // A program that has exited: no wait for output it will never print.
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_FALSE(echo.wait_for_output("never", 5s));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+    // Typing into one that exited without reading is a false, not a SIGPIPE for the test.
+    process gone({"true"}, {}, process::input::pipe);
+    EXPECT_EQ(gone.wait(), 0);
+    EXPECT_FALSE(gone.write_input("anyone?\n"));
 }
 
 }  // namespace

@@ -357,7 +357,14 @@ read_result read_messages(user_client& client, const read_options& options) {
         inbox.tick();
         auto message = queue.next(std::chrono::milliseconds(20));
         if (!message) {
-            inbox.send_receipts();
+            try {
+                inbox.send_receipts();
+            } catch (const error&) {
+                // The broker went away while receipts were on their way: next() reports
+                // the lost connection and the supervisor takes over (a receipt that did
+                // not arrive is sent again for the sender's resend; repeats are confirmed).
+                if (queue.connected()) throw;
+            }
             continue;
         }
         if (message->connection_lost) {

@@ -31,17 +31,56 @@ void chat_test::TearDown() {
 }
 
 void chat_test::start_server() {
+    launch_server();
+    wait_until_serving();
+}
+
+void chat_test::launch_server() {
     std::vector<std::string> argv{env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker_->uri(),
                                   "--password-file", broker_->password_file("papo-server"), "--state-dir",
                                   server_state_dir()};
     argv.insert(argv.end(), server_options_.begin(), server_options_.end());
     server_ = std::make_unique<background_process>(argv);
-    // Ready once it has loaded the registry and subscribed.
-    for (int i = 0; i < 400; ++i) {
-        if (server_->output().find("papo-server serving") != std::string::npos) return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    FAIL() << "papo-server did not come up:\n" << server_->output();
+}
+
+void chat_test::wait_until_serving() {
+    if (!server_->wait_for_output("papo-server serving", std::chrono::seconds(30)))
+        FAIL() << "papo-server did not come up:\n" << server_->output();
+}
+
+bool chat_test::wait_until_server_answers() {
+    return wait_until([this] { return admin({"--timeout", "1", "users", "ls"}, 10).exit_code == 0; });
+}
+
+bool chat_test::wait_until_online(const std::string& user) {
+    return wait_until([&] {
+        const auto listed = admin({"--json", "users", "ls"}, 10);
+        if (listed.exit_code != 0) return false;
+        for (const auto& row : nlohmann::json::parse(listed.out))
+            if (row.at("name") == user) return row.at("online").get<bool>();
+        return false;
+    });
+}
+
+std::unique_ptr<background_process> chat_test::start_subscriber(const std::string& user, const std::string& client_id,
+                                                                const std::vector<std::string>& rest) {
+    // mosquitto_sub prints nothing when it has subscribed, except with -d, and then only
+    // once stdout is flushed: stdbuf makes that every line.
+    auto argv = mqtt_tool("mosquitto_sub", user, client_id, rest);
+    argv.insert(argv.begin(), {"stdbuf", "-oL"});
+    argv.push_back("-d");
+    auto subscriber = std::make_unique<background_process>(argv);
+    if (!subscriber->wait_for_output("Subscribed (mid:"))
+        ADD_FAILURE() << "mosquitto_sub as " << user << " did not subscribe:\n" << subscriber->output();
+    return subscriber;
+}
+
+std::string chat_test::received(const background_process& subscriber) {
+    std::istringstream lines(subscriber.output());
+    std::string out;
+    for (std::string line; std::getline(lines, line);)
+        if (line.rfind("Client ", 0) != 0 && line.rfind("Subscribed (mid:", 0) != 0) out += line + "\n";
+    return out;
 }
 
 void chat_test::stop_server() {

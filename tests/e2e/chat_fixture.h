@@ -4,6 +4,7 @@
 #include "broker.h"
 #include "files.h"
 #include "process.h"
+#include "wait.h"
 
 #include "papo/session.h"
 
@@ -22,6 +23,7 @@ using test::command_result;
 using test::env_or;
 using test::make_temp_dir;
 using test::remove_tree;
+using test::wait_until;
 using background_process = test::process;
 using mosquitto_broker = test::broker;
 
@@ -53,10 +55,29 @@ protected:
     std::vector<std::string> mqtt_tool(const char* program, const std::string& user, const std::string& client_id,
                                        const std::vector<std::string>& rest);
 
+    // `mosquitto_sub` logged in as mqtt_login says, with `rest` (-v, -t, -W, -C ...), in
+    // the background; returned once the broker has answered its SUBSCRIBE, so that
+    // whatever the test publishes next can reach it. received() is what it printed
+    // without its debug lines (it runs with -d, line-buffered, to say when it subscribed).
+    std::unique_ptr<background_process> start_subscriber(const std::string& user, const std::string& client_id,
+                                                         const std::vector<std::string>& rest);
+    static std::string received(const background_process& subscriber);
+
     // papo-server --state-dir: inside this test's temporary folder, kept across start_server()s.
     std::string server_state_dir() const { return state_dir_ + "/papo-server"; }
+    // launch_server(), then wait_until_serving().
     void start_server();
+    // papo-server in the background, without waiting for it.
+    void launch_server();
+    // Until papo-server says it serves (it has loaded the registry and subscribed), bounded: 30 s.
+    void wait_until_serving();
     void stop_server();
+    // Until papo-server answers a request again (after a broker outage it reconnects with
+    // backoff, and a papo that asks before then queues what it sends); bounded: 30 s.
+    bool wait_until_server_answers();
+    // Until papo-server counts `user` online (its presence: a `read` or chat has
+    // connected), per papo-admin users ls; bounded: 30 s.
+    bool wait_until_online(const std::string& user);
     // The message count of `queue` in `papo-admin --json queues ls`; -1 if absent.
     int queue_depth(const std::string& queue);
     // The names `papo-admin users ls` lists, sorted, once papo-server answers (bounded: 40 s).

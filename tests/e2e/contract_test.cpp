@@ -2,8 +2,8 @@
 // topics-schema/, and what a device hand-writes per the docs is accepted.
 #include "chat_fixture.h"
 
+#include <algorithm>
 #include <fstream>
-#include <thread>
 
 namespace papo::e2e {
 namespace {
@@ -19,10 +19,9 @@ protected:
 
 TEST_F(contract, EverythingPapoPublishesMatchesTheSchemas) {
     // An operator with papo-server's rights sees everything.
-    background_process capture(mqtt_tool("mosquitto_sub", "papo-server", "papo-server~capture",
+    auto capture = start_subscriber("papo-server", "papo-server~capture",
                                     {"-v", "-t", "users/#", "-t", "topics/#", "-t", "presence/#", "-t", "registry/#",
-                                     "-t", "server/#"}));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+                                     "-t", "server/#"});
     register_users({"alice", "bob", "carol"});
     ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
     ASSERT_EQ(admin({"queues", "add", "sensors"}).exit_code, 0);
@@ -37,14 +36,20 @@ TEST_F(contract, EverythingPapoPublishesMatchesTheSchemas) {
     EXPECT_NE(admin({"users", "add", "alice"}).exit_code, 0);  // an error answer is in the contract too
     ASSERT_EQ(admin({"users", "rm", "carol"}).exit_code, 0);
     ASSERT_EQ(admin({"topics", "rm", "lobby"}).exit_code, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // snapshots are saved every 100 ms
-    capture.stop();
+    // Until each kind has been seen (queue snapshots are published every 100 ms).
+    const std::vector<std::string> expected{"users/bob/inbox/alice ", "topics/lobby/alice ", "users/alice/receipts/bob ",
+                                            "presence/bob ", "registry/users/bob ", "registry/topics/lobby ",
+                                            "registry/queues/bob ", "server/v1/request/", "server/v1/response/"};
+    wait_until([&] {
+        const std::string so_far = received(*capture);
+        return std::all_of(expected.begin(), expected.end(),
+                           [&](const std::string& e) { return so_far.find(e) != std::string::npos; });
+    });
+    capture->stop();
 
-    const std::string traffic = capture.output();
-    for (const char* expected : {"users/bob/inbox/alice ", "topics/lobby/alice ", "users/alice/receipts/bob ",
-                                 "presence/bob ", "registry/users/bob ", "registry/topics/lobby ",
-                                 "registry/queues/bob ", "server/v1/request/", "server/v1/response/"})
-        EXPECT_NE(traffic.find(expected), std::string::npos) << "no " << expected << " in the capture";
+    const std::string traffic = received(*capture);
+    for (const auto& kind : expected)
+        EXPECT_NE(traffic.find(kind), std::string::npos) << "no " << kind << " in the capture";
     const std::string file = state_dir_ + "/traffic.txt";
     std::ofstream(file) << traffic;
     auto check = run_command({"/usr/bin/python3", std::string(PAPO_SOURCE_DIR_DEFAULT) + "/tests/schema/validate.py",
@@ -83,9 +88,7 @@ TEST_F(contract, ARedeliveredIdIsShownOnce) {
 TEST_F(contract, HandWrittenRequestGetsAnAnswer) {
     ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
     ASSERT_EQ(admin({"users", "add", "sensor1"}).exit_code, 0);
-    background_process answer(
-        mqtt_tool("mosquitto_sub", "sensor1", "sensor1~sub", {"-C", "1", "-W", "10", "-t", "server/v1/response/sensor1/1"}));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto answer = start_subscriber("sensor1", "sensor1~sub", {"-C", "1", "-W", "30", "-t", "server/v1/response/sensor1/1"});
     ASSERT_EQ(run_command(mqtt_tool("mosquitto_pub", "sensor1", "sensor1~pub",
                                {"-q", "1", "-t", "server/v1/request/sensor1", "-m", R"({"command":"topics.ls"})", "-D",
                                 "publish", "response-topic", "server/v1/response/sensor1/1", "-D", "publish",
@@ -93,8 +96,8 @@ TEST_F(contract, HandWrittenRequestGetsAnAnswer) {
                           10)
                   .exit_code,
               0);
-    EXPECT_EQ(answer.wait(), 0);
-    auto reply = nlohmann::json::parse(answer.output());
+    EXPECT_EQ(answer->wait(), 0);
+    auto reply = nlohmann::json::parse(received(*answer));
     EXPECT_TRUE(reply["ok"].get<bool>());
     ASSERT_EQ(reply["data"].size(), 1u);
     EXPECT_EQ(reply["data"][0]["name"], "lobby");

@@ -3,17 +3,25 @@
 
 #include "papo/credentials.h"
 
-#include <thread>
+#include <csignal>
 
 namespace papo::e2e {
 namespace {
 
-class direct_messages : public chat_test {};
+class direct_messages : public chat_test {
+protected:
+    // bob's reader is past its start (connect, presence, requests to papo-server) and in
+    // its wait once it has shown alice's DM `text` and confirmed it: papo-server counts
+    // nothing waiting for bob any more.
+    bool bob_is_waiting(background_process& reader, const std::string& text) {
+        return reader.wait_for_output(text) && settled_depth("bob", 0) == 0;
+    }
+};
 
 TEST_F(direct_messages, OnlineUserGetsDmWhileReading) {
     register_users({"alice", "bob"});
     auto reader = start_reader("bob", 4);
-    std::this_thread::sleep_for(std::chrono::milliseconds(800));  // bob is connected and waiting
+    ASSERT_TRUE(wait_until_online("bob")) << reader->output();  // bob is connected and waiting
     ASSERT_EQ(papo("alice", {"send", "bob", "are you online?"}).exit_code, 0);
     reader->wait();
     auto messages = messages_in(reader->output());
@@ -125,18 +133,24 @@ TEST_F(direct_messages, AWrongPasswordIsNeverQueued) {
 
 TEST_F(direct_messages, AWaitingReaderReconnectsWithBackoffWhenTheBrokerComesBack) {
     register_users({"alice", "bob"});
-    auto reader = start_reader("bob", 12);
+    // Its wait only bounds the test: the reader is stopped once it has shown both.
+    auto reader = start_reader("bob", 60);
     ASSERT_EQ(papo("alice", {"send", "bob", "before the crash"}).exit_code, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    ASSERT_TRUE(bob_is_waiting(*reader, "before the crash")) << reader->output();
     broker_->kill();
-    std::this_thread::sleep_for(std::chrono::seconds(2));  // bob retries meanwhile
+    ASSERT_TRUE(reader->wait_for_output("lost the broker; reconnecting")) << reader->output();  // bob retries meanwhile
     broker_->start();
     // bob is back when his reader says so (the broker lost his session in the crash:
-    // what alice sent before it came back waits in her outbox, not in his queue)
-    for (int i = 0; i < 200 && reader->output().find("papo: reconnected") == std::string::npos; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_EQ(papo("alice", {"send", "bob", "after the crash"}).exit_code, 0);
-    EXPECT_EQ(reader->wait(), 0) << reader->output();
+    // what alice sent before it came back waits in her outbox, not in his queue), and
+    // papo-server when it answers (it reconnects with a backoff of its own; alice's
+    // send would wait in her outbox until then).
+    ASSERT_TRUE(reader->wait_for_output("papo: reconnected")) << reader->output();
+    ASSERT_TRUE(wait_until_server_answers()) << server_->output();
+    const auto after = papo("alice", {"send", "bob", "after the crash"});
+    ASSERT_EQ(after.exit_code, 0) << after.err;
+    EXPECT_NE(after.out.find("sent to bob"), std::string::npos) << after.out;
+    ASSERT_TRUE(reader->wait_for_output("after the crash")) << reader->output();
+    EXPECT_EQ(reader->stop(), 128 + SIGTERM) << reader->output();  // stops in order, as at the end of its wait
     const auto out = reader->output();
     EXPECT_NE(out.find("lost the broker; reconnecting"), std::string::npos) << out;
     EXPECT_NE(out.find("papo: reconnected"), std::string::npos) << out;
@@ -149,7 +163,8 @@ TEST_F(direct_messages, AWaitingReaderReconnectsWithBackoffWhenTheBrokerComesBac
 TEST_F(direct_messages, AReaderWhoseBrokerStaysAwaySaysSoWhenItsWaitEnds) {
     register_users({"alice", "bob"});
     auto reader = start_reader("bob", 3);
-    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    ASSERT_EQ(papo("alice", {"send", "bob", "are you there?"}).exit_code, 0);
+    ASSERT_TRUE(bob_is_waiting(*reader, "are you there?")) << reader->output();
     broker_->kill();
     EXPECT_EQ(reader->wait(), 1) << reader->output();
     EXPECT_NE(reader->output().find("lost the connection to the broker"), std::string::npos) << reader->output();
@@ -157,8 +172,9 @@ TEST_F(direct_messages, AReaderWhoseBrokerStaysAwaySaysSoWhenItsWaitEnds) {
 
 TEST_F(direct_messages, ASecondReadOfTheSameUserTakesOverWithoutAFight) {
     register_users({"alice", "bob"});
-    auto first = start_reader("bob", 10);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    auto first = start_reader("bob", 30);
+    ASSERT_EQ(papo("alice", {"send", "bob", "for the first"}).exit_code, 0);
+    ASSERT_TRUE(bob_is_waiting(*first, "for the first")) << first->output();
     auto second = start_reader("bob", 4);
     EXPECT_EQ(first->wait(), 1) << first->output();  // it stops, it does not take the queue back
     EXPECT_NE(first->output().find("took over the queue"), std::string::npos) << first->output();

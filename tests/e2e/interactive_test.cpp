@@ -3,26 +3,30 @@
 #include "chat_fixture.h"
 
 #include <csignal>
-#include <fstream>
 #include <sstream>
-#include <thread>
 
 namespace papo::e2e {
 namespace {
 
 class interactive : public chat_test {
 protected:
-    // Types `script` (lines separated by \n, "<pause>" waits a second) into papo --user USER.
-    command_result chat(const std::string& user, const std::string& script) {
-        std::string feed = "(";
-        std::size_t start = 0;
-        for (std::size_t end; (end = script.find("<pause>", start)) != std::string::npos; start = end + 7)
-            feed += "printf '%s' '" + script.substr(start, end - start) + "'; sleep 1; ";
-        feed += "printf '%s' '" + script.substr(start) + "')";
-        return run_command({"sh", "-c", feed + " | \"$0\" --broker \"$1\" --state-dir \"$2\" --user \"$3\" --password-file \"$4\"",
-                            env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, user, password_file(user)},
-                           30);
+    // papo --user USER (the chat) in the background, its stdin a pipe: the test types
+    // with write_input() and ends it with /quit or close_input() (end of file, as Ctrl-D).
+    std::unique_ptr<background_process> open_chat(const std::string& user, const std::string& state_dir,
+                                                  const std::vector<std::string>& options = {}) {
+        std::vector<std::string> argv{env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", broker_->uri(), "--state-dir",
+                                      state_dir, "--user", user, "--password-file", password_file(user)};
+        argv.insert(argv.end(), options.begin(), options.end());
+        return std::make_unique<background_process>(argv, std::string{}, background_process::input::pipe);
     }
+    // `user`'s chat is past its start ("connected as" comes before its requests to
+    // papo-server) and in its loop once it has shown a DM of bob's and confirmed it.
+    bool chatting(background_process& chat, const std::string& user) {
+        return papo("bob", {"send", user, "are you there?"}).exit_code == 0 &&
+               chat.wait_for_output("bob -> you: are you there?") && settled_depth(user, 0) == 0;
+    }
+    // Its exit status once it has ended (bounded: 30 s; -1 when it had not).
+    static int ended(background_process& chat) { return chat.wait_for(std::chrono::seconds(30)).value_or(-1); }
 };
 
 TEST_F(interactive, SlashCommandsPlainLinesAndWaitingMessages) {
@@ -31,9 +35,12 @@ TEST_F(interactive, SlashCommandsPlainLinesAndWaitingMessages) {
     ASSERT_EQ(papo("carol", {"join", "lobby"}).exit_code, 0);
     ASSERT_EQ(papo("bob", {"send", "alice", "this waited for you"}).exit_code, 0);
 
-    auto session = chat("alice", "/join lobby\n<pause>hello lobby\n/msg bob hi bob\n/who\n/topics\n/bogus\n/quit\n");
-    ASSERT_EQ(session.exit_code, 0) << session.err;
-    const std::string& out = session.out;
+    auto alice = open_chat("alice", state_dir_);
+    alice->write_input("/join lobby\n");
+    ASSERT_TRUE(alice->wait_for_output("joined #lobby")) << alice->output();  // the plain line goes to #lobby
+    alice->write_input("hello lobby\n/msg bob hi bob\n/who\n/topics\n/bogus\n/quit\n");
+    ASSERT_EQ(ended(*alice), 0) << alice->output();
+    const std::string out = alice->output();
     const auto connected = out.find("connected as alice");
     const auto waited = out.find("bob -> you: this waited for you  (waited while you were away)");
     ASSERT_NE(connected, std::string::npos) << out;
@@ -58,9 +65,8 @@ TEST_F(interactive, SlashCommandsPlainLinesAndWaitingMessages) {
 
 TEST_F(interactive, MessagesArriveWhileChattingAndPresenceShows) {
     register_users({"alice", "bob"});
-    background_process alice({"sh", "-c", "sleep 3 | \"$0\" --broker \"$1\" --state-dir \"$2\" --user alice --password-file \"$3\"",
-                              env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, password_file("alice")});
-    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    auto alice = open_chat("alice", state_dir_);
+    ASSERT_TRUE(alice->wait_for_output("connected as alice")) << alice->output();  // after it announced itself
     auto who = papo("bob", {"--json", "who"});
     ASSERT_EQ(who.exit_code, 0);
     bool alice_online = false;
@@ -68,28 +74,27 @@ TEST_F(interactive, MessagesArriveWhileChattingAndPresenceShows) {
         if (user["name"] == "alice") alice_online = user["online"].get<bool>();
     EXPECT_TRUE(alice_online) << who.out;
     ASSERT_EQ(papo("bob", {"send", "alice", "live message"}).exit_code, 0);
-    alice.wait();
-    EXPECT_NE(alice.output().find("bob -> you: live message"), std::string::npos) << alice.output();
-    EXPECT_EQ(alice.output().find("waited while you were away"), std::string::npos) << alice.output();
+    EXPECT_TRUE(alice->wait_for_output("bob -> you: live message")) << alice->output();
+    alice->close_input();
+    EXPECT_EQ(ended(*alice), 0) << alice->output();
+    EXPECT_EQ(alice->output().find("waited while you were away"), std::string::npos) << alice->output();
 }
 
 TEST_F(interactive, TheSameUserTwiceDoesNotFightAndBothSeeNewMessages) {
     register_users({"alice", "bob"});
-    auto open_chat = [this](int seconds, const std::string& state) {
-        return std::make_unique<background_process>(std::vector<std::string>{
-            "sh", "-c", "sleep " + std::to_string(seconds) + " | \"$0\" --broker \"$1\" --state-dir \"$2\" --user alice --password-file \"$3\"",
-            env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state, password_file("alice")});
-    };
-    auto first = open_chat(6, state_dir_ + "/laptop");   // two devices of alice's
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
-    auto second = open_chat(4, state_dir_ + "/phone");
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    auto first = open_chat("alice", state_dir_ + "/laptop");  // two devices of alice's
+    ASSERT_TRUE(first->wait_for_output("connected as alice")) << first->output();
+    auto second = open_chat("alice", state_dir_ + "/phone");
+    ASSERT_TRUE(second->wait_for_output("connected as alice")) << second->output();
+    // The first follows new messages on a connection of its own once it has said so.
+    ASSERT_TRUE(first->wait_for_output("took over your queue")) << first->output();
     ASSERT_EQ(papo("bob", {"send", "alice", "to every alice"}).exit_code, 0);
-    second->wait();
-    first->wait();
-    EXPECT_NE(first->output().find("took over your queue"), std::string::npos) << first->output();
-    EXPECT_NE(first->output().find("bob -> you: to every alice"), std::string::npos) << first->output();
-    EXPECT_NE(second->output().find("bob -> you: to every alice"), std::string::npos) << second->output();
+    EXPECT_TRUE(first->wait_for_output("bob -> you: to every alice")) << first->output();
+    EXPECT_TRUE(second->wait_for_output("bob -> you: to every alice")) << second->output();
+    second->close_input();
+    first->close_input();
+    EXPECT_EQ(ended(*second), 0) << second->output();
+    EXPECT_EQ(ended(*first), 0) << first->output();
     // alice logged in with the queue's client id exactly twice: no reconnect fight.
     const std::string log = broker_->log_text();
     std::istringstream lines(log);
@@ -101,30 +106,28 @@ TEST_F(interactive, TheSameUserTwiceDoesNotFightAndBothSeeNewMessages) {
 
 TEST_F(interactive, ReconnectsByItselfAfterTheBrokerRestarts) {
     register_users({"alice", "bob"});
-    background_process alice({"sh", "-c", "sleep 9 | \"$0\" --broker \"$1\" --state-dir \"$2\" --user alice --password-file \"$3\"",
-                              env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, password_file("alice")});
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    auto alice = open_chat("alice", state_dir_);
+    ASSERT_TRUE(chatting(*alice, "alice")) << alice->output();
     broker_->stop();
     broker_->start();
-    std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // papo-server and alice come back
+    // alice is back when her chat says so, papo-server when it answers again.
+    ASSERT_TRUE(alice->wait_for_output("(reconnected)")) << alice->output();
+    ASSERT_TRUE(wait_until_server_answers()) << server_->output();
     ASSERT_EQ(papo("bob", {"send", "alice", "after the restart"}).exit_code, 0);
-    alice.wait();
-    EXPECT_NE(alice.output().find("(reconnected)"), std::string::npos) << alice.output();
-    EXPECT_EQ(alice.output().find("took over"), std::string::npos) << alice.output();
-    EXPECT_NE(alice.output().find("bob -> you: after the restart"), std::string::npos) << alice.output();
+    EXPECT_TRUE(alice->wait_for_output("bob -> you: after the restart")) << alice->output();
+    alice->close_input();
+    EXPECT_EQ(ended(*alice), 0) << alice->output();
+    EXPECT_EQ(alice->output().find("took over"), std::string::npos) << alice->output();
 }
 
 TEST_F(interactive, CtrlCOrKillEndsTheChatInOrder) {
     register_users({"alice", "bob"});
-    // bash's exec makes papo itself the process that gets the signal.
-    background_process alice({"bash", "-c", "exec \"$0\" --broker \"$1\" --state-dir \"$2\" --user alice --password-file \"$3\" < <(sleep 30)",
-                              env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, password_file("alice")});
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    auto alice = open_chat("alice", state_dir_);
+    ASSERT_TRUE(alice->wait_for_output("connected as alice")) << alice->output();
     ASSERT_EQ(papo("bob", {"send", "alice", "before the signal"}).exit_code, 0);
-    for (int i = 0; i < 100 && alice.output().find("before the signal") == std::string::npos; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    EXPECT_EQ(alice.stop(), 128 + SIGTERM);
-    EXPECT_NE(alice.output().find("papo: stopped by Terminated"), std::string::npos) << alice.output();
+    ASSERT_TRUE(alice->wait_for_output("before the signal")) << alice->output();
+    EXPECT_EQ(alice->stop(), 128 + SIGTERM);
+    EXPECT_NE(alice->output().find("papo: stopped by Terminated"), std::string::npos) << alice->output();
     EXPECT_EQ(settled_depth("alice", 0), 0);  // what it showed is confirmed
     const auto again = papo("alice", {"read", "--json"});
     EXPECT_TRUE(messages_in(again.out).empty()) << again.out;  // and not shown twice
@@ -139,21 +142,15 @@ TEST_F(interactive, MsgAndPostsWaitInTheOutboxWhilePapoServerIsAway) {
     ASSERT_EQ(papo("bob", {"join", "lobby"}).exit_code, 0);
     ASSERT_EQ(papo("alice", {"join", "lobby"}).exit_code, 0);
     // The lines come once the test has stopped papo-server (the chat needs it to start).
-    const std::string go = state_dir_ + "/go";
-    background_process alice({"sh", "-c",
-                              "(while [ ! -e \"$4\" ]; do sleep 0.1; done; printf '/msg bob while the server was away\\n"
-                              "/post lobby a post meanwhile\\n'; sleep 4; printf '/quit\\n') | \"$0\" --broker \"$1\" "
-                              "--state-dir \"$2\" --user alice --password-file \"$3\" --timeout 1",
-                              env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, password_file("alice"), go});
-    for (int i = 0; i < 200 && alice.output().find("connected as alice") == std::string::npos; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_NE(alice.output().find("connected as alice"), std::string::npos) << alice.output();
+    auto alice = open_chat("alice", state_dir_, {"--timeout", "1"});
+    ASSERT_TRUE(chatting(*alice, "alice")) << alice->output();
     stop_server();
-    std::ofstream(go) << "go\n";
-    EXPECT_EQ(alice.wait(), 0) << alice.output();
-    const auto out = alice.output();
-    EXPECT_NE(out.find("queued for bob (papo-server did not answer"), std::string::npos) << out;
-    EXPECT_NE(out.find("queued for #lobby (papo-server did not answer"), std::string::npos) << out;
+    alice->write_input("/msg bob while the server was away\n/post lobby a post meanwhile\n");
+    EXPECT_TRUE(alice->wait_for_output("queued for bob (papo-server did not answer")) << alice->output();
+    EXPECT_TRUE(alice->wait_for_output("queued for #lobby (papo-server did not answer")) << alice->output();
+    alice->write_input("/quit\n");
+    EXPECT_EQ(ended(*alice), 0) << alice->output();
+    const auto out = alice->output();
     EXPECT_EQ(out.find("error:"), std::string::npos) << out;
     start_server();
     ASSERT_EQ(papo("alice", {"outbox"}).exit_code, 0);  // sends what waited
@@ -168,18 +165,14 @@ TEST_F(interactive, MsgAndPostsWaitInTheOutboxWhilePapoServerIsAway) {
 // removed) with a clear message, instead of retrying forever.
 TEST_F(interactive, ReconnectStopsWithAClearMessageWhenTheLoginIsRefused) {
     register_users({"alice"});
-    // bash's exec makes papo itself the process waited for (not a pipeline with a sleep).
-    background_process alice({"bash", "-c", "exec \"$0\" --broker \"$1\" --state-dir \"$2\" --user alice --password-file \"$3\" < <(sleep 30)",
-                              env_or("PAPO_BIN", PAPO_BIN_DEFAULT), broker_->uri(), state_dir_, password_file("alice")});
-    for (int i = 0; i < 200 && alice.output().find("connected as alice") == std::string::npos; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_NE(alice.output().find("connected as alice"), std::string::npos) << alice.output();
+    auto alice = open_chat("alice", state_dir_);  // its stdin stays open: only the refusal ends it
+    ASSERT_TRUE(alice->wait_for_output("connected as alice")) << alice->output();
     const auto started = std::chrono::steady_clock::now();
     ASSERT_EQ(admin({"users", "rm", "alice"}).exit_code, 0);  // kicks alice off and removes her login
-    EXPECT_EQ(alice.wait(), 1) << alice.output();
-    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15)) << alice.output();
-    EXPECT_NE(alice.output().find("refused the login"), std::string::npos) << alice.output();
-    EXPECT_NE(alice.output().find("papo stops reconnecting"), std::string::npos) << alice.output();
+    EXPECT_EQ(ended(*alice), 1) << alice->output();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15)) << alice->output();
+    EXPECT_NE(alice->output().find("refused the login"), std::string::npos) << alice->output();
+    EXPECT_NE(alice->output().find("papo stops reconnecting"), std::string::npos) << alice->output();
 }
 
 }  // namespace

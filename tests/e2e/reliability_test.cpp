@@ -73,21 +73,27 @@ TEST_F(reliability, TwoHundredNamesRegisteredConcurrentlyAllSucceedConsistently)
 
 TEST_F(reliability, ServerKilledDuringRegistrationsLosesNoneAndDoublesNone) {
     std::atomic<bool> stop{false};
+    std::atomic<int> created{0}, running{3};
     std::vector<std::future<std::pair<std::set<std::string>, std::set<std::string>>>> workers;
     for (int t = 0; t < 3; ++t)
-        workers.push_back(std::async(std::launch::async, [this, t, &stop] {
+        workers.push_back(std::async(std::launch::async, [this, t, &stop, &created, &running] {
             std::set<std::string> ok, failed;
             for (int i = 0; i < 40 && !stop; ++i) {
                 const std::string name = "k" + std::to_string(t) + "x" + std::to_string(i);
-                (admin({"--timeout", "2", "users", "add", name}, 30).exit_code == 0 ? ok : failed).insert(name);
+                const bool made = admin({"--timeout", "2", "users", "add", name}, 30).exit_code == 0;
+                (made ? ok : failed).insert(name);
+                created += made;
             }
+            --running;
             return std::make_pair(ok, failed);
         }));
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    // Registrations are under way when papo-server is killed, and go on with the new one.
+    const auto made_more_than = [&](int count) { return wait_until([&] { return created > count || running == 0; }); };
+    EXPECT_TRUE(made_more_than(5));
     server_->kill();  // SIGKILL, in the middle of registrations
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
     start_server();
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    const int before_restart = created;
+    EXPECT_TRUE(made_more_than(before_restart + 5));
     stop = true;
     std::set<std::string> succeeded, failed;
     for (auto& w : workers) {

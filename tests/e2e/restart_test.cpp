@@ -171,13 +171,10 @@ TEST_F(restarts, TheServerWaitsWithBackoffForABrokerThatIsNotUpYet) {
     register_users({"alice"});
     stop_server();
     broker_->stop();
-    std::thread later([this] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-        broker_->start();
-    });
-    start_server();  // papo-server comes first, retries, and serves once the broker is up
-    later.join();
-    EXPECT_NE(server_->output().find("trying again in"), std::string::npos) << server_->output();
+    launch_server();  // papo-server comes first, retries, and serves once the broker is up
+    ASSERT_TRUE(server_->wait_for_output("trying again in")) << server_->output();
+    broker_->start();
+    wait_until_serving();
     EXPECT_EQ(listed_users(), std::vector<std::string>{"alice"});
 }
 

@@ -7,19 +7,19 @@
 #include "papo/session.h"
 #include "papo/topics.h"
 
-#include <thread>
 
 namespace papo::e2e {
 namespace {
 
 class security : public chat_test {
 protected:
-    // A subscriber logged in as `user` that collects for `seconds` whatever the filters deliver.
+    // A subscriber logged in as `user` that collects for `seconds` whatever the filters
+    // deliver; returned once subscribed (received() is what it got).
     std::unique_ptr<background_process> listen(const std::string& user, const std::string& client_id,
                                                const std::vector<std::string>& filters, int seconds = 4) {
         std::vector<std::string> rest{"-v", "-W", std::to_string(seconds)};
         for (const auto& filter : filters) rest.insert(rest.end(), {"-t", filter});
-        return std::make_unique<background_process>(mqtt_tool("mosquitto_sub", user, client_id, rest));
+        return start_subscriber(user, client_id, rest);
     }
     command_result publish(const std::string& user, const std::string& client_id, const std::string& topic,
                            const std::string& payload, bool retained = false) {
@@ -77,13 +77,12 @@ TEST_F(security, NoSubscriptionReadsSomeoneElsesMessages) {
     for (const char* filter : {"users/#", "#", "users/alice/inbox/+", "users/+/inbox/+", "+/alice/#", "$SYS/#",
                                "$CONTROL/#", "server/#", "server/v1/response/alice/#", "registry/queues/+"})
         snoops.push_back(listen("bob", "bob~snoop" + std::to_string(snoops.size()), {filter}));
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
     ASSERT_EQ(papo("carol", {"send", "alice", "for alice only"}).exit_code, 0);
     ASSERT_EQ(papo("alice", {"who"}).exit_code, 0);  // a request and response of alice's
     for (auto& snoop : snoops) {
         snoop->wait();
-        EXPECT_EQ(snoop->output().find("for alice only"), std::string::npos) << snoop->output();
-        EXPECT_EQ(snoop->output().find("alice"), std::string::npos) << snoop->output();
+        EXPECT_EQ(received(*snoop).find("for alice only"), std::string::npos) << snoop->output();
+        EXPECT_EQ(received(*snoop).find("alice"), std::string::npos) << snoop->output();
     }
     const auto got = read_all("alice");  // the victim still has her message
     ASSERT_EQ(got.size(), 1u);
@@ -97,7 +96,6 @@ TEST_F(security, NobodyCanSendAsSomeoneElse) {
     ASSERT_EQ(papo("bob", {"join", "lobby"}).exit_code, 0);
     // An operator's view of everything the broker routes.
     auto routed = listen("papo-server", "papo-server~watch", {"users/#", "topics/#"}, 3);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
     // carol writes alice's name into the topic and the JSON, as a DM and as a post.
     publish("carol", "carol~pub", "users/bob/inbox/alice", dm("forged-1", "I am alice"));
     publish("carol", "carol~pub", "topics/lobby/alice", dm("forged-2", "alice posting"));
@@ -111,8 +109,8 @@ TEST_F(security, NobodyCanSendAsSomeoneElse) {
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0]["from"], "carol");
     routed->wait();  // the broker refused them outright: they went nowhere
-    EXPECT_EQ(routed->output().find("I am alice"), std::string::npos) << routed->output();
-    EXPECT_EQ(routed->output().find("alice posting"), std::string::npos) << routed->output();
+    EXPECT_EQ(received(*routed).find("I am alice"), std::string::npos) << routed->output();
+    EXPECT_EQ(received(*routed).find("alice posting"), std::string::npos) << routed->output();
 }
 
 TEST_F(security, RetainedWritesToTheRegistryAndOthersPresenceAreRefused) {
@@ -165,7 +163,6 @@ TEST_F(security, RemovingATopicRevokesPostingAndUnknownTopicsTakeNothing) {
     ASSERT_EQ(papo("alice", {"post", "lobby", "while it exists"}).exit_code, 0);
     ASSERT_EQ(admin({"topics", "rm", "lobby"}).exit_code, 0);
     auto routed = listen("papo-server", "papo-server~watch", {"topics/#"}, 3);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
     publish("alice", "alice~pub", "topics/lobby/alice", dm("late-1", "after removal"));
     publish("alice", "alice~pub", "topics/never-made/alice", dm("late-2", "no such topic"));
     auto post = papo("alice", {"post", "lobby", "through papo"});
@@ -174,21 +171,18 @@ TEST_F(security, RemovingATopicRevokesPostingAndUnknownTopicsTakeNothing) {
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0]["text"], "while it exists");
     routed->wait();
-    EXPECT_EQ(routed->output().find("after removal"), std::string::npos) << routed->output();
-    EXPECT_EQ(routed->output().find("no such topic"), std::string::npos) << routed->output();
+    EXPECT_EQ(received(*routed).find("after removal"), std::string::npos) << routed->output();
+    EXPECT_EQ(received(*routed).find("no such topic"), std::string::npos) << routed->output();
 }
 
 TEST_F(security, RemovingAUserRevokesItsAccountOnlineOrOffline) {
     register_users({"alice", "bob", "carol"});
-    auto reader = start_reader("bob", 20);  // bob is online
-    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    auto reader = start_reader("bob", 30);
+    ASSERT_TRUE(wait_until_online("bob")) << reader->output();
     ASSERT_EQ(admin({"users", "rm", "bob"}).exit_code, 0);
     ASSERT_EQ(admin({"users", "rm", "carol"}).exit_code, 0);  // carol is offline
     // dynsec disconnects bob's live connections; he cannot come back, nor can carol.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (reader->running() && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    EXPECT_FALSE(reader->running()) << "bob's reader kept its connection";
+    EXPECT_TRUE(reader->wait_for(std::chrono::seconds(25)).has_value()) << "bob's reader kept its connection";
     for (const char* user : {"bob", "carol"}) {
         auto again = papo(user, {"read"});
         EXPECT_NE(again.exit_code, 0) << user;

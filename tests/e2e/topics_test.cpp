@@ -2,8 +2,6 @@
 // member gets every post, offline members when they come back.
 #include "chat_fixture.h"
 
-#include <thread>
-
 namespace papo::e2e {
 namespace {
 
@@ -27,7 +25,7 @@ TEST_F(topics, PostReachesEveryMemberOnlineOrOffline) {
     ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
     for (const char* member : {"alice", "bob", "carol"}) ASSERT_EQ(papo(member, {"join", "lobby"}).exit_code, 0);
     auto online_bob = start_reader("bob", 4);
-    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    ASSERT_TRUE(wait_until_online("bob")) << online_bob->output();
     ASSERT_EQ(papo("alice", {"post", "lobby", "hello members"}).exit_code, 0);
     online_bob->wait();
     auto bob_got = messages_in(online_bob->output());

@@ -23,10 +23,18 @@ int open_for_child(const std::string& path, int flags) {
     return fd;
 }
 
-// Starts argv with stdout into out_file and stderr into err_file (may be the same file).
+// Starts argv with stdout into out_file and stderr into err_file (may be the same file),
+// stdin from `in_fd` (closed here), or from /dev/null when it is -1.
 // Everything that allocates happens before fork: the test process has other threads
 // (Paho's), and the child may only make async-signal-safe calls until exec.
-pid_t spawn(const std::vector<std::string>& argv, const std::string& out_file, const std::string& err_file) {
+pid_t spawn(const std::vector<std::string>& argv, const std::string& out_file, const std::string& err_file,
+            int in_fd = -1) {
+    struct closer {
+        int fd;
+        ~closer() {
+            if (fd >= 0) ::close(fd);
+        }
+    } in_guard{in_fd};
     if (argv.empty()) throw std::runtime_error("no program to run");
     const std::string path = find_program(argv[0]);
     if (path.empty()) throw std::runtime_error("cannot find the program '" + argv[0] + "'");
@@ -35,7 +43,8 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& out_file, c
     args.push_back(nullptr);
     const std::string failure = "cannot run " + path + "\n";
 
-    const int in = open_for_child("/dev/null", O_RDONLY);
+    const int in = in_fd >= 0 ? in_fd : open_for_child("/dev/null", O_RDONLY);
+    in_guard.fd = in;
     const int out = open_for_child(out_file, O_WRONLY | O_CREAT | O_TRUNC);
     const int err = err_file == out_file ? out : open_for_child(err_file, O_WRONLY | O_CREAT | O_TRUNC);
     const pid_t pid = fork();
@@ -54,7 +63,6 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& out_file, c
     }
     const int fork_errno = errno;
     if (pid > 0) setpgid(pid, pid);  // also here: a kill(-pid) right after must not miss
-    ::close(in);
     ::close(out);
     if (err != out) ::close(err);
     if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(fork_errno));
@@ -86,22 +94,65 @@ std::string find_program(const std::string& name) {
     return "";
 }
 
-process::process(std::vector<std::string> argv, std::string output_file) : output_file_(std::move(output_file)) {
+process::process(std::vector<std::string> argv, std::string output_file, input stdin_from)
+    : output_file_(std::move(output_file)) {
     if (output_file_.empty()) {
         own_dir_ = make_temp_dir("papo-process");
         output_file_ = own_dir_ + "/output";
     }
     try {
-        pid_ = spawn(argv, output_file_, output_file_);
+        int child_end = -1;
+        if (stdin_from == input::pipe) {
+            // A test may type into a program that has just exited: EPIPE is an answer
+            // then, not a reason for the whole test binary to die (children get the
+            // default action back in spawn).
+            static const bool sigpipe_ignored = ::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
+            (void)sigpipe_ignored;
+            int ends[2];
+            // O_CLOEXEC: a program another thread forks meanwhile must not hold our end
+            // open (the child would never see end of file).
+            if (::pipe2(ends, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe failed: ") + std::strerror(errno));
+            child_end = ends[0];
+            input_fd_ = ends[1];
+        }
+        pid_ = spawn(argv, output_file_, output_file_, child_end);
     } catch (...) {
+        close_input();
         remove_tree(own_dir_);
         throw;
     }
 }
 
 process::~process() {
+    close_input();
     kill();
     remove_tree(own_dir_);
+}
+
+bool process::write_input(const std::string& text) {
+    std::size_t done = 0;
+    while (input_fd_ >= 0 && done < text.size()) {
+        const ssize_t n = ::write(input_fd_, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        done += static_cast<std::size_t>(n);
+    }
+    return done == text.size();
+}
+
+void process::close_input() {
+    if (input_fd_ >= 0) ::close(input_fd_);
+    input_fd_ = -1;
+}
+
+bool process::wait_for_output(const std::string& text, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const bool exited = !running();  // before reading: what it printed before exiting counts
+        if (output().find(text) != std::string::npos) return true;
+        if (exited || std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
 }
 
 bool process::reap(bool block) {

@@ -13,14 +13,17 @@ namespace papo::test {
 // match on PATH; "" when there is none.
 std::string find_program(const std::string& name);
 
-// A program started at construction (fork/exec, stdin from /dev/null, stdout and
-// stderr together into one file), in its own process group. The destructor
-// kills it (group included) if it still runs.
+// A program started at construction (fork/exec, stdin from /dev/null or from a pipe
+// the test writes into, stdout and stderr together into one file), in its own
+// process group. The destructor kills it (group included) if it still runs.
 class process {
 public:
+    // Where its stdin comes from: /dev/null, or a pipe that stays open (the program
+    // does not see end of file) until close_input() or the destructor.
+    enum class input { none, pipe };
     // Throws std::runtime_error when the program cannot be found or started.
     // Output goes to `output_file`, or to a file in a temporary folder of its own.
-    explicit process(std::vector<std::string> argv, std::string output_file = {});
+    explicit process(std::vector<std::string> argv, std::string output_file = {}, input stdin_from = input::none);
     ~process();
     process(const process&) = delete;
     process& operator=(const process&) = delete;
@@ -36,6 +39,13 @@ public:
     bool running();
     // stdout + stderr so far.
     std::string output() const;
+    // Polls output() (every 20 ms) until it contains `text`: true; false when the
+    // program exited without printing it or `timeout` passed.
+    bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // input::pipe: types `text` into its stdin; false when it no longer reads it.
+    bool write_input(const std::string& text);
+    // input::pipe: closes its stdin, so that it reads end of file.
+    void close_input();
     pid_t pid() const { return pid_; }
 
 private:
@@ -43,6 +53,7 @@ private:
 
     pid_t pid_ = -1;
     int exit_code_ = -1;
+    int input_fd_ = -1;  // input::pipe: our end of its stdin
     std::string output_file_;
     std::string own_dir_;  // removed by the destructor when we made it
 };
