@@ -97,6 +97,7 @@ public:
         bool lost = false;
         int status = 0;
         constexpr auto resend_check = std::chrono::seconds(10);
+        auto next_receipt_notice = std::chrono::steady_clock::now();
         auto next_resend = std::chrono::steady_clock::now() + resend_check;
         while (!quit_ && !input_.at_end() && !stop_signal_received()) {
             pollfd stdin_poll{input_.fd(), POLLIN, 0};
@@ -139,7 +140,20 @@ public:
                 client_.resend_unconfirmed();
                 say("(reconnected)");
             }
-            if (out_->connected()) active->send_receipts();
+            if (out_->connected()) {
+                try {
+                    active->send_receipts();
+                } catch (const error& e) {
+                    // Never the end of the chat: a broker that went away meanwhile is
+                    // reported by next() and the supervisor takes over; otherwise the
+                    // senders' resends bring the receipts back (repeats are confirmed).
+                    const auto now = std::chrono::steady_clock::now();
+                    if (out_->connected() && now >= next_receipt_notice) {
+                        say("(receipts not sent: " + safe_text(e.what()) + ")");
+                        next_receipt_notice = now + std::chrono::minutes(1);
+                    }
+                }
+            }
             // What waits in the outbox (taken while papo-server or the broker was away, or
             // not yet confirmed) goes out without waiting for the user to type something.
             if (!lost && out_->connected() && std::chrono::steady_clock::now() >= next_resend) {
