@@ -115,6 +115,10 @@ int main(int argc, char** argv) {
         std::cerr << "papo-admin: " << e.what() << "\n";
         return 2;
     }
+    if (!(timeout_seconds >= 0.001 && timeout_seconds <= 3600)) {
+        std::cerr << "papo-admin: --timeout must be between 0.001 and 3600 seconds\n";
+        return 2;
+    }
     if (const char* env = std::getenv("PAPO_BROKER"); env && broker.broker == "tcp://127.0.0.1:1883") broker.broker = env;
     broker.username = "papo-admin";
 

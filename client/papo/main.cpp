@@ -88,6 +88,11 @@ int main(int argc, char** argv) {
         std::cout << usage << options;
         return 0;
     }
+    // Paho cannot wait less than a millisecond (0 aborted papo inside Paho).
+    if (!(timeout_seconds >= 0.001 && timeout_seconds <= 3600)) {
+        std::cerr << "papo: --timeout must be between 0.001 and 3600 seconds\n";
+        return 2;
+    }
     if (const char* env = std::getenv("PAPO_BROKER"); env && values["broker"].defaulted()) c.client.broker.broker = env;
     if (const char* env = std::getenv("PAPO_USER"); env && c.client.user.empty()) c.client.user = env;
     c.client.broker.username = c.client.user;
