@@ -165,11 +165,6 @@ void guard_state::disconnected(const void* client, bool failed_login, time_point
     connections_.erase(it);
 }
 
-bool guard_state::refused_here(const void* client) const {
-    const auto it = connections_.find(client);
-    return it != connections_.end() && it->second.refused;
-}
-
 std::size_t guard_state::connections_of(const std::string& user) const {
     const auto it = clients_of_.find(user);
     return it == clients_of_.end() ? 0 : it->second.size();

@@ -90,8 +90,6 @@ public:
     // The connection ended; `failed_login` when it was refused at CONNECT (the
     // password was wrong, or the account does not exist).
     void disconnected(const void* client, bool failed_login, time_point now);
-    // Whether this connection was refused by login_attempt itself (not a guess).
-    bool refused_here(const void* client) const;
     std::size_t connections_of(const std::string& user) const;
     // The live connections of `user` (to count their subscriptions).
     template <typename F>
