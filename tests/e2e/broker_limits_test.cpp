@@ -48,16 +48,6 @@ bool refused(const session_options& options, const std::string& topic, const std
     }
 }
 
-template <typename Condition>
-bool eventually(Condition condition, std::chrono::seconds deadline = 20s) {
-    const auto until = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < until) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return condition();
-}
-
 class broker_limits : public chat_test {};
 
 TEST_F(broker_limits, OnlyOwnPresenceIsRetainedAndPayloadsAreLimitedByKind) {
@@ -155,14 +145,14 @@ TEST_F(connection_limits, ConnectionsAndSubscriptionsPerAccountAreLimited) {
     EXPECT_NO_THROW(alice.connect());
     open.back()->disconnect();
     open.pop_back();
-    EXPECT_TRUE(eventually([&] {
+    EXPECT_TRUE(wait_until([&] {
         try {
             fourth.connect();
             return true;
         } catch (const ::papo::error&) {
             return false;
         }
-    }));
+    }, 20s, 50ms));
     // Subscriptions: 4 for the account's live connections together.
     int granted = 0;
     for (const char* name : {"a", "b", "c", "d", "e", "f"}) {
@@ -213,11 +203,11 @@ TEST_F(silent_sockets, SocketsThatNeverSendConnectAreClosed) {
     }
     session alice(login_options("alice", "alice~live"));
     alice.connect();  // a real client, idle meanwhile, stays
-    EXPECT_TRUE(eventually([&] {
+    EXPECT_TRUE(wait_until([&] {
         for (int fd : silent)
             if (!closed_by_peer(fd)) return false;
         return true;
-    }));
+    }, 20s, 50ms));
     for (int fd : silent) ::close(fd);
     EXPECT_TRUE(alice.connected());
     EXPECT_NO_THROW(alice.publish(topics::inbox("bob", "alice"), dm("after", "still here")));
@@ -258,7 +248,7 @@ TEST_F(login_throttle, FailedLoginsAreThrottledPerAccountThenAllowedAgain) {
     session bob(login_options("bob", "bob~meanwhile"));
     EXPECT_NO_THROW(bob.connect());
     // The allowance refills (one failure every 2 s here): alice gets in again.
-    EXPECT_TRUE(eventually([&] {
+    EXPECT_TRUE(wait_until([&] {
         session attempt(right);
         try {
             attempt.connect();
@@ -266,7 +256,7 @@ TEST_F(login_throttle, FailedLoginsAreThrottledPerAccountThenAllowedAgain) {
         } catch (const ::papo::error&) {
             return false;
         }
-    }));
+    }, 20s, 50ms));
     const std::string log = broker_->log_text();
     EXPECT_NE(log.find("logins of 'alice' (from 127.0.0.1) throttled"), std::string::npos) << log;
 }
@@ -285,7 +275,7 @@ TEST_F(full_queue, ADmToAFullQueueIsRefusedKeptAndSentOnceThereIsRoom) {
     ASSERT_EQ(settled_depth("bob", 3), 3);
     session_options options = login_options("mallory", "mallory~raw");
     options.timeout = 2s;
-    EXPECT_TRUE(eventually([&] { return refused(options, topics::inbox("bob", "mallory"), dm("over", "one too many")); }));
+    EXPECT_TRUE(wait_until([&] { return refused(options, topics::inbox("bob", "mallory"), dm("over", "one too many")); }, 20s, 50ms));
     // papo says it is kept (and why, when the PUBACK reached it before the broker
     // dropped the connection: "... the recipient's queue is full ...").
     auto over = papo("alice", {"send", "bob", "waits for room"});
@@ -297,13 +287,13 @@ TEST_F(full_queue, ADmToAFullQueueIsRefusedKeptAndSentOnceThereIsRoom) {
     std::vector<nlohmann::json> got;
     for (auto& m : messages_in(papo("bob", {"read", "--json"}).out)) got.push_back(m);
     EXPECT_EQ(got.size(), 3u);
-    EXPECT_TRUE(eventually(
+    EXPECT_TRUE(wait_until(
         [&] {
             papo("alice", {"--resend-after", "1", "outbox"});
             for (auto& m : messages_in(papo("bob", {"read", "--json"}).out)) got.push_back(m);
             return std::any_of(got.begin(), got.end(), [](const auto& m) { return m["text"] == "waits for room"; });
         },
-        60s));
+        60s, 50ms));
     std::string texts;
     for (const auto& m : got) texts += m["text"].get<std::string>() + "\n";
     EXPECT_EQ(texts.find("one too many"), std::string::npos) << texts;

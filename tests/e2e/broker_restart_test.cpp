@@ -6,24 +6,11 @@
 // store's part of issue 12, not tested here.)
 #include "chat_fixture.h"
 
-#include <chrono>
-#include <thread>
-
 namespace papo::e2e {
 namespace {
 
 class broker_restart : public chat_test {
 protected:
-    // Waits until papo-server answers again after the broker came back (bounded).
-    void wait_for_server() {
-        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(40);
-        while (std::chrono::steady_clock::now() < until) {
-            if (admin({"users", "ls"}, 5).exit_code == 0) return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        FAIL() << "papo-server did not answer after the broker came back\n" << server_->output();
-    }
-
     // Each change answered, and carried out: dave logs in and is known, alice is gone.
     void first_changes_work() {
         const auto added = admin({"users", "add", "dave", "--new-password-file", password_file("dave")});
@@ -42,7 +29,7 @@ TEST_F(broker_restart, TheFirstAccountChangeAfterACleanBrokerRestartWorks) {
     register_users({"alice", "bob"});
     broker_->stop();
     broker_->start();
-    wait_for_server();
+    ASSERT_TRUE(wait_until_server_answers()) << server_->output();
     first_changes_work();
 }
 
@@ -50,7 +37,7 @@ TEST_F(broker_restart, TheFirstAccountChangeAfterABrokerKillWorks) {
     register_users({"alice", "bob"});
     broker_->kill();
     broker_->start();
-    wait_for_server();
+    ASSERT_TRUE(wait_until_server_answers()) << server_->output();
     first_changes_work();
 }
 

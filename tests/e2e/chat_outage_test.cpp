@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <thread>
 
 namespace papo::e2e {
 namespace {
@@ -23,15 +22,6 @@ protected:
             if (fd >= 0) ::close(fd);
         }
     };
-
-    static bool wait_for_text(background_process& p, const std::string& text, std::chrono::seconds deadline = std::chrono::seconds(30)) {
-        const auto until = std::chrono::steady_clock::now() + deadline;
-        while (std::chrono::steady_clock::now() < until) {
-            if (p.output().find(text) != std::string::npos) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        return p.output().find(text) != std::string::npos;
-    }
 };
 
 TEST_F(chat_outage, TheChatStaysOpenThroughABrokerOutageSaysSoAndSendsWhatWaited) {
@@ -43,26 +33,27 @@ TEST_F(chat_outage, TheChatStaysOpenThroughABrokerOutageSaysSoAndSendsWhatWaited
     typed_input input;
     input.fd = ::open(fifo.c_str(), O_WRONLY);  // until the chat's shell opens the other end
     ASSERT_GE(input.fd, 0);
-    ASSERT_TRUE(wait_for_text(alice, "connected as alice")) << alice.output();
+    ASSERT_TRUE(alice.wait_for_output("connected as alice")) << alice.output();
     broker_->stop();
-    ASSERT_TRUE(wait_for_text(alice, "(lost the broker; reconnecting...)")) << alice.output();
+    ASSERT_TRUE(alice.wait_for_output("(lost the broker; reconnecting...)")) << alice.output();
     // Several tries while it is away, each saying when the next one is.
-    ASSERT_TRUE(wait_for_text(alice, "; reconnecting in ")) << alice.output();
+    ASSERT_TRUE(alice.wait_for_output("; reconnecting in ")) << alice.output();
     input.type("/msg bob written while the broker was away");
-    ASSERT_TRUE(wait_for_text(alice, "queued for bob")) << alice.output();
-    ASSERT_TRUE(wait_for_text(alice, "1 message in the outbox")) << alice.output();
+    ASSERT_TRUE(alice.wait_for_output("queued for bob")) << alice.output();
+    ASSERT_TRUE(alice.wait_for_output("1 message in the outbox")) << alice.output();
     EXPECT_TRUE(alice.running()) << alice.output();
     broker_->start();
-    ASSERT_TRUE(wait_for_text(alice, "(reconnected)", std::chrono::seconds(60))) << alice.output();
+    ASSERT_TRUE(alice.wait_for_output("(reconnected)", std::chrono::seconds(60))) << alice.output();
     // What waited goes out by itself once the chat and papo-server are back (the chat
     // looks at its outbox every 10 s; a try made while papo-server was still away
     // waits --resend-after, 30 s by default).
     std::vector<nlohmann::json> got;
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-    while (got.empty() && std::chrono::steady_clock::now() < until) {
-        got = messages_in(papo("bob", {"read", "--json"}).out);
-        if (got.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
+    wait_until(
+        [&] {
+            got = messages_in(papo("bob", {"read", "--json"}).out);
+            return !got.empty();
+        },
+        std::chrono::seconds(90), std::chrono::milliseconds(200));
     ASSERT_EQ(got.size(), 1u) << alice.output();
     EXPECT_EQ(got[0]["text"], "written while the broker was away");
     input.type("/quit");

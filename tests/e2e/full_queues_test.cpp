@@ -49,6 +49,16 @@ std::optional<seen_snapshot> snapshot_saying(session& watcher, const std::string
     return std::nullopt;
 }
 
+// The first snapshot of `queue` published live (not the broker's retained copy) within `timeout`.
+std::optional<seen_snapshot> live_snapshot(session& watcher, const std::string& queue, std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto s = next_snapshot(watcher, queue, std::chrono::seconds(1));
+        if (s && !s->retained) return s;
+    }
+    return std::nullopt;
+}
+
 class full_queues : public chat_test {
 protected:
     full_queues() {
@@ -120,12 +130,7 @@ TEST_F(full_queues, AFullQueueIsToldAgainWhenTheBrokerComesBack) {
     broker_->stop();
     broker_->start();
     auto back = watch(id, true);
-    std::optional<seen_snapshot> told;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!told && std::chrono::steady_clock::now() < deadline) {
-        auto s = next_snapshot(*back, "bob", std::chrono::seconds(1));
-        if (s && !s->retained) told = s;
-    }
+    const auto told = live_snapshot(*back, "bob", std::chrono::seconds(30));
     ASSERT_TRUE(told) << "papo-server did not publish bob's snapshot again after the broker restarted\n"
                       << server_->output();
     EXPECT_EQ(told->payload["full"], true);
@@ -148,12 +153,7 @@ TEST_F(full_queues, AFullQueueIsToldWhenPapoServerStartsAgainstARestartedBroker)
     broker_->start();
     start_server();
     auto back = watch(id, true);
-    std::optional<seen_snapshot> told;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!told && std::chrono::steady_clock::now() < deadline) {
-        auto s = next_snapshot(*back, "bob", std::chrono::seconds(1));
-        if (s && !s->retained) told = s;
-    }
+    const auto told = live_snapshot(*back, "bob", std::chrono::seconds(20));
     ASSERT_TRUE(told) << "papo-server did not tell bob's full state at start-up\n" << server_->output();
     EXPECT_EQ(told->payload["full"], true);
     EXPECT_EQ(told->full_property, "1");

@@ -50,10 +50,8 @@ protected:
         }
         ASSERT_TRUE(broker_) << failure;
         // The broker is up once its first listener accepts; the TLS one is bound just after.
-        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (!test::port_accepts(tls_port_) && std::chrono::steady_clock::now() < until)
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        ASSERT_TRUE(test::port_accepts(tls_port_)) << "the TLS listener is not up on " << tls_port_;
+        ASSERT_TRUE(wait_until([&] { return test::port_accepts(tls_port_); }, std::chrono::seconds(10)))
+            << "the TLS listener is not up on " << tls_port_;
         state_dir_ = make_temp_dir("papo-state");
         start_server_over_tls();
     }
