@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 namespace papo::guard {
 namespace {
@@ -39,8 +40,11 @@ shape shape_of(std::string_view topic) {
 std::string set_option(limits& l, std::string_view key, std::string_view value) {
     const auto n = number(value);
     if (!n) return "not a number >= 0: '" + std::string(value) + "'";
+    // A count or a size: converting a double beyond the field's range is undefined.
     const auto whole = [&](auto& field) {
-        field = static_cast<std::remove_reference_t<decltype(field)>>(*n);
+        using type = std::remove_reference_t<decltype(field)>;
+        if (*n > static_cast<double>(std::numeric_limits<type>::max()) / 2) return "too large: '" + std::string(value) + "'";
+        field = static_cast<type>(*n);
         return std::string();
     };
     if (key == "max_payload_bytes") return whole(l.max_payload_bytes);
@@ -51,7 +55,12 @@ std::string set_option(limits& l, std::string_view key, std::string_view value) 
     if (key == "request_burst") return l.request_burst = *n, "";
     if (key == "max_connections_per_account") return whole(l.max_connections);
     if (key == "max_subscriptions_per_account") return whole(l.max_subscriptions);
-    if (key == "connect_timeout") return l.connect_timeout = std::chrono::seconds(static_cast<long>(*n)), "";
+    if (key == "connect_timeout") {
+        long seconds = 0;
+        const auto problem = whole(seconds);
+        if (problem.empty()) l.connect_timeout = std::chrono::seconds(seconds);
+        return problem;
+    }
     if (key == "login_failures_per_account") return l.login_failures_per_account = *n, "";
     if (key == "login_failure_refill_per_account") return l.login_failure_refill_per_account = *n, "";
     if (key == "login_failures_per_address") return l.login_failures_per_address = *n, "";

@@ -157,6 +157,10 @@ TEST(guard_limits, OptionsAreParsedAndBadOnesRefused) {
     EXPECT_NE(set_option(l, "publish_rate", "-1"), "");
     EXPECT_NE(set_option(l, "publish_rate", "fast"), "");
     EXPECT_NE(set_option(l, "no_such_limit", "1"), "");
+    // Beyond what the field holds (the fuzzer found 3e124 for connect_timeout).
+    EXPECT_NE(set_option(l, "connect_timeout", "3e124"), "");
+    EXPECT_NE(set_option(l, "max_payload_bytes", "1e10"), "");
+    EXPECT_EQ(l.connect_timeout, 3s);
 }
 
 }  // namespace
