@@ -58,6 +58,7 @@ verdict check_write(std::string_view me, const levels& l) {
     if (l.count >= 1 && l.at[0] == "presence") return only(l.count == 2 && l.at[1] == me);
     if (l.count >= 3 && l.at[0] == "server" && l.at[1] == "v1" && l.at[2] == "request")
         return only(l.count == 4 && l.at[3] == me);
+    if (l.count >= 1 && l.at[0] == "broker") return verdict::deny;  // the broker's own announcements
     return verdict::defer;
 }
 
@@ -72,6 +73,12 @@ verdict check_client_id(std::string_view username, std::string_view client_id, s
     if (client_id == username) return verdict::defer;
     return only(client_id.size() > username.size() + 1 && client_id.substr(0, username.size()) == username &&
                 client_id[username.size()] == '~');
+}
+
+verdict check_session(std::string_view username, std::string_view client_id, bool clean_start,
+                      std::string_view privileged) {
+    if (username == privileged) return verdict::defer;
+    return only(!(clean_start && client_id == username));
 }
 
 verdict check_topic(std::string_view username, action what, std::string_view topic, std::string_view privileged) {

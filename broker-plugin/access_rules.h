@@ -17,6 +17,12 @@ enum class action { read, write, subscribe, unsubscribe };
 // everyone and may use any client id.
 verdict check_client_id(std::string_view username, std::string_view client_id, std::string_view privileged);
 
+// A login with the client id of the user's own queue (client id == username) must
+// resume it: clean start (MQTT 5) or clean session (3.1.1), many libraries' default,
+// would wipe the messages waiting for the user. Helper ids (<name>~...) may start clean.
+verdict check_session(std::string_view username, std::string_view client_id, bool clean_start,
+                      std::string_view privileged);
+
 // The topic rules, by `action` on `topic` (a topic name, or a filter for subscribe):
 //   users/<me>/...                       only the owner reads or subscribes;
 //   users/<to>/inbox/<me>                sent only under the sender's own name;
@@ -24,7 +30,8 @@ verdict check_client_id(std::string_view username, std::string_view client_id, s
 //   topics/<topic>/<me>                  posted only under the poster's own name;
 //   presence/<me>, server/v1/request/<me>  written only by <me>;
 //   server/v1/response/<me>/...          read only by <me>;
-//   topics/<topic>/<me>                  never delivered to <me> (own posts do not come back).
+//   topics/<topic>/<me>                  never delivered to <me> (own posts do not come back);
+//   broker/...                           written by nobody (papo_guard itself announces broker/epoch).
 // A wildcard where a name must be (users/+/..., users/#, #) is not the user's own name.
 verdict check_topic(std::string_view username, action what, std::string_view topic, std::string_view privileged);
 

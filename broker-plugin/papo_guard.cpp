@@ -19,7 +19,9 @@ extern "C" {
 
 #include <chrono>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <string>
@@ -57,6 +59,14 @@ int on_basic_auth(int, void* event_data, void*) {
     if (papo::access::check_client_id(username, client_id, privileged) != verdict::defer) {
         mosquitto_log_printf(MOSQ_LOG_NOTICE, "papo_guard: refused client id '%s' for user '%s'",
                              std::string(client_id).c_str(), std::string(username).c_str());
+        return MOSQ_ERR_AUTH;
+    }
+    if (papo::access::check_session(username, client_id, mosquitto_client_clean_session(ed->client), privileged) !=
+        verdict::defer) {
+        mosquitto_log_printf(MOSQ_LOG_NOTICE,
+                             "papo_guard: refused a clean-start login of '%s' with its queue's client id: it would "
+                             "wipe the messages waiting for it (connect with clean start off, or a client id '%s~...')",
+                             std::string(username).c_str(), std::string(username).c_str());
         return MOSQ_ERR_AUTH;
     }
     if (username == privileged) return MOSQ_ERR_PLUGIN_DEFER;
@@ -153,8 +163,40 @@ int on_message(int, void* event_data, void*) {
     return MOSQ_ERR_SUCCESS;
 }
 
+// broker/epoch (retained): a new value each time the broker starts, published at the
+// first tick, after the broker restored its database (which holds the previous
+// start's value). A restarted broker lost what it had not saved: papo-server then
+// publishes again what no reader confirmed, and clients send their outboxes again.
+bool epoch_announced = false;
+
+void announce_epoch() {
+    unsigned char bytes[16];
+    std::FILE* random = std::fopen("/dev/urandom", "rb");
+    const bool read = random && std::fread(bytes, 1, sizeof bytes, random) == sizeof bytes;
+    if (random) std::fclose(random);
+    if (!read) return;  // tried again at the next tick
+    std::string epoch;
+    for (const unsigned char b : bytes) {
+        static const char hex[] = "0123456789abcdef";
+        epoch += hex[b >> 4];
+        epoch += hex[b & 15];
+    }
+    char since[32];
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    std::strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    const std::string payload = "{\"epoch\":\"" + epoch + "\",\"since\":\"" + since + "\"}";
+    if (mosquitto_broker_publish_copy(nullptr, "broker/epoch", static_cast<int>(payload.size()), payload.data(), 1,
+                                      true, nullptr) == MOSQ_ERR_SUCCESS) {
+        epoch_announced = true;
+        mosquitto_log_printf(MOSQ_LOG_NOTICE, "papo_guard: broker epoch %s", epoch.c_str());
+    }
+}
+
 int on_tick(int, void*, void*) {
     const auto now = steady::now();
+    if (!epoch_announced) announce_epoch();
     if (now >= next_sweep) {
         if (const auto closed = sweeper->sweep(now))
             mosquitto_log_printf(MOSQ_LOG_NOTICE, "papo_guard: closed %zu socket(s) that sent no CONNECT", closed);

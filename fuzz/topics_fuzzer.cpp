@@ -23,6 +23,7 @@ std::string rebuild(const papo::topics::route& r) {
         case kind::registry_user: return t::registry_user(r.user);
         case kind::registry_topic: return t::registry_topic(r.topic);
         case kind::registry_queue: return t::registry_queue(r.user);
+        case kind::epoch: return t::broker_epoch;
     }
     PAPO_FUZZ_CHECK(!"a route kind rebuild() does not know");
     return {};

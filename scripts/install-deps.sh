@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config mosquitto mosquitto-clients libmosquitto-dev tmux
   libpaho-mqtt-dev libpaho-mqttpp-dev libssl-dev nlohmann-json3-dev libboost-program-options-dev
-  libgtest-dev libgmock-dev libreadline-dev libicu-dev python3 python3-jsonschema mosquitto-dev openssl
+  libgtest-dev libgmock-dev libreadline-dev libicu-dev libsqlite3-dev python3 python3-jsonschema mosquitto-dev openssl
   clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -111,6 +111,7 @@ public:
                     else say("(lost the broker; reconnecting...)");
                     break;
                 }
+                if (client_.note_broker_epoch(*message)) continue;
                 active->handle(*message);
             }
             // The same supervisor as `read --wait`: first it must know whether another

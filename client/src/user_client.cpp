@@ -4,9 +4,11 @@
 #include "papo/error.h"
 #include "papo/messages.h"
 #include "papo/names.h"
+#include "papo/state_file.h"
 #include "papo/topics.h"
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 
 namespace papo {
@@ -42,6 +44,12 @@ session_options helper_session_options(const client_config& c, const std::string
 }
 
 void ensure_subscriptions(session& queue, const std::string& me, const std::vector<std::string>& joined) {
+    try {
+        // Its retained value comes at every subscribe: a broker start we have not seen.
+        queue.subscribe({topics::broker_epoch}, 1);
+    } catch (const error&) {
+        // A broker without papo_guard or an older account setup: outboxes are resent on their timer.
+    }
     queue.subscribe({topics::inbox_filter(me), topics::receipt_filter(me)}, 1);
     std::vector<std::string> posts;
     for (const auto& t : joined) posts.push_back(topics::post_filter(t));
@@ -109,10 +117,37 @@ bool still_owed_to_members(server_api& api, outbox& box, const outbox_entry& e, 
 }
 }  // namespace
 
-void user_client::resend_unconfirmed() {
+bool user_client::note_broker_epoch(const inbound& message) {
+    if (message.topic != topics::broker_epoch) return false;
+    if (message.payload.empty() || config_.state_dir.empty()) return true;
+    std::string epoch;
+    try {
+        epoch = decode<broker_epoch>(message.payload).epoch;
+    } catch (const error&) {
+        return true;
+    }
+    const std::string path = config_.state_dir + "/broker-epoch";
+    std::ifstream saved(path);
+    std::string known;
+    std::getline(saved, known);
+    if (known == epoch) return true;
+    try {
+        resend(std::chrono::seconds(0));
+    } catch (const error& e) {
+        // Not marked as seen: the epoch comes again at the next connection's subscribe.
+        events_.notice(std::string("(the broker restarted; resending the outbox failed: ") + e.what() + ")");
+        return true;
+    }
+    if (!replace_file(path, epoch + "\n")) events_.notice("cannot save the broker's epoch in " + path);
+    return true;
+}
+
+void user_client::resend_unconfirmed() { resend(config_.resend_after); }
+
+void user_client::resend(std::chrono::seconds quiet) {
     if (config_.state_dir.empty() || me_.empty()) return;
     outbox box(config_.state_dir);
-    const auto due = box.due_for_resend(config_.resend_after);
+    const auto due = box.due_for_resend(quiet);
     std::map<std::string, std::set<std::string>> topic_members;
     for (auto e : due) {
         if (e.unchecked) {  // taken while papo-server or the broker was away: check the name now
@@ -388,6 +423,7 @@ read_result read_messages(user_client& client, const read_options& options) {
             last_arrival = std::chrono::steady_clock::now();
             continue;
         }
+        if (client.note_broker_epoch(*message)) continue;
         inbox.handle(*message);
         try {
             expected.erase(decode<chat_message>(message->payload).id);

@@ -87,6 +87,13 @@ void from_json(const nlohmann::json& j, presence& p) {
     p.since = j.value("since", "");
 }
 
+void to_json(nlohmann::json& j, const broker_epoch& e) { j = {{"epoch", e.epoch}, {"since", e.since}}; }
+void from_json(const nlohmann::json& j, broker_epoch& e) {
+    e.epoch = required<std::string>(j, "epoch");
+    if (e.epoch.empty() || e.epoch.size() > 64) throw error("an epoch has 1 to 64 characters");
+    e.since = j.value("since", "");
+}
+
 void to_json(nlohmann::json& j, const user_record& u) {
     j = {{"name", u.name}, {"kind", u.is_queue ? "queue" : "user"}, {"created_at", u.created_at},
          {"topics", u.topics}};
@@ -158,6 +165,7 @@ T decode(std::string_view payload, std::size_t limit) {
 template chat_message decode<chat_message>(std::string_view, std::size_t);
 template receipt decode<receipt>(std::string_view, std::size_t);
 template presence decode<presence>(std::string_view, std::size_t);
+template broker_epoch decode<broker_epoch>(std::string_view, std::size_t);
 template user_record decode<user_record>(std::string_view, std::size_t);
 template topic_record decode<topic_record>(std::string_view, std::size_t);
 template queue_snapshot decode<queue_snapshot>(std::string_view, std::size_t);

@@ -397,6 +397,7 @@ std::optional<inbound> session::next(std::chrono::milliseconds timeout) {
     result.payload = message->get_payload_str();
     result.retained = message->is_retained();
     result.duplicate = message->is_duplicate();
+    result.qos = message->get_qos();
     const auto& properties = message->get_properties();
     if (properties.contains(mqtt::property::RESPONSE_TOPIC))
         result.response_topic = mqtt::get<std::string>(properties, mqtt::property::RESPONSE_TOPIC);

@@ -91,6 +91,7 @@ std::optional<route> parse(std::string_view topic) {
         if (!service && !names_valid({from})) return std::nullopt;
         return make(k::request, {}, {}, from);
     }
+    if (topic == broker_epoch) return make(k::epoch, {}, {}, {});
     if (levels.size() == 3 && levels[0] == "registry" && names_valid({levels[2]})) {
         if (levels[1] == "users") return make(k::registry_user, levels[2], {}, {});
         if (levels[1] == "topics") return make(k::registry_topic, {}, levels[2], {});

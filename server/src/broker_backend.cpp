@@ -2,7 +2,7 @@
 
 namespace papo {
 
-void broker_backend::carry_out(const server_action& a) {
+std::vector<inbound> broker_backend::carry_out(const server_action& a) {
     using k = server_action::kind;
     switch (a.type) {
         case k::create_account: create_account(a.name, a.password, a.is_queue); break;
@@ -12,9 +12,10 @@ void broker_backend::carry_out(const server_action& a) {
         case k::revoke_topic: revoke_topic(a.topic); break;
         case k::open_queue: open_queue(a.name, a.subscriptions); break;
         case k::wipe_queue: wipe_queue(a.name); break;
-        case k::repair_queue: repair_queue(a.name, a.subscriptions, a.dropped); break;
+        case k::repair_queue: return repair_queue(a.name, a.subscriptions, a.dropped);
         case k::publish_retained: break;  // the runner's own session publishes
     }
+    return {};
 }
 
 }  // namespace papo

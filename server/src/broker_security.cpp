@@ -50,6 +50,8 @@ json user_role_acls() {
         // The public directory: who exists, which topics exist, who is online.
         acl("subscribePattern", topics::all_presence), acl("subscribePattern", topics::all_registry_users),
         acl("subscribePattern", topics::all_registry_topics),
+        // When the broker restarted (clients send their outboxes again).
+        acl("subscribePattern", topics::broker_epoch),
     });
 }
 
@@ -59,6 +61,7 @@ json queue_role_acls() {
         acl("publishClientSend", topics::all_requests), acl("subscribePattern", topics::all_user_subtrees),
         acl("subscribePattern", topics::all_responses), acl("subscribePattern", topics::all_presence),
         acl("subscribePattern", topics::all_registry_users), acl("subscribePattern", topics::all_registry_topics),
+        acl("subscribePattern", topics::broker_epoch),
     });
 }
 

@@ -82,8 +82,13 @@ session_options mosquitto_backend::queue_options(const std::string& name, bool p
 }
 
 void mosquitto_backend::prepare() {
-    run({{{"command", "createRole"}, {"rolename", broker_security::queue_role},
-          {"acls", json::parse(broker_security::queue_role_acls_json())}}});
+    std::vector<json> commands{{{"command", "createRole"}, {"rolename", broker_security::queue_role},
+                                {"acls", json::parse(broker_security::queue_role_acls_json())}}};
+    // Rights added since a broker's accounts were first written (idempotent).
+    for (const char* role : {broker_security::user_role, broker_security::queue_role})
+        commands.push_back({{"command", "addRoleACL"}, {"rolename", role}, {"acltype", "subscribePattern"},
+                            {"topic", topics::broker_epoch}, {"allow", true}, {"priority", 0}});
+    run(std::move(commands));
 }
 
 void mosquitto_backend::create_account(const std::string& name, const std::string& password, bool is_queue) {
@@ -124,13 +129,19 @@ void mosquitto_backend::open_queue(const std::string& name, const queue_subscrip
     queue->disconnect();
 }
 
-void mosquitto_backend::repair_queue(const std::string& name, const queue_subscriptions& subscriptions,
-                                     const std::vector<std::string>& dropped) {
-    session queue(queue_options(name, true));  // clean start off and no wipe: its messages stay
+std::vector<inbound> mosquitto_backend::repair_queue(const std::string& name, const queue_subscriptions& subscriptions,
+                                                     const std::vector<std::string>& dropped) {
+    session queue(queue_options(name, true));  // clean start off and no wipe
     queue.connect();
     subscribe_queue(queue, subscriptions);
     queue.unsubscribe(dropped);
     queue.disconnect();
+    // What the broker sent before the DISCONNECT, Paho acknowledged: it left the session
+    // and is the caller's to keep. What it had not sent yet stays in the session.
+    std::vector<inbound> taken;
+    while (auto message = queue.next(std::chrono::milliseconds(0)))
+        if (!message->connection_lost) taken.push_back(std::move(*message));
+    return taken;
 }
 
 void mosquitto_backend::wipe_queue(const std::string& name) {

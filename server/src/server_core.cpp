@@ -111,8 +111,14 @@ void server_core::load_queue(const queue_snapshot& snapshot) {
     if (registry_.find_user(snapshot.name)) accounting_.restore(snapshot);
 }
 
+void server_core::load_waiting(const std::string& queue, const std::string& sender, const std::string& id,
+                               std::uint64_t bytes) {
+    const user_record* user = registry_.find_user(queue);
+    if (user && user->name == queue) accounting_.routed(queue, sender, id, bytes);
+}
+
 restore_plan server_core::restore(const registry_copy& local, const registry_copy& retained,
-                                  const std::vector<queue_snapshot>& snapshots) {
+                                  const std::vector<queue_snapshot>& snapshots, bool counts_from_snapshots) {
     restore_plan plan;
     auto& actions = plan.actions;
     auto& summary = plan.summary;
@@ -180,8 +186,11 @@ restore_plan server_core::restore(const registry_copy& local, const registry_cop
 
     // Counts: those of queues the broker kept; a snapshot of any other name is stale.
     for (const auto& snapshot : snapshots) {
-        if (local_users.count(snapshot.name) && !fresh_queues.count(snapshot.name)) load_queue(snapshot);
-        else actions.push_back(remove_snapshot(snapshot.name));
+        if (local_users.count(snapshot.name) && !fresh_queues.count(snapshot.name)) {
+            if (counts_from_snapshots) load_queue(snapshot);
+        } else {
+            actions.push_back(remove_snapshot(snapshot.name));
+        }
     }
     registry_.take_changes();  // loaded, not changed: nothing new to save
     return plan;
@@ -438,22 +447,30 @@ server_plan server_core::queues_purge(const std::string&, const requests::queues
 
 // --- Traffic -----------------------------------------------------------------------
 
-void server_core::on_direct_message(const std::string& to, const std::string& from, const std::string& id,
-                                    std::uint64_t bytes) {
+std::vector<std::string> server_core::on_direct_message(const std::string& to, const std::string& from,
+                                                       const std::string& id, std::uint64_t bytes) {
     const user_record* user = registry_.find_user(to);
-    if (user && user->name == to) accounting_.routed(to, from, id, bytes);
+    if (!user || user->name != to) return {};
+    accounting_.routed(to, from, id, bytes);
+    return {to};
 }
 
-void server_core::on_post(const std::string& topic, const std::string& from, const std::string& id,
-                          std::optional<std::uint64_t> seq, const std::string& series, std::uint64_t bytes) {
+std::vector<std::string> server_core::on_post(const std::string& topic, const std::string& from, const std::string& id,
+                                             std::optional<std::uint64_t> seq, const std::string& series,
+                                             std::uint64_t bytes) {
     const topic_record* record = registry_.find_topic(topic);
-    if (!record || record->name != topic) return;
+    if (!record || record->name != topic) return {};
+    std::vector<std::string> routed;
     for (const auto& member : registry_.members(topic))
-        if (member != from) accounting_.routed(member, from, id, bytes);
+        if (member != from) {
+            accounting_.routed(member, from, id, bytes);
+            routed.push_back(member);
+        }
     if (seq) {
         auto& highest = post_numbers_[topic][numbering_key{from, topic, series}];
         highest = std::max(highest, *seq);
     }
+    return routed;
 }
 
 void server_core::on_receipt(const std::string& reader, const std::string& sender, const std::vector<std::string>& ids) {

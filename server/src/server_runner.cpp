@@ -8,8 +8,12 @@
 #include "papo/rpc.h"
 #include "papo/topics.h"
 
+#include <atomic>
 #include <future>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
 
 namespace papo {
 namespace {
@@ -87,7 +91,21 @@ std::vector<server_action> server_runner::load_registry() {
     // while a broker that was SIGKILLed lost those since its last autosave.
     const registry_copy retained{users, topic_list};
     const auto local = saved_->load();
-    const auto plan = core_.restore(local ? *local : retained, retained, queues);
+    // The store's counts are exact; retained snapshots count only for a store made just now
+    // (the first start of a papo-server with a store, on an existing broker).
+    const bool counts_in_store = store_->existed();
+    const auto plan = core_.restore(local ? *local : retained, retained, queues, !counts_in_store);
+    if (counts_in_store) {
+        std::set<std::string> gone;
+        for (const auto& w : store_->waiting()) {
+            const user_record* user = core_.state().find_user(w.queue);
+            if (user && user->name == w.queue) core_.load_waiting(w.queue, w.sender, w.id, w.bytes);
+            else gone.insert(w.queue);
+        }
+        for (const auto& queue : gone) store_->purge(queue);  // removed while the store was not told
+        store_->commit();
+    }
+    known_epoch_ = store_->meta("broker_epoch");
     const std::string counts = std::to_string(core_.state().users().size()) + " users and queues, " +
                                std::to_string(core_.state().topics().size()) + " topics";
     if (!local) {
@@ -111,7 +129,8 @@ bool server_runner::execute(const std::vector<server_action>& actions, std::stri
                 options.user_properties = action.user_properties;
                 main_->publish(action.topic, action.payload, options);
             } else {
-                backend_->carry_out(action);
+                const auto taken = backend_->carry_out(action);
+                if (!taken.empty()) keep_taken(action.name, taken);
             }
         } catch (const error& e) {
             failure = e.what();
@@ -148,6 +167,7 @@ void server_runner::answer(const inbound& request) {
                                                              "the broker did not carry out the change: " + failure));
         } else {
             core_.commit(plan);
+            store_plan(plan);
             try {
                 // Before answering: an answered change must survive a crash of broker and server together.
                 const auto change = core_.take_changes();
@@ -171,6 +191,124 @@ void server_runner::answer(const inbound& request) {
     main_->publish_async(request.response_topic, encode(plan.response), options);
 }
 
+void server_runner::store_plan(const server_plan& plan) {
+    using k = server_action::kind;
+    try {
+        for (const auto& action : plan.actions)
+            if (action.type == k::open_queue || action.type == k::wipe_queue) store_->purge(action.name);
+        if (plan.counts && plan.counts->purge) store_->purge(plan.counts->queue);
+        if (plan.counts && !plan.counts->confirmed.empty()) store_->remove_ids(plan.counts->queue, plan.counts->confirmed);
+        commit_store(true);  // answered means done: a purged message must not come back
+    } catch (const error& e) {
+        log_error("cannot update the message store: " + std::string(e.what()));
+    }
+}
+
+void server_runner::commit_store(bool now) {
+    if (!store_->pending_writes()) return;
+    // One fsync per batch: when traffic pauses, or every 512 messages or 20 ms under load.
+    if (!now && batch_writes_ < 512 && std::chrono::steady_clock::now() - batch_started_ < std::chrono::milliseconds(20))
+        return;
+    try {
+        store_->commit();
+    } catch (const error& e) {
+        log_error("cannot save messages in the store: " + std::string(e.what()));
+    }
+    batch_writes_ = 0;
+}
+
+void server_runner::keep_taken(const std::string& queue, const std::vector<inbound>& taken) {
+    std::size_t kept = 0;
+    for (const auto& message : taken) {
+        const auto route = topics::parse(message.topic);
+        if (!route) continue;
+        try {
+            using k = topics::route::kind;
+            if ((route->type == k::inbox && route->user == queue) || route->type == k::post) {
+                const auto m = decode<chat_message>(message.payload);
+                core_.load_waiting(queue, route->from, m.id, message.payload.size());
+                store_->add(message.topic, message.payload, route->from, m.id, {queue},
+                            route->type == k::post ? route->topic : std::string());
+                ++kept;
+            }
+        } catch (const std::exception& e) {
+            log_warn("a message taken from " + queue + "'s session is unreadable: " + e.what());
+        }
+    }
+    if (kept) log_info("kept " + std::to_string(kept) + " message(s) taken from " + queue + "'s session while remaking it");
+}
+
+void server_runner::on_epoch(const inbound& message) {
+    if (message.payload.empty()) return;
+    const auto epoch = decode<broker_epoch>(message.payload).epoch;
+    if (!known_epoch_) {
+        known_epoch_ = epoch;
+        store_->set_meta("broker_epoch", epoch);
+        commit_store(true);
+        log_info("broker epoch " + epoch);
+        return;
+    }
+    if (epoch == *known_epoch_ || (new_epoch_ && *new_epoch_ == epoch)) return;
+    log_warn("the broker restarted (epoch " + *known_epoch_ + " -> " + epoch +
+             "): it may have lost messages it had not saved; publishing the unconfirmed ones again");
+    new_epoch_ = epoch;
+}
+
+bool server_runner::replay() {
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<std::pair<std::string, queue_subscriptions>> queues;
+    for (const auto& [key, user] : core_.state().users()) queues.emplace_back(user.name, server_core::subscriptions_of(user));
+    // 1. Every queue session, so that what follows has a session to wait in. Many at once:
+    // each is a connection's round trips, and a broker holds thousands.
+    std::vector<std::vector<inbound>> taken(queues.size());
+    std::atomic<std::size_t> next{0}, failed{0};
+    std::string failure;
+    std::mutex failure_guard;
+    std::vector<std::thread> workers;
+    const std::size_t count = std::min(config_.replay_connections ? config_.replay_connections : 1, queues.size());
+    for (std::size_t w = 0; w < count; ++w)
+        workers.emplace_back([&] {
+            for (std::size_t i; (i = next++) < queues.size();) {
+                try {
+                    taken[i] = backend_->repair_queue(queues[i].first, queues[i].second, {});
+                } catch (const error& e) {
+                    ++failed;
+                    std::lock_guard<std::mutex> lock(failure_guard);
+                    failure = queues[i].first + ": " + e.what();
+                }
+            }
+        });
+    for (auto& worker : workers) worker.join();
+    for (std::size_t i = 0; i < queues.size(); ++i)
+        if (!taken[i].empty()) keep_taken(queues[i].first, taken[i]);
+    commit_store(true);
+    if (failed) {
+        log_warn("could not remake " + std::to_string(failed.load()) + " queue session(s) (" + failure +
+                 "); trying again at the next connection");
+        return false;
+    }
+    // 2. What no reader confirmed, in the order it came. Readers drop what they already
+    // have (ids are per sender); a post waiting in several queues goes once to its topic.
+    const auto messages = store_->unconfirmed();
+    std::size_t waiting = 0;
+    try {
+        for (const auto& m : messages) {
+            main_->publish_async(m.topic, m.payload);
+            waiting += m.queues.size();
+        }
+        main_->flush();
+    } catch (const error& e) {
+        log_warn("lost the broker while publishing the unconfirmed messages again (" + std::string(e.what()) +
+                 "); trying again at the next connection");
+        return false;
+    }
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    log_info("after the broker restart: remade " + std::to_string(queues.size()) + " queue session(s) and published " +
+             std::to_string(messages.size()) + " unconfirmed message(s) again (" + std::to_string(waiting) +
+             " waiting in queues) in " + std::to_string(ms.count()) + " ms");
+    return true;
+}
+
 void server_runner::dispatch(const inbound& message) {
     const auto route = topics::parse(message.topic);
     if (!route) return;
@@ -178,23 +316,47 @@ void server_runner::dispatch(const inbound& message) {
     try {
         switch (route->type) {
             case k::request: answer(message); break;
-            case k::inbox:
-                core_.on_direct_message(route->user, route->from, decode<chat_message>(message.payload).id,
-                                        message.payload.size());
-                break;
-            case k::post: {
-                const auto post = decode<chat_message>(message.payload);
-                core_.on_post(route->topic, route->from, post.id, post.seq, post.series, message.payload.size());
+            case k::inbox: {
+                const auto dm = decode<chat_message>(message.payload);
+                const auto queues = core_.on_direct_message(route->user, route->from, dm.id, message.payload.size());
+                store_->add(message.topic, message.payload, route->from, dm.id, queues);
+                if (!queues.empty()) ++batch_writes_;
+                // A QoS 0 DM is not kept by the broker for an offline reader: papo-server
+                // publishes it again at QoS 1 (the reader drops the repeat if it was online).
+                if (message.qos == 0 && !queues.empty()) main_->publish_async(message.topic, message.payload);
                 break;
             }
-            case k::receipt:
-                core_.on_receipt(route->from, route->user, decode<receipt>(message.payload).ids);
+            case k::post: {
+                const auto post = decode<chat_message>(message.payload);
+                const auto queues =
+                    core_.on_post(route->topic, route->from, post.id, post.seq, post.series, message.payload.size());
+                store_->add(message.topic, message.payload, route->from, post.id, queues, route->topic);
+                ++batch_writes_;
+                if (message.qos == 0 && !queues.empty()) main_->publish_async(message.topic, message.payload);
                 break;
+            }
+            case k::receipt: {
+                const auto ids = decode<receipt>(message.payload).ids;
+                core_.on_receipt(route->from, route->user, ids);
+                store_->remove(route->from, route->user, ids);
+                ++batch_writes_;
+                break;
+            }
+            case k::epoch: on_epoch(message); break;
             case k::presence:
                 core_.on_presence(route->user, !message.payload.empty() && decode<presence>(message.payload).online);
                 break;
             default: break;
         }
+    } catch (const error& e) {
+        if (e.kind() == error_kind::storage || e.kind() == error_kind::connection_lost ||
+            e.kind() == error_kind::timed_out) {
+            log_error("while taking " + message.topic + ": " + e.what());
+            return;
+        }
+        ++malformed_;
+        log_warn("ignored malformed message on " + message.topic + ": " + e.what() + " (" +
+                 std::to_string(malformed_) + " so far)");
     } catch (const std::exception& e) {  // one bad message never stops the server
         ++malformed_;
         log_warn("ignored malformed message on " + message.topic + ": " + e.what() + " (" +
@@ -214,6 +376,7 @@ bool server_runner::publish_full_states() {
 
 void server_runner::run(const std::atomic<bool>& stop) {
     saved_ = std::make_unique<registry_file>(config_.state_dir);  // first: refuses a second server on it
+    store_ = std::make_unique<message_store>(config_.state_dir, config_.history_posts);
     backend_ = std::make_unique<mosquitto_backend>(options_for("papo-server", false), !config_.no_accounts);
     backend_->prepare();
     const auto repairs = load_registry();
@@ -227,8 +390,9 @@ void server_runner::run(const std::atomic<bool>& stop) {
     main_ = std::make_unique<session>(options);
     main_->connect();
     const std::vector<std::string> watched{topics::all_requests, topics::all_inboxes, topics::all_posts,
-                                           topics::all_receipts, topics::all_presence};
-    main_->subscribe(watched, 1);
+                                           topics::all_receipts, topics::all_presence, topics::broker_epoch};
+    // No Local: what papo-server publishes again (a replay, a QoS 0 message) is not taken twice.
+    main_->subscribe(watched, 1, /*no_local=*/true);
     // What the broker lost (or kept although removed) is put right before serving.
     std::size_t failed = 0;
     std::string failure;
@@ -245,7 +409,9 @@ void server_runner::run(const std::atomic<bool>& stop) {
     auto next_snapshot = std::chrono::steady_clock::now() + config_.snapshot_interval;
     bool reconnecting = false;
     while (!stop) {
-        auto message = main_->next(std::chrono::milliseconds(50));
+        auto message = main_->next(std::chrono::milliseconds(store_->pending_writes() ? 0 : 50));
+        if (!message) commit_store(true);  // traffic paused: the batch so far becomes durable
+        if (message && !message->connection_lost && !store_->pending_writes()) batch_started_ = std::chrono::steady_clock::now();
         if (message && message->connection_lost) {
             log_warn("lost the broker; reconnecting");
             reconnecting = true;
@@ -259,7 +425,7 @@ void server_runner::run(const std::atomic<bool>& stop) {
             // registry again from memory (retained writes of the same content are harmless).
             // If the broker drops us again meanwhile, the next connection tries again.
             try {
-                main_->subscribe(watched, 1);  // a broker without our saved session forgot them
+                main_->subscribe(watched, 1, true);  // a broker without our saved session forgot them
                 const auto actions = core_.whole_registry();
                 // Full states first: the broker refuses DMs by them.
                 if (publish_full_states() && execute(actions, failure)) {
@@ -269,6 +435,13 @@ void server_runner::run(const std::atomic<bool>& stop) {
             } catch (const error& e) {
                 log_warn("lost the broker again while reconnecting (" + std::string(e.what()) + "); reconnecting");
             }
+        }
+        commit_store(false);
+        if (new_epoch_ && !reconnecting && main_->connected() && replay()) {
+            known_epoch_ = new_epoch_;
+            new_epoch_.reset();
+            store_->set_meta("broker_epoch", *known_epoch_);
+            commit_store(true);
         }
         if (std::chrono::steady_clock::now() >= next_snapshot) {
             if (main_->connected()) execute(core_.take_snapshots(), failure);
@@ -280,6 +453,7 @@ void server_runner::run(const std::atomic<bool>& stop) {
         if (message->connection_lost) break;
         dispatch(*message);
     }
+    commit_store(true);
     execute(core_.take_snapshots(), failure);
     main_->disconnect();
     backend_.reset();

@@ -21,6 +21,20 @@ TEST(access_rules, ClientIdsBelongToTheirUser) {
     EXPECT_EQ(check_client_id(server, "alice", server), verdict::defer);  // it makes everyone's queue
 }
 
+TEST(access_rules, AQueueIsResumedNeverStartedClean) {
+    EXPECT_EQ(check_session("bob", "bob", /*clean_start=*/false, server), verdict::defer);
+    EXPECT_EQ(check_session("bob", "bob", /*clean_start=*/true, server), verdict::deny);  // would wipe bob's queue
+    EXPECT_EQ(check_session("bob", "bob~rpc-1f", true, server), verdict::defer);           // a helper starts clean
+    EXPECT_EQ(check_session(server, "bob", true, server), verdict::defer);                 // papo-server wipes queues
+}
+
+TEST(access_rules, NobodyWritesTheBrokersAnnouncements) {
+    EXPECT_FALSE(allowed("bob", action::write, "broker/epoch"));
+    EXPECT_FALSE(allowed("bob", action::write, "broker/other"));
+    EXPECT_TRUE(allowed("bob", action::subscribe, "broker/epoch"));
+    EXPECT_TRUE(allowed("bob", action::read, "broker/epoch"));
+}
+
 TEST(access_rules, OnlyTheOwnerReadsUnderUsers) {
     for (auto what : {action::read, action::subscribe}) {
         EXPECT_TRUE(allowed("bob", what, "users/bob/inbox/alice"));

@@ -46,6 +46,16 @@ struct presence {
 void to_json(nlohmann::json& j, const presence& p);
 void from_json(const nlohmann::json& j, presence& p);
 
+// Payload of broker/epoch (retained), written by the broker plugin papo_guard: a new
+// `epoch` each time the broker starts. A change means the broker may have lost what it
+// had not saved: papo-server publishes again what waits unconfirmed, clients resend.
+struct broker_epoch {
+    std::string epoch;  // 32 hex digits
+    std::string since;  // when the broker started (UTC)
+};
+void to_json(nlohmann::json& j, const broker_epoch& e);
+void from_json(const nlohmann::json& j, broker_epoch& e);
+
 // Payload of registry/users/<name> (retained): a user, or a named queue that belongs to no user.
 struct user_record {
     std::string name;

@@ -64,6 +64,7 @@ struct inbound {
     std::string payload;
     bool retained = false;
     bool duplicate = false;  // QoS 1 redelivery flag from the broker
+    int qos = 1;             // as delivered: at most the subscription's and the sender's
     std::string response_topic;
     std::string correlation_data;
     std::vector<std::pair<std::string, std::string>> user_properties;  // MQTT v5, in order

@@ -32,6 +32,9 @@ std::string registry_topic(std::string_view topic);
 std::string registry_queue(std::string_view queue);
 inline constexpr const char* registry_all = "registry/#";
 
+// broker/epoch (retained): papo_guard's new value at each broker start (broker_epoch).
+inline constexpr const char* broker_epoch = "broker/epoch";
+
 // Request/response with papo-server (MQTT v5 response topic + correlation data).
 std::string request(std::string_view from);                            // server/v1/request/<from>
 std::string response(std::string_view from, std::string_view nonce);   // server/v1/response/<from>/<nonce>
@@ -53,7 +56,7 @@ bool is_response_topic_of(std::string_view response_topic, std::string_view from
 
 // A topic parsed back into its parts. Each field means one thing whatever the kind.
 struct route {
-    enum class kind { inbox, post, receipt, presence, request, registry_user, registry_topic, registry_queue };
+    enum class kind { inbox, post, receipt, presence, request, registry_user, registry_topic, registry_queue, epoch };
     kind type;
     // Whose part of the tree it is: inbox: the recipient; receipt: the sender of the
     // messages read; presence, registry_user, registry_queue: that name. Else empty.

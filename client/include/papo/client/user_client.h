@@ -93,6 +93,11 @@ public:
     // ones (taken while papo-server or the broker was away) are checked first, and those
     // to no such user dropped with a notice.
     void resend_unconfirmed();
+    // broker/epoch (true when `message` is it, which is then taken here): a broker start
+    // this user has not seen yet may have lost what it held, so everything unconfirmed
+    // is sent again now rather than after --resend-after. The epoch seen is kept in the
+    // state folder.
+    bool note_broker_epoch(const inbound& message);
     // A DM. Queued (kept in the outbox, sent when papo next connects) when papo-server
     // or the broker cannot be reached; refused (no_such_user...) otherwise.
     send_result send(const std::string& to, const std::string& text);
@@ -115,6 +120,7 @@ public:
 
 private:
     std::string require_me() const;
+    void resend(std::chrono::seconds quiet);
     send_result queue_unchecked(outbox_entry entry, const std::string& shown_to, const std::string& why);
 
     client_config config_;

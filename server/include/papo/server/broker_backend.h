@@ -6,6 +6,7 @@
 // Every call is idempotent in intent (deleting what is gone, granting what is
 // granted succeeds) and throws papo::error when the broker does not carry it out.
 #include "papo/server/server_core.h"
+#include "papo/session.h"
 
 #include <string>
 #include <vector>
@@ -31,9 +32,11 @@ public:
     // A new, empty persistent session for `name` (what an earlier one held is wiped).
     virtual void open_queue(const std::string& name, const queue_subscriptions& subscriptions) = 0;
     // The session subscribed as given and no longer to `dropped`, keeping the messages it
-    // holds; made if the broker lost it.
-    virtual void repair_queue(const std::string& name, const queue_subscriptions& subscriptions,
-                              const std::vector<std::string>& dropped) = 0;
+    // holds; made if the broker lost it. Connecting to the session takes from it what it
+    // holds (Paho acknowledges QoS 1 on receipt): those messages are returned, for the
+    // caller to keep and publish again.
+    virtual std::vector<inbound> repair_queue(const std::string& name, const queue_subscriptions& subscriptions,
+                                              const std::vector<std::string>& dropped) = 0;
     // Ends the session and the messages it holds.
     virtual void wipe_queue(const std::string& name) = 0;
 
@@ -41,8 +44,9 @@ public:
     // (subscriptions of clean sessions) must be set up again.
     virtual void reconnected() {}
 
-    // Carries out one of a plan's actions, except publish_retained (the runner's).
-    void carry_out(const server_action& action);
+    // Carries out one of a plan's actions, except publish_retained (the runner's); returns
+    // the messages a repair_queue took from the session.
+    std::vector<inbound> carry_out(const server_action& action);
 };
 
 }  // namespace papo

@@ -28,8 +28,9 @@ public:
     void grant_topics(const std::vector<std::string>& topics) override;
     void revoke_topic(const std::string& topic) override;
     void open_queue(const std::string& name, const queue_subscriptions& subscriptions) override;
-    void repair_queue(const std::string& name, const queue_subscriptions& subscriptions,
-                      const std::vector<std::string>& dropped) override;
+    // Safe to call from several threads at once (each call has its own connection).
+    std::vector<inbound> repair_queue(const std::string& name, const queue_subscriptions& subscriptions,
+                                      const std::vector<std::string>& dropped) override;
     void wipe_queue(const std::string& name) override;
 
 private:

@@ -108,8 +108,13 @@ public:
     // `local` (and the counts of the queues the broker kept) and returns the repairs that
     // make the broker's `retained` registry match it: entries and queue sessions the
     // broker lost are made again, entries that were removed are removed again.
+    // `counts_from_snapshots` false: the counts come from papo-server's message store
+    // (load_waiting), and the snapshots only tell which stale ones to remove.
     restore_plan restore(const registry_copy& local, const registry_copy& retained,
-                         const std::vector<queue_snapshot>& snapshots);
+                         const std::vector<queue_snapshot>& snapshots, bool counts_from_snapshots = true);
+    // At start-up, from the message store: this message waits in the queue (if it still exists).
+    void load_waiting(const std::string& queue, const std::string& sender, const std::string& id,
+                      std::uint64_t bytes);
 
     // A request from `from` (a user's name, or admin_name): its plan. Changes nothing.
     server_plan handle(const std::string& from, const nlohmann::json& request) const;
@@ -117,10 +122,11 @@ public:
     void commit(const server_plan& plan);
 
     // Traffic papo-server observes on the broker; `bytes` is the PUBLISH's payload size.
-    void on_direct_message(const std::string& to, const std::string& from, const std::string& id,
+    // Each returns the queues the message now waits in (what the store keeps).
+    std::vector<std::string> on_direct_message(const std::string& to, const std::string& from, const std::string& id,
                            std::uint64_t bytes = 0);
     // A post; `seq` and `series` are the sender's numbers when it keeps them.
-    void on_post(const std::string& topic, const std::string& from, const std::string& id,
+    std::vector<std::string> on_post(const std::string& topic, const std::string& from, const std::string& id,
                  std::optional<std::uint64_t> seq = std::nullopt, const std::string& series = {},
                  std::uint64_t bytes = 0);
     // users/<sender>/receipts/<reader>: the reader took these of the sender's messages.

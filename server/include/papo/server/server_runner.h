@@ -2,6 +2,7 @@
 // papo-server's I/O: loads the retained registry, then serves requests and
 // watches traffic on its own persistent session, carrying out server_core's actions.
 #include "papo/server/broker_backend.h"
+#include "papo/server/message_store.h"
 #include "papo/server/registry_file.h"
 #include "papo/server/server_core.h"
 #include "papo/session.h"
@@ -9,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 
 namespace papo {
 
@@ -18,7 +20,9 @@ struct server_config {
     // --max-waiting-messages, --max-waiting-bytes (0: no limit): a queue at either is full.
     queue_limits limits;
     bool no_accounts = false;  // an open broker: skip dynamic-security commands
-    std::string state_dir = "data/server";  // papo-server's own copy of the registry
+    std::string state_dir = "data/server";  // papo-server's own copy of the registry, and its message store
+    std::size_t history_posts = 50;         // --history: posts kept per topic for topics.history
+    std::size_t replay_connections = 8;     // queue sessions remade at once after a broker restart
 };
 
 class server_runner {
@@ -39,10 +43,28 @@ private:
     // Publishes the snapshot of every full queue and of every queue whose full state
     // changed: after each (re)connect, as the broker plugin forgets them in a restart.
     bool publish_full_states();
+    // The store follows what an answered plan did to the queues (purges, confirmations).
+    void store_plan(const server_plan& plan);
+    // Messages a queue's own connection took from its session (repair_queue): kept, as
+    // they left the broker.
+    void keep_taken(const std::string& queue, const std::vector<inbound>& taken);
+    // broker/epoch: a new value means the broker restarted and may have lost messages.
+    void on_epoch(const inbound& message);
+    // After a broker restart: every queue session made again (in parallel), then every
+    // unconfirmed message in the store published again, in the order it came. False if
+    // the broker went away meanwhile (tried again at the next connection).
+    bool replay();
+    // Ends the store's open batch when it is due (one fsync per batch).
+    void commit_store(bool now);
 
     server_config config_;
     server_core core_;
     std::unique_ptr<registry_file> saved_;  // the copy in --state-dir
+    std::unique_ptr<message_store> store_;  // every message until its reader confirms it
+    std::optional<std::string> known_epoch_;  // the broker start the store is in step with
+    std::optional<std::string> new_epoch_;    // a later start, whose replay is due
+    std::size_t batch_writes_ = 0;
+    std::chrono::steady_clock::time_point batch_started_{};
     std::unique_ptr<broker_backend> backend_;  // accounts, topic rights, queue sessions
     session_ptr main_;
     std::size_t malformed_ = 0;
