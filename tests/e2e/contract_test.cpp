@@ -21,7 +21,7 @@ TEST_F(contract, EverythingPapoPublishesMatchesTheSchemas) {
     // An operator with papo-server's rights sees everything.
     auto capture = start_subscriber("papo-server", "papo-server~capture",
                                     {"-v", "-t", "users/#", "-t", "topics/#", "-t", "presence/#", "-t", "registry/#",
-                                     "-t", "server/#"});
+                                     "-t", "server/#", "-t", "broker/#"});
     register_users({"alice", "bob", "carol"});
     ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
     ASSERT_EQ(admin({"queues", "add", "sensors"}).exit_code, 0);
@@ -39,7 +39,8 @@ TEST_F(contract, EverythingPapoPublishesMatchesTheSchemas) {
     // Until each kind has been seen (queue snapshots are published every 100 ms).
     const std::vector<std::string> expected{"users/bob/inbox/alice ", "topics/lobby/alice ", "users/alice/receipts/bob ",
                                             "presence/bob ", "registry/users/bob ", "registry/topics/lobby ",
-                                            "registry/queues/bob ", "server/v1/request/", "server/v1/response/"};
+                                            "registry/queues/bob ", "server/v1/request/", "server/v1/response/",
+                                            "broker/epoch "};
     wait_until([&] {
         const std::string so_far = received(*capture);
         return std::all_of(expected.begin(), expected.end(),

@@ -12,7 +12,7 @@ usage:
                                         tests/schema/examples/ behave as named
 
 SCHEMA is a file name in topics-schema/ without ".schema.json": message, receipt, presence,
-registry-user, registry-topic, registry-queue, request, response, sync.
+registry-user, registry-topic, registry-queue, request, response, sync, broker-epoch.
 
 Besides the JSON Schema itself, every payload is checked the way papo reads it: valid
 UTF-8, strict JSON (no NaN, no duplicate keys, no lone surrogates), nested at most 32
@@ -381,6 +381,8 @@ def route(topic):
         return "request", False, [] if service else _name(asker, "asker"), none
     if n == 5 and levels[:3] == ["server", "v1", "response"]:
         return "response", False, _any_level(levels[3], "asker") + _any_level(levels[4], "nonce"), none
+    if topic == "broker/epoch":
+        return "broker-epoch", False, [], none
     if n == 4 and levels[:3] == ["server", "v1", "sync"]:
         return "sync", False, _any_level(levels[3], "nonce"), none
     return None, False, [f"topic {_short(topic)} is not part of papo's topic tree"], none
