@@ -285,6 +285,11 @@ private:
         joined_.push_back(joined.name);
         current_ = joined.name;
         say("joined #" + safe_text(joined.name) + " (now current)");
+        try {
+            for (const auto& post : client_.history(joined.name)) say(format_for_people(post));
+        } catch (const error& e) {
+            say("(no history: " + safe_text(e.what()) + ")");
+        }
     }
     void leave(const std::string& topic) {
         if (mirror_) throw error("this papo follows another one that holds your queue: /leave there");

@@ -13,7 +13,7 @@
 
 namespace papo {
 nlohmann::json to_json_line(const message_view& m) {
-    nlohmann::json j{{"kind", m.direct ? "dm" : "post"}, {"from", m.from}, {"id", m.id},
+    nlohmann::json j{{"kind", m.history ? "history" : m.direct ? "dm" : "post"}, {"from", m.from}, {"id", m.id},
                      {"text", m.text}, {"sent_at", m.sent_at}, {"waited", m.waited}};
     if (m.direct) j["to"] = m.to;
     else j["topic"] = m.topic;
@@ -69,6 +69,7 @@ std::string format_for_people(const message_view& m) {
                 " from " + from + " not here yet)";
     if (m.late) line += "  (arrived late)";
     if (m.maybe_repeat) line += "  (may have been shown already: papo stopped while showing it)";
+    if (m.history) line += "  (history)";
     return line;
 }
 

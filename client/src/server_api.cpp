@@ -42,6 +42,13 @@ std::vector<topic_entry> server_api::topics(nlohmann::json* raw) {
     return out;
 }
 
+answers::history server_api::history(const std::string& topic, std::size_t limit) {
+    requests::topics_history request;
+    request.name = topic;
+    if (limit) request.limit = limit;
+    return rpc_.ask(request, timeout_);
+}
+
 membership_change server_api::join(const std::string& topic) {
     const auto answer = rpc_.ask(requests::topics_join{{topic}}, timeout_);
     return {answer.name, answer.changed, answer.numbers ? nlohmann::json(*answer.numbers) : nlohmann::json()};

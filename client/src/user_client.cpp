@@ -131,7 +131,8 @@ bool user_client::note_broker_epoch(const inbound& message) {
     std::string known;
     std::getline(saved, known);
     if (known == epoch) return true;
-    try {
+    // The first epoch this state folder sees is only noted: nothing tells that it is new.
+    if (!known.empty()) try {
         resend(std::chrono::seconds(0));
     } catch (const error& e) {
         // Not marked as seen: the epoch comes again at the next connection's subscribe.
@@ -276,6 +277,23 @@ std::vector<topic_entry> user_client::topics(std::set<std::string>* joined, nloh
     if (joined && !me_.empty())
         for (const auto& t : api_->user(me_).topics) joined->insert(t);
     return list;
+}
+
+std::vector<message_view> user_client::history(const std::string& topic, std::size_t limit) {
+    std::vector<message_view> out;
+    for (const auto& post : api_->history(topic, limit).posts) {
+        message_view m;
+        m.direct = false;
+        m.from = post.from;
+        m.topic = topic;
+        m.id = post.message.id;
+        m.text = post.message.text;
+        m.sent_at = post.message.sent_at;
+        m.seq = post.message.seq;
+        m.history = true;
+        out.push_back(std::move(m));
+    }
+    return out;
 }
 
 std::vector<std::string> user_client::joined_topics() { return api_->user(require_me()).topics; }

@@ -58,6 +58,17 @@ void to_json(json& j, const pending& a) { j = {{"name", a.name}, {"ids", a.ids}}
 void from_json(const json& j, pending& a) { a = {text(j, "name"), names(j, "ids")}; }
 void to_json(json& j, const confirmed& a) { j = {{"name", a.name}, {"confirmed", a.confirmed}}; }
 void from_json(const json& j, confirmed& a) { a = {text(j, "name"), count(j, "confirmed")}; }
+void to_json(json& j, const history_post& a) { j = {{"from", a.from}, {"message", a.message}}; }
+void from_json(const json& j, history_post& a) {
+    a.from = text(j, "from");
+    a.message = field(j, "message", json::value_t::object, "object").get<chat_message>();
+}
+void to_json(json& j, const history& a) { j = {{"name", a.name}, {"posts", a.posts}}; }
+void from_json(const json& j, history& a) {
+    a.name = text(j, "name");
+    a.posts.clear();
+    for (const auto& post : field(j, "posts", json::value_t::array, "array")) a.posts.push_back(post.get<history_post>());
+}
 void to_json(json& j, const topic_row& a) { j = {{"name", a.name}, {"members", a.members}, {"created_at", a.created_at}}; }
 void from_json(const json& j, topic_row& a) { a = {text(j, "name"), count(j, "members"), text(j, "created_at")}; }
 void to_json(json& j, const topic_info& a) { j = {{"name", a.name}, {"members", a.members}}; }
@@ -97,6 +108,20 @@ void from_json(const json& j, account_request& r) {
 void to_json(json& j, const no_arguments&) { j = json::object(); }
 void from_json(const json&, no_arguments&) {}
 void to_json(json& j, const users_confirm& r) { j = {{"ids", r.ids}}; }
+void to_json(json& j, const topics_history& r) {
+    j = {{"name", r.name}};
+    if (r.limit) j["limit"] = *r.limit;
+}
+void from_json(const json& j, topics_history& r) {
+    r.name = text(j, "name");
+    r.limit.reset();
+    if (j.contains("limit")) {
+        r.limit = count(j, "limit");
+        if (*r.limit < 1 || *r.limit > topics_history::max_limit)
+            throw error(error_kind::bad_request,
+                        "\"limit\" is 1 to " + std::to_string(topics_history::max_limit) + " posts");
+    }
+}
 void from_json(const json& j, users_confirm& r) { r.ids = names(j, "ids"); }
 
 }  // namespace requests

@@ -4,6 +4,7 @@
 
 #include "papo/clock.h"
 #include "papo/error.h"
+#include "papo/log.h"
 #include "papo/topics.h"
 
 namespace papo {
@@ -82,13 +83,20 @@ session_options mosquitto_backend::queue_options(const std::string& name, bool p
 }
 
 void mosquitto_backend::prepare() {
-    std::vector<json> commands{{{"command", "createRole"}, {"rolename", broker_security::queue_role},
-                                {"acls", json::parse(broker_security::queue_role_acls_json())}}};
-    // Rights added since a broker's accounts were first written (idempotent).
-    for (const char* role : {broker_security::user_role, broker_security::queue_role})
-        commands.push_back({{"command", "addRoleACL"}, {"rolename", role}, {"acltype", "subscribePattern"},
-                            {"topic", topics::broker_epoch}, {"allow", true}, {"priority", 0}});
-    run(std::move(commands));
+    run({{{"command", "createRole"}, {"rolename", broker_security::queue_role},
+          {"acls", json::parse(broker_security::queue_role_acls_json())}}});
+    // Rights added since a broker's accounts were first written (idempotent). Without them
+    // papo only misses the broker's restarts (its outbox is resent on its timer), so a
+    // refusal is told, not fatal.
+    for (const char* role : {broker_security::user_role, broker_security::queue_role}) {
+        try {
+            run({{{"command", "addRoleACL"}, {"rolename", role}, {"acltype", "subscribePattern"},
+                  {"topic", topics::broker_epoch}, {"allow", true}, {"priority", 0}}});
+        } catch (const error& e) {
+            if (e.kind() != error_kind::broker_refused) throw;
+            log_warn(std::string("cannot let role ") + role + " read " + topics::broker_epoch + ": " + e.what());
+        }
+    }
 }
 
 void mosquitto_backend::create_account(const std::string& name, const std::string& password, bool is_queue) {

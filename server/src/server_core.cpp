@@ -205,7 +205,7 @@ server_plan server_core::handle(const std::string& from, const nlohmann::json& r
         entry(&server_core::users_confirm), entry(&server_core::topics_add),  entry(&server_core::topics_rm),
         entry(&server_core::topics_ls),    entry(&server_core::topics_info),  entry(&server_core::topics_join),
         entry(&server_core::topics_leave), entry(&server_core::queues_add),   entry(&server_core::queues_rm),
-        entry(&server_core::queues_ls),    entry(&server_core::queues_purge),
+        entry(&server_core::queues_ls),    entry(&server_core::queues_purge), entry(&server_core::topics_history),
     };
     std::string command = "unknown";
     try {
@@ -388,6 +388,16 @@ server_plan server_core::topics_ls(const std::string&, const requests::topics_ls
 server_plan server_core::topics_info(const std::string&, const requests::topics_info& r) const {
     const topic_record& topic = existing_topic(r.name);
     return answer(requests::topics_info::command, answers::topic_info{topic.name, registry_.members(topic.name)});
+}
+
+server_plan server_core::topics_history(const std::string& from, const requests::topics_history& r) const {
+    const topic_record& topic = existing_topic(r.name);
+    const auto members = registry_.members(topic.name);
+    if (std::find(members.begin(), members.end(), from) == members.end())
+        throw error(error_kind::forbidden, "only members read the history of #" + topic.name + " (papo join " + topic.name + ")");
+    auto plan = answer(requests::topics_history::command, answers::history{topic.name, {}});
+    plan.history = history_query{topic.name, r.limit.value_or(0)};
+    return plan;
 }
 
 server_plan server_core::topics_join(const std::string& from, const requests::topics_join& r) const {

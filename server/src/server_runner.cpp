@@ -181,6 +181,31 @@ void server_runner::answer(const inbound& request) {
             }
         }
     }
+    if (plan.accepted() && plan.history) {
+        // The posts come from the store, newest `limit`, oldest first.
+        const std::size_t limit = plan.history->limit ? std::min(plan.history->limit, config_.history_posts)
+                                                      : config_.history_posts;
+        answers::history history{plan.history->topic, {}};
+        try {
+            for (const auto& post : store_->history(plan.history->topic, limit)) {
+                try {
+                    history.posts.push_back({post.sender, decode<chat_message>(post.payload)});
+                } catch (const error&) {
+                    // A post papo-server took is one it could decode; skip any that is not.
+                }
+            }
+            // Within the broker's 4 MiB packet: the oldest go first when the posts are large.
+            std::size_t bytes = 0;
+            for (const auto& post : history.posts) bytes += post.message.text.size() + 256;
+            while (!history.posts.empty() && bytes > 3 * 1024 * 1024) {
+                bytes -= history.posts.front().message.text.size() + 256;
+                history.posts.erase(history.posts.begin());
+            }
+            plan.response["data"] = history;
+        } catch (const error& e) {
+            plan.response = make_failure(plan.command, error(error_kind::other, std::string("cannot read the history: ") + e.what()));
+        }
+    }
     if (request.response_topic.empty()) {
         log_warn("request on " + request.topic + " has no response topic; answered nobody");
         return;

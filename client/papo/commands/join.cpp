@@ -19,6 +19,15 @@ int join_topic(const context& c, const std::string& topic) {
     }
     if (c.json) std::cout << nlohmann::json{{"joined", joined.name}}.dump() << "\n";
     else std::cout << "joined #" << safe_text(joined.name) << "\n";
+    // What was said before: the topic's last posts, marked as history.
+    try {
+        for (const auto& post : client.history(joined.name)) {
+            if (c.json) std::cout << to_json_line(post).dump() << "\n";
+            else std::cout << format_for_people(post) << "\n";
+        }
+    } catch (const error& e) {
+        std::cerr << "papo: joined, but no history: " << safe_text(e.what()) << "\n";
+    }
     return 0;
 }
 

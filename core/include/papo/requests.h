@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "papo/messages.h"
+
 #include <nlohmann/json.hpp>
 
 namespace papo {
@@ -55,6 +57,14 @@ struct topic_info {
     std::string name;
     std::vector<std::string> members;
 };
+struct history_post {  // one post of topics.history
+    std::string from;
+    chat_message message;
+};
+struct history {  // topics.history: the newest posts, oldest first
+    std::string name;
+    std::vector<history_post> posts;
+};
 struct membership {  // topics.join, topics.leave
     std::string name;
     bool changed = false;
@@ -88,6 +98,10 @@ void from_json(const nlohmann::json& j, confirmed& a);
 void to_json(nlohmann::json& j, const topic_row& a);
 void from_json(const nlohmann::json& j, topic_row& a);
 void to_json(nlohmann::json& j, const topic_info& a);
+void to_json(nlohmann::json& j, const history_post& a);
+void from_json(const nlohmann::json& j, history_post& a);
+void to_json(nlohmann::json& j, const history& a);
+void from_json(const nlohmann::json& j, history& a);
 void from_json(const nlohmann::json& j, topic_info& a);
 void to_json(nlohmann::json& j, const membership& a);
 void from_json(const nlohmann::json& j, membership& a);
@@ -142,6 +156,17 @@ PAPO_REQUEST(queues_ls, no_arguments, "queues.ls", manager, std::vector<answers:
 PAPO_REQUEST(queues_purge, name_request, "queues.purge", manager, answers::purged);
 #undef PAPO_REQUEST
 
+// topics.history: the newest posts of a topic, for its members only. `limit` at most
+// max_limit; papo-server keeps its --history (default 50) per topic.
+struct topics_history {
+    static constexpr const char* command = "topics.history";
+    static constexpr asker may_ask = asker::registered;
+    static constexpr std::size_t max_limit = 1000;
+    using answer = answers::history;
+    std::string name;
+    std::optional<std::size_t> limit;
+};
+
 // users.confirm: a reader confirms ids it has already shown (a receipt a crash lost).
 struct users_confirm {
     static constexpr const char* command = "users.confirm";
@@ -159,6 +184,8 @@ void from_json(const nlohmann::json& j, account_request& r);
 void to_json(nlohmann::json& j, const no_arguments& r);
 void from_json(const nlohmann::json& j, no_arguments& r);
 void to_json(nlohmann::json& j, const users_confirm& r);
+void to_json(nlohmann::json& j, const topics_history& r);
+void from_json(const nlohmann::json& j, topics_history& r);
 void from_json(const nlohmann::json& j, users_confirm& r);
 
 }  // namespace requests

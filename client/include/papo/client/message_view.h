@@ -27,6 +27,9 @@ struct message_view {
     // An earlier run of papo died while showing it (SIGKILL between showing and
     // recording): it may already be on the screen. Never set otherwise.
     bool maybe_repeat = false;
+    // A post from the topic's history (topics.history), shown at a join: not new, not
+    // counted, no receipt. Its --json kind is "history".
+    bool history = false;
 };
 
 // The numbering a message counts in: DMs per sender, posts per sender and topic.

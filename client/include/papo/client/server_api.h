@@ -50,6 +50,9 @@ public:
     std::vector<topic_entry> topics(nlohmann::json* raw = nullptr);
     membership_change join(const std::string& topic);
     membership_change leave(const std::string& topic);
+    // topics.history: the newest posts of a topic (members only), oldest first; limit 0:
+    // papo-server's own number.
+    answers::history history(const std::string& topic, std::size_t limit = 0);
 
     rpc_client& rpc() { return rpc_; }
 

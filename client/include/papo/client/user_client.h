@@ -94,9 +94,9 @@ public:
     // to no such user dropped with a notice.
     void resend_unconfirmed();
     // broker/epoch (true when `message` is it, which is then taken here): a broker start
-    // this user has not seen yet may have lost what it held, so everything unconfirmed
-    // is sent again now rather than after --resend-after. The epoch seen is kept in the
-    // state folder.
+    // after the one this state folder last saw may have lost what it held, so everything
+    // unconfirmed is sent again now rather than after --resend-after. The epoch seen is
+    // kept in the state folder (the first one is only noted).
     bool note_broker_epoch(const inbound& message);
     // A DM. Queued (kept in the outbox, sent when papo next connects) when papo-server
     // or the broker cannot be reached; refused (no_such_user...) otherwise.
@@ -114,6 +114,8 @@ public:
     // The topics; `joined` gets those the user joined.
     std::vector<topic_entry> topics(std::set<std::string>* joined = nullptr, nlohmann::json* raw = nullptr);
     std::vector<std::string> joined_topics();
+    // The topic's last posts (topics.history, members only), oldest first, marked history.
+    std::vector<message_view> history(const std::string& topic, std::size_t limit = 0);
     // Tells papo-server which of the ids it counts as waiting this reader has already
     // shown (their receipt was lost in a crash); returns the ids still to come.
     std::set<std::string> settle_pending(const reader& inbox);

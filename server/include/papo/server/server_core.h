@@ -67,6 +67,12 @@ struct count_change {
     std::vector<std::string> confirmed;  // users.confirm: these ids were shown already
 };
 
+// topics.history: the runner fills the answer's posts from its message store.
+struct history_query {
+    std::string topic;   // the registered spelling
+    std::size_t limit = 0;  // 0: papo-server's --history
+};
+
 // What one request leads to.
 struct server_plan {
     std::string command = "unknown";
@@ -76,6 +82,7 @@ struct server_plan {
     std::vector<server_action> undo;     // when one failed: puts the broker back (best effort)
     registry_change change;              // applied by commit() only
     std::optional<count_change> counts;  // applied by commit() only
+    std::optional<history_query> history;  // the answer's posts, from the store
     bool accepted() const { return response.value("ok", false); }
 };
 
@@ -174,6 +181,7 @@ private:
     server_plan topics_info(const std::string& from, const requests::topics_info& r) const;
     server_plan topics_join(const std::string& from, const requests::topics_join& r) const;
     server_plan topics_leave(const std::string& from, const requests::topics_leave& r) const;
+    server_plan topics_history(const std::string& from, const requests::topics_history& r) const;
     server_plan queues_ls(const std::string& from, const requests::queues_ls& r) const;
     server_plan queues_purge(const std::string& from, const requests::queues_purge& r) const;
 
