@@ -69,7 +69,24 @@ int on_basic_auth(int, void* event_data, void*) {
                              std::string(username).c_str(), std::string(username).c_str());
         return MOSQ_ERR_AUTH;
     }
-    if (username == privileged) return MOSQ_ERR_PLUGIN_DEFER;
+    if (username == privileged) {
+        // papo-server remaking a queue session (clean start off) must not take over the
+        // user's own live connection: that papo or device holds the session already, and
+        // would take the takeover for another login of its user.
+        if (!mosquitto_client_clean_session(ed->client) && client_id != privileged) {
+            bool live = false;
+            state->for_each_connection(std::string(client_id), [&](const void* other) {
+                if (other != ed->client && text(mosquitto_client_id(static_cast<const mosquitto*>(other))) == client_id)
+                    live = true;
+            });
+            if (live) {
+                mosquitto_log_printf(MOSQ_LOG_INFO, "papo_guard: %s's queue session is in use by its own connection; "
+                                     "not taken over by %s", std::string(client_id).c_str(), privileged.c_str());
+                return MOSQ_ERR_AUTH;
+            }
+        }
+        return MOSQ_ERR_PLUGIN_DEFER;
+    }
     const auto now = steady::now();
     const std::string user(username), address = str(mosquitto_client_address(ed->client));
     switch (state->login_attempt(ed->client, user, address, now)) {

@@ -179,6 +179,32 @@ TEST_F(broker_loss, ACleanStartLoginOnTheQueuesClientIdIsRefusedAndTheQueueKept)
     EXPECT_EQ(got[0]["text"], "waiting");
 }
 
+TEST_F(broker_loss, TheReplayDoesNotTakeOverTheQueueOfAReaderWhoIsOnline) {
+    register_users({"alice", "bob", "carol"});
+    // carol waits through the crash; bob comes back only after it.
+    auto carol = start_reader("carol", 60);
+    ASSERT_TRUE(wait_until_online("carol")) << carol->output();
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(papo("alice", {"send", "bob", "b" + std::to_string(i)}).exit_code, 0);
+    ASSERT_EQ(papo("alice", {"send", "carol", "c0"}).exit_code, 0);
+    ASSERT_TRUE(carol->wait_for_output("c0")) << carol->output();
+    ASSERT_TRUE(counted("bob", 3));
+    broker_->kill();
+    ASSERT_TRUE(carol->wait_for_output("lost the broker; reconnecting")) << carol->output();
+    broker_->start();
+    ASSERT_TRUE(carol->wait_for_output("papo: reconnected")) << carol->output();
+    ASSERT_TRUE(wait_for_replay()) << server_->output();
+    // carol's reader kept her queue: nothing took it over, and it goes on receiving.
+    ASSERT_EQ(papo("alice", {"send", "carol", "c1"}).exit_code, 0);
+    ASSERT_TRUE(carol->wait_for_output("c1")) << carol->output() << server_->output();
+    EXPECT_TRUE(carol->running()) << carol->output();
+    EXPECT_EQ(carol->output().find("took over"), std::string::npos) << carol->output();
+    carol->stop();
+    EXPECT_EQ(messages_in(carol->output()).size(), 2u) << carol->output();  // c0 once (a replayed copy is dropped), c1
+    const auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    ASSERT_EQ(got.size(), 3u);
+    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i]["text"], "b" + std::to_string(i));
+}
+
 TEST_F(broker_loss, AClientSendsItsOutboxAtOnceWhenTheBrokerRestarted) {
     register_users({"alice", "bob"});
     ASSERT_EQ(papo("alice", {"read"}).exit_code, 0);  // alice's papo has seen this broker start

@@ -52,7 +52,7 @@ private:
     void on_epoch(const inbound& message);
     // After a broker restart: every queue session made again (in parallel), then every
     // unconfirmed message in the store published again, in the order it came. False if
-    // the broker went away meanwhile (tried again at the next connection).
+    // the broker went away meanwhile (tried again 2 s later).
     bool replay();
     // Ends the store's open batch when it is due (one fsync per batch).
     void commit_store(bool now);
@@ -63,6 +63,7 @@ private:
     std::unique_ptr<message_store> store_;  // every message until its reader confirms it
     std::optional<std::string> known_epoch_;  // the broker start the store is in step with
     std::optional<std::string> new_epoch_;    // a later start, whose replay is due
+    std::chrono::steady_clock::time_point next_replay_{};  // after a failed replay: a pause
     std::size_t batch_writes_ = 0;
     std::chrono::steady_clock::time_point batch_started_{};
     std::unique_ptr<broker_backend> backend_;  // accounts, topic rights, queue sessions
