@@ -145,9 +145,14 @@ bool user_client::note_broker_epoch(const inbound& message) {
 
 void user_client::resend_unconfirmed() { resend(config_.resend_after); }
 
+outbox& user_client::kept_outbox() {
+    if (!outbox_) outbox_ = std::make_unique<outbox>(config_.state_dir);
+    return *outbox_;
+}
+
 void user_client::resend(std::chrono::seconds quiet) {
     if (config_.state_dir.empty() || me_.empty()) return;
-    outbox box(config_.state_dir);
+    outbox& box = kept_outbox();
     const auto due = box.due_for_resend(quiet);
     std::map<std::string, std::set<std::string>> topic_members;
     for (auto e : due) {
@@ -185,7 +190,7 @@ send_result user_client::queue_unchecked(outbox_entry entry, const std::string& 
     // Nobody to ask: the outbox keeps it, and the next papo that connects checks the
     // name and sends it (or says it cannot be delivered).
     entry.unchecked = true;
-    outbox(config_.state_dir).add(entry);
+    kept_outbox().add(entry);
     return {send_result::status::queued, entry.id, shown_to, entry.sent_at, entry.text, why};
 }
 
@@ -202,7 +207,7 @@ send_result user_client::send(const std::string& to, const chat_message& message
         return queue_unchecked(dm_entry(to, message.id, message.text, message.sent_at), to, e.what());
     }
     // Durable first: from here on papo answers for the message until the reader confirms it.
-    outbox box(config_.state_dir);
+    outbox& box = kept_outbox();
     const auto kept = box.add(dm_entry(recipient, message.id, message.text, message.sent_at));
     send_result result{send_result::status::sent, message.id, recipient, message.sent_at, message.text, ""};
     try {
@@ -233,7 +238,7 @@ send_result user_client::post(const std::string& topic, const chat_message& mess
     }
     const outbox_entry entry = post_entry(info, me, message);
     chat_message published = message;
-    outbox box(config_.state_dir);
+    outbox& box = kept_outbox();
     if (!entry.waiting.empty()) published = box.published(box.add(entry));
     send_result result{send_result::status::sent, message.id, "#" + info.name, message.sent_at, message.text, ""};
     try {

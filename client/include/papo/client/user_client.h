@@ -122,6 +122,9 @@ public:
 
 private:
     std::string require_me() const;
+    // One outbox for the life of this client: it reads the file again only when it changed
+    // under it, not at every send (5,000 /msg in a chat replayed it 5,000 times).
+    outbox& kept_outbox();
     void resend(std::chrono::seconds quiet);
     send_result queue_unchecked(outbox_entry entry, const std::string& shown_to, const std::string& why);
 
@@ -131,6 +134,7 @@ private:
     std::unique_ptr<server_api> api_;
     session* out_ = nullptr;
     std::string me_;
+    std::unique_ptr<outbox> outbox_;
 };
 
 // `papo send` / `papo post`: connects, resends, sends; when papo-server or the broker
