@@ -29,6 +29,16 @@ void server_api::confirm(const std::vector<std::string>& ids) {
     }
 }
 
+std::size_t server_api::replay(const std::vector<std::string>& ids) {
+    std::size_t replayed = 0;
+    const std::size_t batch = requests::users_replay::max_ids;
+    for (std::size_t start = 0; start < ids.size(); start += batch) {
+        const auto end = ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), start + batch));
+        replayed += rpc_.ask(requests::users_replay{{ids.begin() + static_cast<std::ptrdiff_t>(start), end}}, timeout_).replayed;
+    }
+    return replayed;
+}
+
 topic_info server_api::topic(const std::string& name) {
     auto info = rpc_.ask(requests::topics_info{{name}}, timeout_);
     return {std::move(info.name), std::move(info.members)};

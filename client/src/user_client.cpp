@@ -398,6 +398,7 @@ read_result read_messages(user_client& client, const read_options& options) {
     std::set<std::string> expected = client.settle_pending(inbox);
     const auto start = std::chrono::steady_clock::now();
     auto last_arrival = start;
+    bool asked_replay = false;
     const auto deadline = start + options.wait;
     supervisor_options watch;
     watch.stop = [&] { return stopped() || std::chrono::steady_clock::now() >= deadline; };
@@ -411,6 +412,17 @@ read_result read_messages(user_client& client, const read_options& options) {
         // broker crash), or nothing came for 1.5 s.
         const bool backlog_done = (expected.empty() && now - last_arrival > std::chrono::milliseconds(100)) ||
                                   now - last_arrival > std::chrono::milliseconds(1500) || now - start > std::chrono::seconds(30);
+        if (backlog_done && !expected.empty() && !asked_replay) {
+            // papo-server counts these for us but the broker has nothing more: a reader of
+            // ours was killed after taking them. Its store has them: ask for them once.
+            asked_replay = true;
+            try {
+                if (client.server().replay({expected.begin(), expected.end()})) last_arrival = now;
+            } catch (const error&) {
+                // papo-server away: the senders' outboxes bring them, or the next read asks again.
+            }
+            continue;
+        }
         if ((backlog_done && now >= deadline) || stopped()) break;
         inbox.tick();
         auto message = queue.next(std::chrono::milliseconds(20));

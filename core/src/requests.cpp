@@ -58,6 +58,8 @@ void to_json(json& j, const pending& a) { j = {{"name", a.name}, {"ids", a.ids}}
 void from_json(const json& j, pending& a) { a = {text(j, "name"), names(j, "ids")}; }
 void to_json(json& j, const confirmed& a) { j = {{"name", a.name}, {"confirmed", a.confirmed}}; }
 void from_json(const json& j, confirmed& a) { a = {text(j, "name"), count(j, "confirmed")}; }
+void to_json(json& j, const replayed& a) { j = {{"name", a.name}, {"replayed", a.replayed}}; }
+void from_json(const json& j, replayed& a) { a = {text(j, "name"), count(j, "replayed")}; }
 void to_json(json& j, const history_post& a) { j = {{"from", a.from}, {"message", a.message}}; }
 void from_json(const json& j, history_post& a) {
     a.from = text(j, "from");
@@ -108,6 +110,8 @@ void from_json(const json& j, account_request& r) {
 void to_json(json& j, const no_arguments&) { j = json::object(); }
 void from_json(const json&, no_arguments&) {}
 void to_json(json& j, const users_confirm& r) { j = {{"ids", r.ids}}; }
+void to_json(json& j, const users_replay& r) { j = {{"ids", r.ids}}; }
+void from_json(const json& j, users_replay& r) { r.ids = names(j, "ids"); }
 void to_json(json& j, const topics_history& r) {
     j = {{"name", r.name}};
     if (r.limit) j["limit"] = *r.limit;

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <map>
 #include <sys/stat.h>
 
 namespace papo {
@@ -290,6 +291,28 @@ std::vector<stored_message> message_store::unconfirmed() {
     if (rc != SQLITE_DONE) fail(db_, "reading the unconfirmed messages");
     sqlite3_finalize(s);
     statements_.pop_back();
+    return out;
+}
+
+std::vector<stored_message> message_store::unconfirmed_in(const std::string& queue, const std::vector<std::string>& ids) {
+    sqlite3_stmt* s = prepare(
+        "SELECT b.body, b.topic, b.payload, b.sender, b.id, b.post_topic FROM waiting w JOIN bodies b ON b.body = w.body "
+        "WHERE w.queue = ?1 AND w.id = ?2");
+    std::map<std::int64_t, stored_message> found;
+    for (const auto& id : ids) {
+        step_guard g(s);
+        bind(s, 1, queue);
+        bind(s, 2, id);
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+            found[sqlite3_column_int64(s, 0)] = {sqlite3_column_int64(s, 0), column_text(s, 1), column_text(s, 2),
+                                                 column_text(s, 3), column_text(s, 4), !column_text(s, 5).empty(), {queue}};
+        if (rc != SQLITE_DONE) fail(db_, "reading unconfirmed messages");
+    }
+    sqlite3_finalize(s);
+    statements_.erase(std::find(statements_.begin(), statements_.end(), s));
+    std::vector<stored_message> out;
+    for (auto& [order, m] : found) out.push_back(std::move(m));
     return out;
 }
 

@@ -206,6 +206,7 @@ server_plan server_core::handle(const std::string& from, const nlohmann::json& r
         entry(&server_core::topics_ls),    entry(&server_core::topics_info),  entry(&server_core::topics_join),
         entry(&server_core::topics_leave), entry(&server_core::queues_add),   entry(&server_core::queues_rm),
         entry(&server_core::queues_ls),    entry(&server_core::queues_purge), entry(&server_core::topics_history),
+        entry(&server_core::users_replay),
     };
     std::string command = "unknown";
     try {
@@ -345,6 +346,16 @@ server_plan server_core::users_confirm(const std::string& from, const requests::
         throw error(error_kind::too_many, "at most " + std::to_string(requests::users_confirm::max_ids) + " ids per request");
     auto plan = answer(requests::users_confirm::command, answers::confirmed{user.name, accounting_.waiting_among(user.name, r.ids)});
     plan.counts = count_change{user.name, false, r.ids};
+    return plan;
+}
+
+server_plan server_core::users_replay(const std::string& from, const requests::users_replay& r) const {
+    const user_record& user = existing_user(from);
+    if (r.ids.size() > requests::users_replay::max_ids)
+        throw error(error_kind::too_many, "at most " + std::to_string(requests::users_replay::max_ids) + " ids per request");
+    // The count is filled by the runner: what its store holds of these ids for the queue.
+    auto plan = answer(requests::users_replay::command, answers::replayed{user.name, 0});
+    plan.replay = count_change{user.name, false, r.ids};
     return plan;
 }
 

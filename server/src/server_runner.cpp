@@ -181,6 +181,21 @@ void server_runner::answer(const inbound& request) {
             }
         }
     }
+    if (plan.accepted() && plan.replay) {
+        // Into the asker's queue again: a DM on its own topic; a post to its topic (other
+        // members drop the repeat).
+        try {
+            const auto messages = store_->unconfirmed_in(plan.replay->queue, plan.replay->confirmed);
+            for (const auto& m : messages) main_->publish_async(m.topic, m.payload);
+            main_->flush();
+            plan.response["data"] = answers::replayed{plan.replay->queue, messages.size()};
+            if (!messages.empty())
+                log_info("published " + std::to_string(messages.size()) + " unconfirmed message(s) again for " +
+                         plan.replay->queue + ", whose last reader had taken them from the broker");
+        } catch (const error& e) {
+            plan.response = make_failure(plan.command, error(error_kind::other, std::string("cannot publish them again: ") + e.what()));
+        }
+    }
     if (plan.accepted() && plan.history) {
         // The posts come from the store, newest `limit`, oldest first.
         const std::size_t limit = plan.history->limit ? std::min(plan.history->limit, config_.history_posts)

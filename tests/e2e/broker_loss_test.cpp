@@ -9,6 +9,7 @@
 #include "papo/topics.h"
 
 #include <fstream>
+#include <map>
 
 namespace papo::e2e {
 namespace {
@@ -203,6 +204,28 @@ TEST_F(broker_loss, TheReplayDoesNotTakeOverTheQueueOfAReaderWhoIsOnline) {
     const auto got = messages_in(papo("bob", {"read", "--json"}).out);
     ASSERT_EQ(got.size(), 3u);
     for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i]["text"], "b" + std::to_string(i));
+}
+
+TEST_F(broker_loss, WhatAKilledReaderTookFromTheBrokerComesAgainFromTheStore) {
+    register_users({"sensor", "bob"});
+    const int count = 2000;
+    device_sends("sensor", "bob", count);  // no outbox will ever send these again
+    ASSERT_TRUE(counted("bob", count));
+    background_process first({test::env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", broker_->uri(), "--state-dir",
+                              state_dir_, "--user", "bob", "--password-file", password_file("bob"), "read", "--json"});
+    ASSERT_TRUE(wait_until([&] { return messages_in(first.output()).size() >= 300 || !first.running(); }));
+    first.kill();  // it had taken more from the broker than it showed
+    const auto before = messages_in(first.output());  // whole lines only
+    ASSERT_LT(before.size(), static_cast<std::size_t>(count)) << "the kill came too late to test anything";
+    const auto second = papo("bob", {"read", "--json"}, 120);
+    ASSERT_EQ(second.exit_code, 0) << second.err;
+    std::map<std::string, int> shown;
+    for (const auto& m : before) ++shown[m["text"].get<std::string>()];
+    for (const auto& m : messages_in(second.out))
+        if (!m.value("maybe_repeat", false) || !shown.count(m["text"].get<std::string>())) ++shown[m["text"].get<std::string>()];
+    for (int i = 0; i < count; ++i) EXPECT_EQ(shown["reading " + std::to_string(i)], 1) << i << "\n" << server_->output();
+    EXPECT_NE(server_->output().find("whose last reader had taken them from the broker"), std::string::npos);
+    EXPECT_EQ(settled_depth("bob", 0), 0);
 }
 
 TEST_F(broker_loss, AClientSendsItsOutboxAtOnceWhenTheBrokerRestarted) {

@@ -48,6 +48,10 @@ struct confirmed {
     std::string name;
     std::size_t confirmed = 0;
 };
+struct replayed {  // users.replay
+    std::string name;
+    std::size_t replayed = 0;
+};
 struct topic_row {  // topics.ls
     std::string name;
     std::size_t members = 0;
@@ -98,6 +102,8 @@ void from_json(const nlohmann::json& j, confirmed& a);
 void to_json(nlohmann::json& j, const topic_row& a);
 void from_json(const nlohmann::json& j, topic_row& a);
 void to_json(nlohmann::json& j, const topic_info& a);
+void to_json(nlohmann::json& j, const replayed& a);
+void from_json(const nlohmann::json& j, replayed& a);
 void to_json(nlohmann::json& j, const history_post& a);
 void from_json(const nlohmann::json& j, history_post& a);
 void to_json(nlohmann::json& j, const history& a);
@@ -176,6 +182,17 @@ struct users_confirm {
     std::vector<std::string> ids;
 };
 
+// users.replay: the reader is missing messages papo-server counts as waiting for it (its
+// last reader was killed after taking them from the broker): papo-server publishes them
+// again from its store.
+struct users_replay {
+    static constexpr const char* command = "users.replay";
+    static constexpr asker may_ask = asker::registered;
+    static constexpr std::size_t max_ids = 1000;
+    using answer = answers::replayed;
+    std::vector<std::string> ids;
+};
+
 // Arguments only: the command is added by the caller (rpc) or was read already (server).
 void to_json(nlohmann::json& j, const name_request& r);
 void from_json(const nlohmann::json& j, name_request& r);
@@ -185,6 +202,8 @@ void to_json(nlohmann::json& j, const no_arguments& r);
 void from_json(const nlohmann::json& j, no_arguments& r);
 void to_json(nlohmann::json& j, const users_confirm& r);
 void to_json(nlohmann::json& j, const topics_history& r);
+void to_json(nlohmann::json& j, const users_replay& r);
+void from_json(const nlohmann::json& j, users_replay& r);
 void from_json(const nlohmann::json& j, topics_history& r);
 void from_json(const nlohmann::json& j, users_confirm& r);
 

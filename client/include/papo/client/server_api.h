@@ -46,6 +46,8 @@ public:
     std::vector<std::string> pending();
     // Tells papo-server these ids were shown (in batches of 1000).
     void confirm(const std::vector<std::string>& ids);
+    // Asks papo-server to publish these waiting ids again (in batches of 1000); how many it did.
+    std::size_t replay(const std::vector<std::string>& ids);
     topic_info topic(const std::string& name);
     std::vector<topic_entry> topics(nlohmann::json* raw = nullptr);
     membership_change join(const std::string& topic);

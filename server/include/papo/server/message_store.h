@@ -70,6 +70,8 @@ public:
 
     std::vector<waiting_entry> waiting();
     std::vector<stored_message> unconfirmed();
+    // What waits unconfirmed in `queue` with one of these ids (any sender), in arrival order.
+    std::vector<stored_message> unconfirmed_in(const std::string& queue, const std::vector<std::string>& ids);
     // The newest `limit` posts of a chat topic, oldest first (topic, payload, sender, id).
     std::vector<stored_message> history(const std::string& post_topic, std::size_t limit);
 

@@ -83,6 +83,7 @@ struct server_plan {
     registry_change change;              // applied by commit() only
     std::optional<count_change> counts;  // applied by commit() only
     std::optional<history_query> history;  // the answer's posts, from the store
+    std::optional<count_change> replay;     // users.replay: publish these ids of the queue again
     bool accepted() const { return response.value("ok", false); }
 };
 
@@ -175,6 +176,7 @@ private:
     server_plan users_info(const std::string& from, const requests::users_info& r) const;
     server_plan users_pending(const std::string& from, const requests::users_pending& r) const;
     server_plan users_confirm(const std::string& from, const requests::users_confirm& r) const;
+    server_plan users_replay(const std::string& from, const requests::users_replay& r) const;
     server_plan topics_add(const std::string& from, const requests::topics_add& r) const;
     server_plan topics_rm(const std::string& from, const requests::topics_rm& r) const;
     server_plan topics_ls(const std::string& from, const requests::topics_ls& r) const;
