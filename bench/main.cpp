@@ -144,7 +144,8 @@ table run_all(const target& t, const sizes& n, int pairs, const std::string& onl
         for (auto& r : compare(scenario, pairs_here, run, metrics)) out.rows.push_back(std::move(r));
     };
     add("DM 1->1 QoS 1, 100 B, " + std::to_string(n.dms) + " msgs", pairs,
-        [&](bool p) { return dm_throughput(t, p, n.dms); }, {"messages_per_s"});
+        [&](bool p) { return dm_throughput(t, p, n.dms); },
+        {"messages_per_s", "broker_cpu_us_per_msg", "server_cpu_us_per_msg", "clients_cpu_us_per_msg"});
     add("topic fan-out 1->" + std::to_string(n.members) + ", " + std::to_string(n.posts) + " posts", pairs,
         [&](bool p) { return topic_fanout(t, p, n.members, n.posts); }, {"deliveries_per_s"});
     add("offline drain, " + std::to_string(n.drain) + " waiting", pairs, [&](bool p) { return offline_drain(t, p, n.drain); },

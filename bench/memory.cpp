@@ -13,6 +13,9 @@
 #include "process.h"
 
 #include <fstream>
+#include <iterator>
+#include <sstream>
+#include <unistd.h>
 #include <thread>
 
 namespace papo::bench {
@@ -22,6 +25,21 @@ double rss_kb(int pid) {
     for (std::string line; std::getline(status, line);)
         if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6));
     return 0;
+}
+
+double cpu_ms(int pid) {
+    std::ifstream stat(pid ? "/proc/" + std::to_string(pid) + "/stat" : "/proc/self/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // Fields after the command name (which may hold spaces, so start after its ')'):
+    // state is field 3, utime and stime are fields 14 and 15, in clock ticks.
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i == 14) utime = std::stod(field);
+        if (i == 15) stime = std::stod(field);
+    }
+    return (utime + stime) * 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 namespace {

@@ -151,6 +151,9 @@ void close_connections(const target& t) { admin_clients().erase(t.broker); }
 measurements dm_throughput(const target& t, bool papo_side, int messages) {
     live_link link(t, papo_side);
     receiver in(link.rx, papo_side, link.e.recipient);
+    // CPU time, counted rather than timed (this VM has no hardware counters for perf):
+    // the broker, papo-server, and this process (the sender and the receiver).
+    const double broker_cpu = cpu_ms(t.broker_pid), server_cpu = cpu_ms(t.server_pid), clients_cpu = cpu_ms(0);
     const auto start = clock_type::now();
     send_while_receiving(in, messages, [&] {
         const std::string body = body_of_100_bytes();
@@ -158,7 +161,12 @@ measurements dm_throughput(const target& t, bool papo_side, int messages) {
         link.tx.flush();
     });
     const double elapsed = std::chrono::duration<double>(in.last - start).count();
-    return {{"messages_per_s", messages / elapsed}};
+    const auto us_per_message = [&](double ms) { return ms * 1000 / messages; };
+    return {{"messages_per_s", messages / elapsed},
+            {"broker_cpu_us_per_msg", us_per_message(cpu_ms(t.broker_pid) - broker_cpu)},
+            // papo-server subscribes to every DM (to count queues), also on the raw side's broker
+            {"server_cpu_us_per_msg", us_per_message(cpu_ms(t.server_pid) - server_cpu)},
+            {"clients_cpu_us_per_msg", us_per_message(cpu_ms(0) - clients_cpu)}};
 }
 
 measurements dm_latency(const target& t, bool papo_side, int per_second, int seconds) {

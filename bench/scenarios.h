@@ -36,5 +36,7 @@ measurements scale_to(const target& t, int users);
 measurements client_memory(const target& t);
 // A process's resident set (VmRSS), in KB; 0 if unknown.
 double rss_kb(int pid);
+// A process's CPU time so far (user + system, all threads), in ms; pid 0: this process.
+double cpu_ms(int pid);
 
 }  // namespace papo::bench
