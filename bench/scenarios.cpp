@@ -92,7 +92,8 @@ struct receiver {
         if (papo_side) papo_reader->send_receipts();
         if (count() != expected)
             throw error("delivery check failed: " + std::to_string(count()) + " of " + std::to_string(expected) +
-                        " messages arrived");
+                        " messages arrived within " + std::to_string(run_limit.count()) +
+                        " s (the run's bound: on a machine this busy, fewer messages or a quieter moment)");
     }
     std::size_t count() const { return papo_side ? papo_reader->shown() : received; }
 };
