@@ -1,7 +1,16 @@
-// papo-bench: starts its own mosquitto (the project's configuration on a free port)
-// and papo-server, runs every scenario for papo and for a raw Paho baseline,
-// interleaved A B A B after a warm-up, and prints medians and papo/raw ratios
-// (also written as JSON). A run that loses a message fails the benchmark.
+// papo-bench: runs every scenario for papo and for a raw Paho baseline, interleaved
+// A B A B after a warm-up, on two brokers one after the other, each with its own
+// papo-server:
+//   open  the project's mosquitto.conf without access control (no accounts, no
+//         papo_guard, no limits): the cost of papo's client and server alone;
+//   real  the project's mosquitto.conf as it is (dynsec accounts, papo_guard and its
+//         limits), every connection logged in as a real account, papo's and raw's
+//         alike; the rate and queue limits lifted by the same values for both sides
+//         (a load test cannot run at 200 messages/s), which the table says.
+// A third broker, the real configuration with no limit lifted, runs what fits within
+// the limits, to show their effect. Prints the tables side by side (also written as
+// JSON). A run that loses a message fails the benchmark.
+#include "accounts.h"
 #include "broker.h"
 #include "files.h"
 #include "process.h"
@@ -17,6 +26,8 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <memory>
+#include <set>
 #include <thread>
 
 namespace po = boost::program_options;
@@ -25,6 +36,7 @@ using namespace papo::bench;
 namespace {
 
 double median(std::vector<double> values) {
+    if (values.empty()) return 0;
     std::sort(values.begin(), values.end());
     return values[values.size() / 2];
 }
@@ -32,22 +44,170 @@ double median(std::vector<double> values) {
 struct row {
     std::string scenario, metric;
     double papo = 0, raw = 0;
-    bool higher_is_better = true;
+    double ratio() const { return raw != 0 ? papo / raw : 0; }
 };
 
 // Runs `run` for papo and raw alternately, `pairs` times each, and keeps per-metric medians.
 std::vector<row> compare(const std::string& scenario, int pairs, const std::function<measurements(bool)>& run,
-                         const std::vector<std::pair<std::string, bool>>& metrics) {
+                         const std::vector<std::string>& metrics) {
     run(true), run(false);  // warm-up
     std::map<std::string, std::vector<double>> papo_values, raw_values;
     for (int i = 0; i < pairs; ++i)
         for (bool papo_side : {true, false})
             for (auto& [metric, value] : run(papo_side)) (papo_side ? papo_values : raw_values)[metric].push_back(value);
     std::vector<row> rows;
-    for (const auto& [metric, higher] : metrics)
-        rows.push_back({scenario, metric, median(papo_values[metric]), median(raw_values[metric]), higher});
+    for (const auto& metric : metrics) rows.push_back({scenario, metric, median(papo_values[metric]), median(raw_values[metric])});
     std::cerr << "done: " << scenario << "\n";
     return rows;
+}
+
+// A broker configuration and what the benchmark changes in it, for both sides alike.
+struct configuration {
+    std::string key, title;
+    bool accounts = false;
+    std::vector<std::string> guard_options;   // papo_guard plugin_opt_ lines over the project's
+    std::vector<std::string> server_options;  // papo-server options over its defaults
+};
+
+const configuration open_broker{"open", "open broker (no accounts, no guard)", false, {}, {}};
+// The load scenarios send 100,000 DMs as fast as they go, and leave 20,000 waiting:
+// far past 200 publishes/s per account and 10,000 waiting per queue.
+const configuration real_config{"real", "real configuration (accounts + papo_guard; rate and queue limits lifted)", true,
+                                {"publish_rate 0", "request_rate 0"},
+                                {"--max-waiting-messages", "0", "--max-waiting-bytes", "0"}};
+const configuration as_configured{"real_as_configured", "real configuration, every limit as configured", true, {}, {}};
+
+std::string trimmed_file(const std::string& path) {
+    std::string text = papo::test::read_file(path);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+}
+
+// One broker and its papo-server, stopped in that order's reverse.
+struct stack {
+    std::unique_ptr<papo::test::broker> broker;
+    std::unique_ptr<papo::test::process> server;
+    target t;
+
+    explicit stack(const configuration& c) {
+        using access = papo::test::broker::access;
+        broker = std::make_unique<papo::test::broker>(std::vector<std::string>{}, c.accounts ? access::project : access::open,
+                                                      c.guard_options);
+        std::vector<std::string> argv{papo::test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker",
+                                      broker->uri(), "--state-dir", broker->data_dir() + "/papo-server"};
+        if (c.accounts)
+            argv.insert(argv.end(), {"--password-file", broker->password_file("papo-server")});
+        else
+            argv.push_back("--no-accounts");
+        argv.insert(argv.end(), c.server_options.begin(), c.server_options.end());
+        server = std::make_unique<papo::test::process>(argv);
+        if (!server->wait_for_output("papo-server serving", std::chrono::seconds(30)))
+            throw papo::error("papo-server did not come up:\n" + server->output());
+        t.broker = broker->uri();
+        t.server_pid = server->pid();
+        t.broker_pid = broker->pid();
+        t.papo_bin = papo::test::env_or("PAPO_BIN", PAPO_BIN_DEFAULT);
+        t.accounts = c.accounts;
+        if (c.accounts) {
+            t.admin_password = trimmed_file(broker->password_file("papo-admin"));
+            t.server_password = trimmed_file(broker->password_file("papo-server"));
+        }
+        grant_raw_topics(t);
+    }
+    ~stack() {
+        close_connections(t);
+        server.reset();
+        broker.reset();
+    }
+};
+
+struct sizes {
+    int dms, drain, latency_s, users, members, posts, scale, burst;
+};
+
+struct table {
+    std::vector<row> rows;
+    measurements costs;  // papo alone
+};
+
+std::string load_average() {
+    std::string text = trimmed_file("/proc/loadavg");
+    return text.substr(0, text.find(' ', text.find(' ', text.find(' ') + 1) + 1));
+}
+
+// Every scenario, on one configuration.
+table run_all(const target& t, const sizes& n, int pairs, const std::string& only) {
+    table out;
+    auto add = [&](const std::string& scenario, int pairs_here, const std::function<measurements(bool)>& run,
+                   const std::vector<std::string>& metrics) {
+        if (!only.empty() && scenario.find(only) == std::string::npos) return;
+        for (auto& r : compare(scenario, pairs_here, run, metrics)) out.rows.push_back(std::move(r));
+    };
+    add("DM 1->1 QoS 1, 100 B, " + std::to_string(n.dms) + " msgs", pairs,
+        [&](bool p) { return dm_throughput(t, p, n.dms); },
+        {"messages_per_s", "broker_cpu_us_per_msg", "server_cpu_us_per_msg", "clients_cpu_us_per_msg"});
+    add("topic fan-out 1->" + std::to_string(n.members) + ", " + std::to_string(n.posts) + " posts", pairs,
+        [&](bool p) { return topic_fanout(t, p, n.members, n.posts); }, {"deliveries_per_s"});
+    add("offline drain, " + std::to_string(n.drain) + " waiting", pairs, [&](bool p) { return offline_drain(t, p, n.drain); },
+        {"first_login_to_all_ms", "login_to_first_ms"});
+    add("DM latency at 100/s for " + std::to_string(n.latency_s) + " s", pairs,
+        [&](bool p) { return dm_latency(t, p, 100, n.latency_s); }, {"p50_ms", "p99_ms", "max_ms"});
+    add("create " + std::to_string(n.users) + " users with queues", 1,
+        [&](bool p) { return create_users(t, p, n.users); }, {"seconds"});
+    // Memory and scale: papo alone (the raw side has no server and no registry).
+    out.costs = client_memory(t);
+    if (only.empty() || std::string("scale").find(only) != std::string::npos)
+        for (const auto& [k, v] : scale_to(t, n.scale)) out.costs[k] = v;
+    for (const auto& [k, v] : server_costs(t)) out.costs[k] = v;
+    return out;
+}
+
+// What fits within the configured limits (publish_burst 2000, publish_rate 200/s),
+// on a broker with the limits as configured; the caller runs the same on the lifted one.
+std::vector<row> run_within_limits(const target& t, const sizes& n, int pairs) {
+    std::vector<row> rows;
+    for (auto& r : compare("DM 1->1, " + std::to_string(n.burst) + " msgs (within publish_burst)", pairs,
+                           [&](bool p) { return dm_throughput(t, p, n.burst); }, {"messages_per_s"}))
+        rows.push_back(r);
+    for (auto& r : compare("DM latency at 100/s for " + std::to_string(n.latency_s) + " s (within publish_rate)", pairs,
+                           [&](bool p) { return dm_latency(t, p, 100, n.latency_s); }, {"p50_ms", "p99_ms"}))
+        rows.push_back(r);
+    return rows;
+}
+
+const row* find(const std::vector<row>& rows, const row& like) {
+    for (const auto& r : rows)
+        if (r.scenario == like.scenario && r.metric == like.metric) return &r;
+    return nullptr;
+}
+
+nlohmann::json rows_json(const std::vector<row>& rows) {
+    auto out = nlohmann::json::array();
+    for (const auto& r : rows)
+        out.push_back({{"scenario", r.scenario}, {"metric", r.metric}, {"papo", r.papo}, {"raw", r.raw}, {"ratio", r.ratio()}});
+    return out;
+}
+
+nlohmann::json configuration_json(const configuration& c) {
+    return {{"title", c.title}, {"accounts", c.accounts}, {"guard_options_over_project", c.guard_options},
+            {"server_options", c.server_options}};
+}
+
+// Two tables side by side: a row of `left` and the same scenario and metric of `right`.
+void print_side_by_side(const std::string& left_title, const std::vector<row>& left, const std::string& right_title,
+                        const std::vector<row>& right) {
+    std::printf("\n%-50s %-21s | %-31s | %-31s | %s\n", "", "", left_title.c_str(), right_title.c_str(), "right/left");
+    std::printf("%-50s %-21s | %9s %9s %11s | %9s %9s %11s | %6s %6s\n", "scenario", "metric", "papo", "raw", "papo/raw",
+                "papo", "raw", "papo/raw", "papo", "raw");
+    for (const auto& l : left) {
+        const row* r = find(right, l);
+        std::printf("%-50s %-21s | %9.2f %9.2f %11.2f |", l.scenario.c_str(), l.metric.c_str(), l.papo, l.raw, l.ratio());
+        if (r)
+            std::printf(" %9.2f %9.2f %11.2f | %6.2f %6.2f\n", r->papo, r->raw, r->ratio(), l.papo ? r->papo / l.papo : 0,
+                        l.raw ? r->raw / l.raw : 0);
+        else
+            std::printf(" %9s %9s %11s |\n", "-", "-", "-");
+    }
 }
 
 }  // namespace
@@ -55,67 +215,109 @@ std::vector<row> compare(const std::string& scenario, int pairs, const std::func
 int main(int argc, char** argv) {
     int pairs = 3;
     bool quick = false;
-    std::string json_file, only;
+    std::string json_file, only, commit, which = "all";
     po::options_description options("papo-bench options");
     options.add_options()("help,h", "show this help")("pairs", po::value(&pairs)->default_value(3), "A/B pairs per scenario (after one warm-up pair)")(
         "quick", po::bool_switch(&quick), "tiny counts: a smoke run that only proves the benchmark works")(
         "json", po::value(&json_file), "also write the results to this JSON file")(
-        "only", po::value(&only), "run only the scenarios whose name contains this text (e.g. users, fan-out)");
+        "only", po::value(&only), "run only the scenarios whose name contains this text (e.g. users, fan-out)")(
+        "config", po::value(&which)->default_value("all"), "open, real or all: which broker configurations to run")(
+        "commit", po::value(&commit), "the commit measured, written into the JSON (bench/run.sh passes it)");
     po::variables_map values;
-    po::store(po::parse_command_line(argc, argv, options), values);
-    po::notify(values);
+    try {
+        po::store(po::parse_command_line(argc, argv, options), values);
+        po::notify(values);
+    } catch (const po::error& e) {
+        std::cerr << "papo-bench: " << e.what() << "\n";
+        return 2;
+    }
     if (values.count("help")) {
         std::cout << options;
         return 0;
     }
-    const int dms = quick ? 200 : 100000, drain = quick ? 200 : 20000, rate = 100, latency_s = quick ? 1 : 10;
-    const int users = quick ? 20 : 1000;
-    const int members = quick ? 5 : 50, posts = quick ? 50 : 10000;
+    if (which != "all" && which != "open" && which != "real") {
+        std::cerr << "papo-bench: --config is open, real or all\n";
+        return 2;
+    }
+    const sizes n = quick ? sizes{200, 200, 1, 20, 5, 50, 50, 200} : sizes{100000, 20000, 10, 1000, 50, 10000, 10000, 1500};
     try {
-        papo::test::broker broker({}, papo::test::broker::access::open);
-        // An open broker (no accounts) for both sides: the baseline has no accounts either.
-        papo::test::process server({papo::test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", broker.uri(),
-                                    "--no-accounts", "--state-dir", broker.data_dir() + "/papo-server"});
-        for (int i = 0; i < 200 && server.output().find("serving") == std::string::npos; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        const target t{broker.uri(), server.pid(), broker.pid(), papo::test::env_or("PAPO_BIN", PAPO_BIN_DEFAULT)};
+        const std::string load_before = load_average();
+        table open_table, real_table;
+        std::vector<row> lifted_rows, limited_rows;
+        if (which != "real") {
+            stack s(open_broker);
+            open_table = run_all(s.t, n, pairs, only);
+        }
+        if (which != "open") {
+            {
+                stack s(real_config);
+                real_table = run_all(s.t, n, pairs, only);
+                if (only.empty()) lifted_rows = run_within_limits(s.t, n, pairs);
+            }
+            if (only.empty()) {
+                stack s(as_configured);
+                limited_rows = run_within_limits(s.t, n, pairs);
+            }
+        }
+        const std::string load_after = load_average();
 
-        std::vector<row> rows;
-        auto add = [&](std::vector<row> more) { rows.insert(rows.end(), more.begin(), more.end()); };
-        auto compare = [&](const std::string& scenario, int n, const std::function<measurements(bool)>& run,
-                           const std::vector<std::pair<std::string, bool>>& metrics) {
-            if (!only.empty() && scenario.find(only) == std::string::npos) return std::vector<row>{};
-            return ::compare(scenario, n, run, metrics);
+        const auto& first = which == "real" ? real_table.rows : open_table.rows;
+        print_side_by_side(which == "real" ? "real configuration" : "open broker", first,
+                           which == "all" ? "real configuration" : "", which == "all" ? real_table.rows : std::vector<row>{});
+        if (which != "open") {
+            std::printf("\nreal configuration: lifted for both sides alike: papo_guard %s, %s; papo-server %s %s %s %s\n",
+                        real_config.guard_options[0].c_str(), real_config.guard_options[1].c_str(),
+                        real_config.server_options[0].c_str(), real_config.server_options[1].c_str(),
+                        real_config.server_options[2].c_str(), real_config.server_options[3].c_str());
+            std::printf("(the raw side logs in with the same accounts; the papo-user role also grants it bench/#)\n");
+        }
+        if (!limited_rows.empty()) {
+            std::printf("\nthe limits' effect: what fits within them, lifted against as configured "
+                        "(publish_rate 200/s, publish_burst 2000, request_rate 20/s, 10,000 waiting)\n");
+            print_side_by_side("real, limits lifted", lifted_rows, "real, limits as configured", limited_rows);
+            std::printf("as configured, one account sustains at most 200 publishes/s: the load rows above cannot run "
+                        "without lifting it\n");
+        }
+        std::printf("\n%-42s %-26s %12s %12s\n", "papo alone: memory and scale", "metric", "open", "real");
+        std::set<std::string> keys;
+        for (const auto& [k, v] : open_table.costs) keys.insert(k);
+        for (const auto& [k, v] : real_table.costs) keys.insert(k);
+        for (const auto& k : keys) {
+            auto value = [&](const measurements& m) { return m.count(k) ? m.at(k) : 0.0; };
+            std::printf("%-42s %-26s %12.2f %12.2f\n", "", k.c_str(), value(open_table.costs), value(real_table.costs));
+        }
+
+        nlohmann::json targets = nlohmann::json::array();
+        for (const auto& r : real_table.rows)
+            if (r.metric == "messages_per_s" && r.scenario.rfind("DM 1->1 QoS 1", 0) == 0) {
+                const bool met = r.ratio() >= 0.7;
+                std::printf("\ntarget: DM papo/raw >= 0.70 on the real configuration: %.2f, %s\n", r.ratio(),
+                            met ? "met" : "MISSED (see README Performance)");
+                targets.push_back({{"name", "DM 1->1 papo/raw, real configuration"}, {"minimum", 0.7}, {"value", r.ratio()}, {"met", met}});
+            }
+        std::printf("load average before / after: %s / %s (%u cores)\n", load_before.c_str(), load_after.c_str(),
+                    std::thread::hardware_concurrency());
+
+        nlohmann::json out{{"date", papo::now_text()},
+                           {"commit", commit},
+                           {"pairs", pairs},
+                           {"quick", quick},
+                           {"cores", std::thread::hardware_concurrency()},
+                           {"load_average_before", load_before},
+                           {"load_average_after", load_after},
+                           {"targets", targets},
+                           {"configurations", nlohmann::json::object()}};
+        auto put = [&](const configuration& c, const std::vector<row>& rows, const measurements* costs) {
+            auto j = configuration_json(c);
+            j["rows"] = rows_json(rows);
+            if (costs) j["server"] = *costs;
+            out["configurations"][c.key] = j;
         };
-        add(compare("DM 1->1 QoS 1, 100 B, " + std::to_string(dms) + " msgs", pairs,
-                    [&](bool p) { return dm_throughput(t, p, dms); }, {{"messages_per_s", true}}));
-        add(compare("topic fan-out 1->" + std::to_string(members) + ", " + std::to_string(posts) + " posts", pairs,
-                    [&](bool p) { return topic_fanout(t, p, members, posts); }, {{"deliveries_per_s", true}}));
-        add(compare("offline drain, " + std::to_string(drain) + " waiting", pairs,
-                    [&](bool p) { return offline_drain(t, p, drain); },
-                    {{"first_login_to_all_ms", false}, {"login_to_first_ms", false}}));
-        add(compare("DM latency at 100/s for " + std::to_string(latency_s) + " s", pairs,
-                    [&](bool p) { return dm_latency(t, p, rate, latency_s); },
-                    {{"p50_ms", false}, {"p99_ms", false}, {"max_ms", false}}));
-        add(compare("create " + std::to_string(users) + " users with queues", 1,
-                    [&](bool p) { return create_users(t, p, users); }, {{"seconds", false}}));
-        // Memory and scale: papo alone (the raw side has no server and no registry).
-        auto costs = client_memory(t);
-        if (only.empty() || std::string("scale").find(only) != std::string::npos) {
-            for (const auto& [k, v] : scale_to(t, quick ? 50 : 10000)) costs[k] = v;
-        }
-        for (const auto& [k, v] : server_costs(t)) costs[k] = v;
-
-        nlohmann::json out{{"date", papo::now_text()}, {"pairs", pairs}, {"quick", quick}, {"rows", nlohmann::json::array()}};
-        std::printf("%-42s %-22s %12s %12s %8s\n", "scenario", "metric", "papo", "raw", "papo/raw");
-        for (const auto& r : rows) {
-            const double ratio = r.raw != 0 ? r.papo / r.raw : 0;
-            std::printf("%-42s %-22s %12.2f %12.2f %8.2f\n", r.scenario.c_str(), r.metric.c_str(), r.papo, r.raw, ratio);
-            out["rows"].push_back({{"scenario", r.scenario}, {"metric", r.metric}, {"papo", r.papo}, {"raw", r.raw}, {"ratio", ratio}});
-        }
-        for (const auto& [metric, value] : costs) {
-            std::printf("%-42s %-22s %12.2f\n", "papo alone: memory and scale", metric.c_str(), value);
-            out["server"][metric] = value;
+        if (which != "real") put(open_broker, open_table.rows, &open_table.costs);
+        if (which != "open") {
+            put(real_config, real_table.rows, &real_table.costs);
+            out["configurations"]["real"]["within_limits"] = rows_json(lifted_rows);
+            put(as_configured, limited_rows, nullptr);
         }
         if (!json_file.empty()) std::ofstream(json_file) << out.dump(2) << "\n";
         return 0;

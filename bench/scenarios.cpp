@@ -1,5 +1,7 @@
 #include "scenarios.h"
 
+#include "accounts.h"
+
 #include "papo/clock.h"
 #include "papo/error.h"
 #include "papo/messages.h"
@@ -12,6 +14,8 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <functional>
 #include <thread>
 #include <vector>
@@ -31,19 +35,21 @@ std::string unique(const std::string& prefix) {
     return prefix + std::to_string(++counter) + "x" + random_hex(4);
 }
 
-session_options options_for(const target& t, const std::string& client_id, bool persistent) {
-    session_options o;
-    o.broker = t.broker;
-    o.client_id = client_id;
-    o.persistent = persistent;
-    o.clean_start = !persistent;
-    o.timeout = std::chrono::seconds(10);
-    return o;
+// One manager's connection per broker (the open one and the real configuration),
+// closed by close_connections() before its broker stops.
+std::map<std::string, std::unique_ptr<rpc_client>>& admin_clients() {
+    static std::map<std::string, std::unique_ptr<rpc_client>> clients;
+    return clients;
 }
 
 rpc_client& admin(const target& t) {
-    static rpc_client client(options_for(t, "", false), admin_name);
-    return client;
+    auto& client = admin_clients()[t.broker];
+    if (!client) client = std::make_unique<rpc_client>(login_as(t, admin_name, "", false), admin_name);
+    return *client;
+}
+
+void add_user(const target& t, const std::string& name) {
+    admin(t).call("users.add", {{"name", name}, {"password", bench_password}}, std::chrono::seconds(30));
 }
 
 std::string body_of_100_bytes() { return std::string(100, 'x'); }
@@ -86,7 +92,8 @@ struct receiver {
         if (papo_side) papo_reader->send_receipts();
         if (count() != expected)
             throw error("delivery check failed: " + std::to_string(count()) + " of " + std::to_string(expected) +
-                        " messages arrived");
+                        " messages arrived within " + std::to_string(run_limit.count()) +
+                        " s (the run's bound: on a machine this busy, fewer messages or a quieter moment)");
     }
     std::size_t count() const { return papo_side ? papo_reader->shown() : received; }
 };
@@ -95,16 +102,15 @@ struct pair_of_ends {
     std::string sender, recipient, topic;
 };
 
-// Registers the two users (papo) or picks a raw topic; returns names and the topic to publish on.
+// Registers the two users (papo; and the raw side when the broker has accounts, so
+// that it logs in as the same kind of account); returns names and the topic to publish on.
 pair_of_ends ends(const target& t, bool papo_side) {
     pair_of_ends e{unique("s"), unique("r"), ""};
-    if (papo_side) {
-        admin(t).call("users.add", {{"name", e.sender}, {"password", "bench-password"}});
-        admin(t).call("users.add", {{"name", e.recipient}, {"password", "bench-password"}});
-        e.topic = topics::inbox(e.recipient, e.sender);
-    } else {
-        e.topic = "bench/raw/" + e.recipient;
+    if (papo_side || t.accounts) {
+        add_user(t, e.sender);
+        add_user(t, e.recipient);
     }
+    e.topic = papo_side ? topics::inbox(e.recipient, e.sender) : "bench/raw/" + e.recipient;
     return e;
 }
 
@@ -118,7 +124,9 @@ struct live_link {
     pair_of_ends e;
     session rx, tx;
     live_link(const target& t, bool papo_side)
-        : e(ends(t, papo_side)), rx(options_for(t, e.recipient, true)), tx(options_for(t, e.sender + "~bench", false)) {
+        : e(ends(t, papo_side)),
+          rx(login_as(t, e.recipient, e.recipient, true)),
+          tx(login_as(t, e.sender, e.sender + "~bench", false)) {
         rx.connect();
         if (!papo_side) rx.subscribe({e.topic}, 1);
         tx.connect();
@@ -139,9 +147,14 @@ void send_while_receiving(receiver& in, int expected, const std::function<void()
 
 }  // namespace
 
+void close_connections(const target& t) { admin_clients().erase(t.broker); }
+
 measurements dm_throughput(const target& t, bool papo_side, int messages) {
     live_link link(t, papo_side);
     receiver in(link.rx, papo_side, link.e.recipient);
+    // CPU time, counted rather than timed (this VM has no hardware counters for perf):
+    // the broker, papo-server, and this process (the sender and the receiver).
+    const double broker_cpu = cpu_ms(t.broker_pid), server_cpu = cpu_ms(t.server_pid), clients_cpu = cpu_ms(0);
     const auto start = clock_type::now();
     send_while_receiving(in, messages, [&] {
         const std::string body = body_of_100_bytes();
@@ -149,7 +162,12 @@ measurements dm_throughput(const target& t, bool papo_side, int messages) {
         link.tx.flush();
     });
     const double elapsed = std::chrono::duration<double>(in.last - start).count();
-    return {{"messages_per_s", messages / elapsed}};
+    const auto us_per_message = [&](double ms) { return ms * 1000 / messages; };
+    return {{"messages_per_s", messages / elapsed},
+            {"broker_cpu_us_per_msg", us_per_message(cpu_ms(t.broker_pid) - broker_cpu)},
+            // papo-server subscribes to every DM (to count queues), also on the raw side's broker
+            {"server_cpu_us_per_msg", us_per_message(cpu_ms(t.server_pid) - server_cpu)},
+            {"clients_cpu_us_per_msg", us_per_message(cpu_ms(0) - clients_cpu)}};
 }
 
 measurements dm_latency(const target& t, bool papo_side, int per_second, int seconds) {
@@ -180,20 +198,20 @@ measurements dm_latency(const target& t, bool papo_side, int per_second, int sec
 measurements offline_drain(const target& t, bool papo_side, int messages) {
     auto e = ends(t, papo_side);
     if (!papo_side) {  // the raw queue: a persistent session subscribed, then offline
-        session q(options_for(t, e.recipient, true));
+        session q(login_as(t, e.recipient, e.recipient, true));
         q.connect();
         q.subscribe({e.topic}, 1);
         q.disconnect();
     }
     {
-        session tx(options_for(t, e.sender + "~bench", false));
+        session tx(login_as(t, e.sender, e.sender + "~bench", false));
         tx.connect();
         const std::string body = body_of_100_bytes();
         for (int i = 0; i < messages; ++i) tx.publish_async(e.topic, outgoing(papo_side, body));
         tx.flush();
     }
     const auto start = clock_type::now();
-    session rx(options_for(t, e.recipient, true));
+    session rx(login_as(t, e.recipient, e.recipient, true));
     receiver in(rx, papo_side, e.recipient);
     rx.connect();
     in.take(static_cast<std::size_t>(messages));
@@ -207,19 +225,19 @@ measurements topic_fanout(const target& t, bool papo_side, int members, int post
     std::vector<std::string> names;
     for (int i = 0; i < members; ++i) names.push_back(topic_name + "-m" + std::to_string(i));
     const std::string topic = papo_side ? topics::post(topic_name, sender) : "bench/fan/" + topic_name;
-    if (papo_side) {
-        admin(t).call("users.add", {{"name", sender}, {"password", "bench-password"}});
-        admin(t).call("topics.add", {{"name", topic_name}});
-        for (const auto& name : names) admin(t).call("users.add", {{"name", name}, {"password", "bench-password"}});
+    if (papo_side || t.accounts) {
+        add_user(t, sender);
+        for (const auto& name : names) add_user(t, name);
     }
+    if (papo_side) admin(t).call("topics.add", {{"name", topic_name}});
     std::vector<session_options> member_options;
-    for (const auto& name : names) member_options.push_back(options_for(t, name, true));
+    for (const auto& name : names) member_options.push_back(login_as(t, name, name, true));
     auto sessions = connect_all(member_options);
     for (std::size_t i = 0; i < sessions.size(); ++i) {
         sessions[i]->subscribe({papo_side ? topics::post_filter(topic_name) : topic}, 1, papo_side);
-        if (papo_side) rpc_client(options_for(t, "", false), names[i]).call("topics.join", {{"name", topic_name}});
+        if (papo_side) rpc_client(login_as(t, names[i], "", false), names[i]).call("topics.join", {{"name", topic_name}});
     }
-    session tx(options_for(t, sender + "~bench", false));
+    session tx(login_as(t, sender, sender + "~bench", false));
     tx.connect();
     std::vector<std::unique_ptr<receiver>> receivers;
     for (std::size_t i = 0; i < sessions.size(); ++i)
@@ -249,17 +267,24 @@ measurements topic_fanout(const target& t, bool papo_side, int members, int post
 measurements create_users(const target& t, bool papo_side, int users) {
     const std::string prefix = unique("u");
     const double broker_before = rss_kb(t.broker_pid);
+    // The raw side makes its accounts itself, with the commands papo-server sends dynsec.
+    std::unique_ptr<dynsec_control> accounts;
+    if (!papo_side && t.accounts) accounts = std::make_unique<dynsec_control>(t);
     const auto start = clock_type::now();
     for (int i = 0; i < users; ++i) {
         const std::string name = prefix + "-" + std::to_string(i);
         if (papo_side) {
-            admin(t).call("users.add", {{"name", name}, {"password", "bench-password"}}, std::chrono::seconds(30));
-        } else {  // the raw equivalent: one persistent session per user, subscribed to its inbox
-            session q(options_for(t, name, true));
+            add_user(t, name);
+        } else {  // the raw equivalent: (its account, then) one persistent session per user, subscribed to its inbox
+            if (accounts) accounts->run(create_account_commands(name));
+            session q(login_as(t, name, name, true));
             q.connect();
             q.subscribe({topics::inbox_filter(name)}, 1);
             q.disconnect();
         }
+        if (clock_type::now() - start > 3 * run_limit)
+            throw error("creating " + std::to_string(users) + " users took over " +
+                        std::to_string(3 * run_limit.count()) + " s");
     }
     const double seconds = seconds_since(start);
     return {{"seconds", seconds}, {"users_per_s", users / seconds},

@@ -12,9 +12,16 @@ struct target {
     int server_pid = 0;
     int broker_pid = 0;
     std::string papo_bin;  // the papo client, for its memory
+    // The project's access control (dynsec accounts, papo_guard): every connection,
+    // papo's and the raw side's alike, logs in as a real account (accounts.h).
+    bool accounts = false;
+    std::string admin_password, server_password;
 };
 
 using measurements = std::map<std::string, double>;
+
+// Closes the connections the scenarios keep open to `t` (the manager's): before its broker stops.
+void close_connections(const target& t);
 
 measurements dm_throughput(const target& t, bool papo_side, int messages);
 measurements dm_latency(const target& t, bool papo_side, int per_second, int seconds);
@@ -29,5 +36,7 @@ measurements scale_to(const target& t, int users);
 measurements client_memory(const target& t);
 // A process's resident set (VmRSS), in KB; 0 if unknown.
 double rss_kb(int pid);
+// A process's CPU time so far (user + system, all threads), in ms; pid 0: this process.
+double cpu_ms(int pid);
 
 }  // namespace papo::bench
