@@ -6,6 +6,7 @@
 #include "papo/names.h"
 #include "papo/render.h"
 
+#include <algorithm>
 #include <istream>
 #include <iterator>
 
@@ -78,14 +79,15 @@ std::string text_problem(const std::string& text) {
     return "";
 }
 
-checked_command check_command(const std::vector<std::string>& words, std::istream& input) {
+checked_command check_command(const std::vector<std::string>& words) {
     if (words.empty()) usage_error("no command (papo --help lists them)");
     const std::string& command = words[0];
     if (command == "register") usage_error("accounts are made by the manager: papo-admin users add NAME");
     const command_spec* spec = find_command(command);
     if (!spec) usage_error("unknown command '" + safe_text(command) + "' (papo --help lists the commands)");
     const std::string shape = "usage: papo [options] " + std::string(spec->synopsis) + " (papo help " + command + ")";
-    checked_command checked{spec, "", ""};
+    checked_command checked;
+    checked.spec = spec;
     const std::size_t given = words.size() - 1;
     switch (spec->takes) {
         case arguments::none:
@@ -101,16 +103,22 @@ checked_command check_command(const std::vector<std::string>& words, std::istrea
     checked.name = words[1];
     require_valid_name(checked.name, spec->name_kind);  // invalid_name, which papo reports as a usage error
     if (spec->takes == arguments::name_and_text) {
-        if (given == 2 && words[2] == "-") {
-            checked.text.assign(std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>());
-            if (input.bad()) usage_error("cannot read the text from standard input");
-            if (!checked.text.empty() && checked.text.back() == '\n') checked.text.pop_back();
-        } else {
+        checked.text_from_input = given == 2 && words[2] == "-";
+        if (!checked.text_from_input) {
             checked.text = joined(words.begin() + 2, words.end());
+            if (const auto problem = text_problem(checked.text); !problem.empty()) usage_error(problem + "; nothing was sent");
         }
-        if (const auto problem = text_problem(checked.text); !problem.empty()) usage_error(problem + "; nothing was sent");
     }
     return checked;
+}
+
+void read_text(checked_command& command, std::istream& input) {
+    if (!command.text_from_input) return;
+    command.text.assign(std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>());
+    if (input.bad()) usage_error("cannot read the text from standard input; nothing was sent");
+    if (!command.text.empty() && command.text.back() == '\n') command.text.pop_back();
+    if (const auto problem = text_problem(command.text); !problem.empty())
+        usage_error(problem + " (read from standard input); nothing was sent");
 }
 
 std::string general_usage() {

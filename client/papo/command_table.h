@@ -28,17 +28,20 @@ const std::vector<command_spec>& command_table();
 const command_spec* find_command(std::string_view name);
 
 // A command line that passed every check: the command, its name argument (if any) and
-// its text, already joined from the words or read from standard input.
+// its text, joined from the words, or to be read from standard input ("-").
 struct checked_command {
     const command_spec* spec = nullptr;
     std::string name;
     std::string text;
+    bool text_from_input = false;  // read_text() fills `text`
 };
 
-// Checks the command words (the command first) without any I/O but reading `input`
-// when the text is "-". Throws papo::error of kind usage (invalid_name for a name that
-// breaks the rules) saying what is wrong.
-checked_command check_command(const std::vector<std::string>& words, std::istream& input);
+// Checks the command words (the command first), with no I/O. Throws papo::error of kind
+// usage (invalid_name for a name that breaks the rules) saying what is wrong.
+checked_command check_command(const std::vector<std::string>& words);
+// For a text of "-": reads all of `input` into command.text, drops its last newline and
+// checks it as check_command checks words (the same errors).
+void read_text(checked_command& command, std::istream& input);
 
 // Why `text` cannot be a message (empty, over max_text_bytes, not UTF-8); "" when it can.
 std::string text_problem(const std::string& text);

@@ -97,9 +97,10 @@ int main(int argc, char** argv) {
     if (const char* env = std::getenv("PAPO_USER"); env && c.client.user.empty()) c.client.user = env;
     papo::cli::checked_command command;
     try {
-        if (!words.empty()) command = papo::cli::check_command(words, std::cin);
+        if (!words.empty()) command = papo::cli::check_command(words);
         if (c.client.user.empty()) return usage_error(c, "say who you are: --user NAME (or set PAPO_USER)");
         papo::require_valid_name(c.client.user, "user");
+        if (!words.empty()) papo::cli::read_text(command, std::cin);  // last: a bad command line leaves stdin unread
     } catch (const papo::error& e) {
         return usage_error(c, e.what());
     }
