@@ -301,21 +301,22 @@ TEST_F(admin_command_line, JsonPrintsTheAnswersDataAndFailuresWithTheirCode) {
     ASSERT_EQ(added.exit_code, 0) << added.err;
     const auto data = nlohmann::json::parse(added.out);
     EXPECT_EQ(data.at("name"), "dave") << added.out;
+    EXPECT_EQ(data.value("kind", ""), "user") << added.out;
     EXPECT_FALSE(data.contains("ok")) << added.out;
     const auto listed = nlohmann::json::parse(admin({"--json", "users", "ls"}).out);
     ASSERT_TRUE(listed.is_array()) << listed.dump();
     EXPECT_EQ(listed.size(), 1u);
 
     const auto taken = admin({"--json", "users", "add", "dave"});
-    EXPECT_EQ(taken.exit_code, 1);
+    ASSERT_EQ(taken.exit_code, 1) << taken.err;
     const auto refusal = nlohmann::json::parse(taken.out);
     EXPECT_EQ(refusal.at("ok"), false) << taken.out;
     EXPECT_EQ(refusal.at("code"), "name-taken") << taken.out;
     const auto invalid = admin({"--json", "users", "add", "bad/name"});
-    EXPECT_EQ(invalid.exit_code, 2) << invalid.err;
+    ASSERT_EQ(invalid.exit_code, 2) << invalid.err;
     EXPECT_EQ(nlohmann::json::parse(invalid.out).at("code"), "invalid-name") << invalid.out;
     const auto incomplete = admin({"--json", "users", "add"});
-    EXPECT_EQ(incomplete.exit_code, 2);
+    ASSERT_EQ(incomplete.exit_code, 2);
     EXPECT_EQ(nlohmann::json::parse(incomplete.out).at("code"), "usage") << incomplete.out;
 
     const auto help = admin({"--help"});
