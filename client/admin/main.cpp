@@ -3,12 +3,15 @@
 #include "../command_line.h"
 #include "papo/credentials.h"
 #include "papo/error.h"
+#include "papo/names.h"
+#include "papo/render.h"
 #include "papo/rpc.h"
 #include "papo/client/table.h"
 
 #include <boost/program_options.hpp>
 
 #include <iostream>
+#include <optional>
 
 namespace po = boost::program_options;
 
@@ -29,21 +32,55 @@ const char* usage = R"(Usage: papo-admin [options] <group> <command> [NAME]
   queues purge NAME    drop the messages waiting in a queue (its owner must be offline)
 
 )"
-R"(papo-admin logs in as papo-admin: its password comes from --password-file, or
-PAPO_ADMIN_PASSWORD_FILE, or PAPO_ADMIN_PASSWORD, or is asked for at a terminal.
-The new password of 'add' and 'passwd' comes from --new-password-file, or
-PAPO_NEW_PASSWORD, or is asked for twice at a terminal (8 to 256 bytes).
+R"(papo-admin logs in as papo-admin: its password comes from --password-file, else
+PAPO_ADMIN_PASSWORD (the password), else PAPO_ADMIN_PASSWORD_FILE (a file), else it is
+asked for at a terminal. The new password of 'users add', 'users passwd' and 'queues add'
+comes from --new-password-file, else PAPO_NEW_PASSWORD, else it is asked for twice at a
+terminal (8 to 256 bytes; asked again, up to 3 times, when too short or when the two differ).
+Names are checked before any prompt or connection.
+
+--json prints the answer's data (users ls: an array of users; users add: the new user),
+or on a failure {"ok": false, "code": ..., "error": ...}.
+
+Exit status: 0 success, 1 failure (the reason is on stderr), 2 usage error (an unknown
+or incomplete command, an invalid name or option value: nothing was asked or sent).
 
 )";
 
-// The password for a new account or a reset, asked twice at a terminal.
+// Why `password` cannot be a new account's password; "" when it can (papo-server checks
+// the same; checking here lets the prompt ask again).
+std::string new_password_problem(const std::string& password) {
+    using papo::cli::max_new_password_bytes, papo::cli::min_new_password_bytes;
+    if (password.size() < min_new_password_bytes || password.size() > max_new_password_bytes || !papo::is_valid_utf8(password))
+        return "a password has " + std::to_string(min_new_password_bytes) + " to " + std::to_string(max_new_password_bytes) +
+               " bytes of UTF-8";
+    return "";
+}
+
+// The password for a new account or a reset: from a file or PAPO_NEW_PASSWORD, else asked
+// twice at a terminal; a short one is refused at once, and a refusal or two entries that
+// differ ask again, up to 3 times.
 std::string new_password(const std::string& file, const std::string& name) {
-    if (!file.empty()) return papo::read_password_file(file);
-    if (const char* value = std::getenv("PAPO_NEW_PASSWORD"); value && *value) return value;
-    auto first = papo::prompt_password("new password for " + name + ": ");
-    if (!first) throw papo::error("no password for " + name + ": use --new-password-file FILE or set PAPO_NEW_PASSWORD");
-    if (papo::prompt_password("again: ") != first) throw papo::error("the two passwords differ");
-    return *first;
+    std::optional<std::string> given;
+    if (!file.empty()) given = papo::read_password_file(file);
+    else if (const char* value = std::getenv("PAPO_NEW_PASSWORD"); value && *value) given = value;
+    if (given) {
+        if (const auto problem = new_password_problem(*given); !problem.empty())
+            throw papo::error(papo::error_kind::bad_password, "the new password of " + name + " is refused: " + problem);
+        return *given;
+    }
+    constexpr int tries = 3;
+    for (int attempt = 1; attempt <= tries; ++attempt) {
+        auto first = papo::prompt_password("new password for " + name + ": ");
+        if (!first) throw papo::error("no password for " + name + ": use --new-password-file FILE or set PAPO_NEW_PASSWORD");
+        if (const auto problem = new_password_problem(*first); !problem.empty()) {
+            std::cerr << "papo-admin: " << problem << (attempt < tries ? "; try again" : "") << "\n";
+            continue;
+        }
+        if (papo::prompt_password("again: ") == first) return *first;
+        std::cerr << "papo-admin: the two passwords differ" << (attempt < tries ? "; try again" : "") << "\n";
+    }
+    throw papo::error(papo::error_kind::bad_password, "no new password for " + name + " after " + std::to_string(tries) + " tries");
 }
 
 std::string text_of(const nlohmann::json& value) {
@@ -103,8 +140,8 @@ int main(int argc, char** argv) {
         ("password-file", po::value(&password_file), "file (mode 0600) with papo-admin's broker password")
         ("new-password-file", po::value(&new_password_file), "users add / users passwd / queues add: file (mode 0600) with the new password")
         ("ca-file", po::value(&broker.ca_file), "CA certificate for ssl:// brokers")
-        ("json", po::bool_switch(&as_json), "print the server's answer as JSON")
-        ("timeout", po::value(&timeout_seconds)->default_value(5), "seconds to wait for papo-server");
+        ("json", po::bool_switch(&as_json), "print the answer's data as JSON; a failure as {\"ok\": false, \"code\", \"error\"}")
+        ("timeout", po::value(&timeout_seconds)->default_value(5), "seconds to wait for papo-server (0.001 to 3600)");
     try {
         const auto values = papo::cli::parse_command_line(argc, argv, options, words);
         if (values.count("help") || words.empty()) {
@@ -112,14 +149,18 @@ int main(int argc, char** argv) {
             return words.empty() && !values.count("help") ? 2 : 0;
         }
     } catch (const std::exception& e) {
-        std::cerr << "papo-admin: " << e.what() << "\n";
+        std::cerr << "papo-admin: " << papo::safe_text(e.what()) << " (papo-admin --help)\n";
         return 2;
     }
-    if (!(timeout_seconds >= 0.001 && timeout_seconds <= 3600)) {
-        std::cerr << "papo-admin: --timeout must be between 0.001 and 3600 seconds\n";
+    auto usage_error = [&](const std::string& text) {
+        if (as_json) std::cout << nlohmann::json{{"ok", false}, {"code", "usage"}, {"error", text}}.dump(2) << "\n";
+        std::cerr << "papo-admin: " << papo::safe_text(text) << "\n";
         return 2;
-    }
+    };
+    // Every option and argument is checked here, before any password prompt or connection.
+    if (const auto problem = papo::cli::seconds_problem("--timeout", timeout_seconds, 0.001, 3600)) return usage_error(*problem);
     if (const char* env = std::getenv("PAPO_BROKER"); env && broker.broker == "tcp://127.0.0.1:1883") broker.broker = env;
+    if (const auto problem = papo::cli::broker_url_problem(broker.broker)) return usage_error(*problem);
     broker.username = "papo-admin";
 
     const std::string group = words[0];
@@ -129,10 +170,23 @@ int main(int argc, char** argv) {
     const bool known_verb = verb == "ls" || verb == "add" || verb == "rm" || (verb == "purge" && group == "queues") ||
                             (verb == "passwd" && group == "users");
     if (!known_group || !known_verb || (needs_name && words.size() != 3) || (!needs_name && words.size() != 2)) {
-        std::cerr << "papo-admin: unknown or incomplete command '";
-        for (std::size_t i = 0; i < words.size(); ++i) std::cerr << (i ? " " : "") << words[i];
-        std::cerr << "'\n" << usage;
+        std::string typed;
+        for (std::size_t i = 0; i < words.size(); ++i) typed += (i ? " " : "") + words[i];
+        if (as_json) std::cout << nlohmann::json{{"ok", false}, {"code", "usage"}, {"error", "unknown or incomplete command"}}.dump(2) << "\n";
+        std::cerr << "papo-admin: unknown or incomplete command '" << papo::safe_text(typed) << "'\n" << usage;
         return 2;
+    }
+    // A new name must pass the rules (papo-server checks them again, with the look-alike
+    // rules); so must the name of a password reset. rm and purge leave that to papo-server,
+    // so that a name made under older rules can still be removed.
+    if (verb == "add" || verb == "passwd") {
+        try {
+            papo::require_valid_name(words[2], group == "users" ? "user" : group == "topics" ? "topic" : "queue");
+        } catch (const papo::error& e) {
+            if (as_json) std::cout << nlohmann::json{{"ok", false}, {"code", papo::code_of(e.kind())}, {"error", e.what()}}.dump(2) << "\n";
+            std::cerr << "papo-admin: " << papo::safe_text(e.what()) << "\n";
+            return 2;
+        }
     }
     const std::string command = group + "." + verb;
     nlohmann::json args = nlohmann::json::object();
@@ -149,11 +203,11 @@ int main(int argc, char** argv) {
         return 0;
     } catch (const papo::error& e) {
         if (as_json) std::cout << nlohmann::json{{"ok", false}, {"code", papo::code_of(e.kind())}, {"error", e.what()}}.dump(2) << "\n";
-        std::cerr << "papo-admin: " << e.what() << "\n";
+        std::cerr << "papo-admin: " << papo::safe_text(e.what()) << "\n";  // answers quote names
         return 1;
     } catch (const std::exception& e) {
         if (as_json) std::cout << nlohmann::json{{"ok", false}, {"code", "error"}, {"error", e.what()}}.dump(2) << "\n";
-        std::cerr << "papo-admin: " << e.what() << "\n";
+        std::cerr << "papo-admin: " << papo::safe_text(e.what()) << "\n";
         return 1;
     }
 }

@@ -300,7 +300,8 @@ private:
     }
     void who() {
         std::vector<std::vector<std::string>> rows;
-        for (const auto& u : client_.users()) rows.push_back({u.name, u.online ? "online" : "offline"});
+        for (const auto& u : client_.users())
+            rows.push_back({u.name, u.name == client_.me() ? "online (you)" : u.online ? "online" : "offline"});
         say(format_table({"USER", "PRESENCE"}, rows));
     }
     void topic_list() {

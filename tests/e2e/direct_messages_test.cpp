@@ -52,12 +52,13 @@ TEST_F(direct_messages, BadInputGetsAClearErrorAndSendsNothing) {
     EXPECT_EQ(unknown.exit_code, 1);
     EXPECT_NE(unknown.err.find("no such user"), std::string::npos) << unknown.err;
 
+    // Bad text is a usage error (exit 2), refused before papo connects.
     auto oversized = papo("alice", {"send", "bob", std::string(17 * 1024, 'x')});
-    EXPECT_EQ(oversized.exit_code, 1);
-    EXPECT_NE(oversized.err.find("longer than the limit"), std::string::npos) << oversized.err;
+    EXPECT_EQ(oversized.exit_code, 2);
+    EXPECT_NE(oversized.err.find("at most 16384 bytes (16 KiB)"), std::string::npos) << oversized.err;
 
     auto empty = papo("alice", {"send", "bob", ""});
-    EXPECT_EQ(empty.exit_code, 1);
+    EXPECT_EQ(empty.exit_code, 2);
     EXPECT_NE(empty.err.find("empty"), std::string::npos) << empty.err;
 
     auto unregistered = papo("mallory", {"send", "bob", "hi"});
