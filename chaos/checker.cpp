@@ -81,6 +81,7 @@ verdict check(const std::vector<accepted>& sends, const std::vector<shown>& show
         for (const auto& reader : s.readers)
             if (!times_shown.count({s.id, reader})) {
                 ++v.lost;
+                v.lost_deliveries.emplace_back(s.id, reader);
                 note(v, "lost: " + s.id + " (" + s.from + (s.topic.empty() ? "" : " #" + s.topic) + " -> " + reader + ")");
             }
     }

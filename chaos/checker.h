@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace papo::chaos {
@@ -49,6 +50,7 @@ struct verdict {
     // Shown after a later message of the same sender without seq (by sent_order): not a failure.
     std::size_t unsequenced_out_of_order = 0;
     std::vector<std::string> examples;  // a few of each problem, for the report
+    std::vector<std::pair<std::string, std::string>> lost_deliveries;  // every lost (id, reader)
     std::vector<std::string> unsequenced_examples;  // a few of unsequenced_out_of_order
     bool ok() const { return lost == 0 && duplicated == 0 && out_of_order == 0 && unexpected == 0; }
 };

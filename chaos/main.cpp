@@ -24,6 +24,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -41,6 +42,8 @@ struct settings {
     int seconds = 25;
     unsigned seed = 0;
     std::string json_file;
+    std::vector<std::string> broker_config;  // extra mosquitto.conf lines (e.g. "log_type all")
+    std::string keep_logs;                   // a folder for the broker's and papo-server's logs
 };
 
 class run {
@@ -123,7 +126,7 @@ private:
     }
 
     void setup() {
-        broker_ = std::make_unique<papo::test::broker>();
+        broker_ = std::make_unique<papo::test::broker>(s_.broker_config);
         start_server();
         std::vector<std::string> accounts;
         for (int i = 0; i < s_.users; ++i) accounts.push_back(name(i));
@@ -178,6 +181,7 @@ private:
                 if (!j.is_discarded() && j.contains("id")) {
                     sent.id = j["id"].get<std::string>();
                     std::lock_guard<std::mutex> lock(guard_);
+                    sent_when_[sent.id] = papo::now_text();
                     sends_.push_back(std::move(sent));
                 }
             }
@@ -228,6 +232,7 @@ private:
                     const bool acknowledged = sent.acknowledged;
                     {
                         std::lock_guard<std::mutex> lock(guard_);
+                        sent_when_[sent.id] = papo::now_text();
                         sends_.push_back(std::move(sent));
                     }
                     if (!acknowledged) break;
@@ -261,6 +266,7 @@ private:
     // Readers come and go; some are killed (SIGKILL) while they read.
     void read_loop(int i, std::chrono::steady_clock::time_point end) {
         while (std::chrono::steady_clock::now() < end) {
+            const auto started = papo::now_text();
             papo::test::process reader(papo_argv(i, {"--json", "--resend-after", "2", "read", "--wait",
                                                      std::to_string(random(1, 3))}));
             bool killed = false;
@@ -273,6 +279,8 @@ private:
                 reader.wait_for(20s);
             }
             collect(i, reader.output(), killed);
+            std::lock_guard<std::mutex> lock(guard_);
+            reads_.push_back({name(i), started, papo::now_text(), killed});
         }
     }
 
@@ -383,12 +391,32 @@ private:
                   << (miscounted == 0 ? "  OK\n" : "  FAILED\n");
         for (const auto& e : v.examples) std::cout << "  " << e << "\n";
         for (const auto& e : v.unsequenced_examples) std::cout << "  (not a failure) " << e << "\n";
+        if (!v.lost_deliveries.empty()) {
+            // When each lost one was sent, and its reader's runs that ended after that: a
+            // reader SIGKILLed with it taken from the broker but not yet shown, or not.
+            std::cout << "lost deliveries (" << v.lost_deliveries.size() << "), each with the reads of its reader that followed:\n";
+            std::size_t listed = 0;
+            for (const auto& [id, reader] : v.lost_deliveries) {
+                if (++listed > 60) break;
+                const auto& sent = sent_when_[id];
+                std::cout << "  " << id << " -> " << reader << " sent " << sent << ";";
+                int shown_runs = 0;
+                for (const auto& later : reads_)
+                    if (later.reader == reader && later.ended >= sent && shown_runs++ < 2)
+                        std::cout << " read " << later.started << ".." << later.ended << (later.killed ? " SIGKILLed" : " ended");
+                std::cout << "\n";
+            }
+        }
         if (miscounted != 0) std::cout << "  counts: " << last_counts_ << "\n";
         std::cout << "timeline (UTC):\n";
         for (const auto& line : timeline_) std::cout << "  " << line << "\n";
         std::cout << "papo-server:\n";
         for (const auto& line : server_log_lines(!ok)) std::cout << "  " << line << "\n";
         if (!ok) broker_->print_log_tail(std::cout, 40);
+        if (!s_.keep_logs.empty()) {
+            std::ofstream(s_.keep_logs + "/broker.log") << broker_->log_text();
+            std::ofstream(s_.keep_logs + "/papo-server.log") << earlier_server_logs_ << server_->output();
+        }
         if (!s_.json_file.empty())
             std::ofstream(s_.json_file) << nlohmann::json{{"users", s_.users}, {"devices", s_.devices}, {"seconds", s_.seconds},
                                                           {"seed", s_.seed}, {"readers_killed", kills_.load()},
@@ -421,6 +449,12 @@ private:
     std::atomic<int> kills_{0};
     std::atomic<int> device_logins_{0}, device_logins_failed_{0}, replays_seen_{0};
     std::vector<std::string> timeline_;
+    std::map<std::string, std::string> sent_when_;  // id -> when it was accepted (UTC)
+    struct read_run {
+        std::string reader, started, ended;  // UTC
+        bool killed = false;
+    };
+    std::vector<read_run> reads_;  // every `papo read` of the traffic phase
     std::string earlier_server_logs_;  // the output of papo-servers since replaced
     const std::string replay_line_ = "after the broker restart: remade";
     std::string last_counts_;
@@ -436,7 +470,10 @@ int main(int argc, char** argv) {
         "devices", po::value(&s.devices)->default_value(3), "device senders (plain MQTT, no outbox, never read)")(
         "seconds", po::value(&s.seconds)->default_value(25), "length of the traffic phase")(
         "seed", po::value(&s.seed), "random seed (printed, to repeat a run)")(
-        "json", po::value(&s.json_file), "also write the verdict to this JSON file");
+        "json", po::value(&s.json_file), "also write the verdict to this JSON file")(
+        "broker-config", po::value(&s.broker_config)->composing(),
+        "an extra mosquitto.conf line for the run's broker (repeatable), e.g. 'log_type all' to trace a loss")(
+        "keep-logs", po::value(&s.keep_logs), "write broker.log and papo-server.log into this existing folder");
     try {
         po::variables_map values;
         po::store(po::parse_command_line(argc, argv, options), values);
