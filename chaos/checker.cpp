@@ -8,9 +8,10 @@
 namespace papo::chaos {
 namespace {
 
-void note(verdict& v, const std::string& example) {
-    if (v.examples.size() < 12) v.examples.push_back(example);
+void note(std::vector<std::string>& examples, const std::string& example) {
+    if (examples.size() < 12) examples.push_back(example);
 }
+void note(verdict& v, const std::string& example) { note(v.examples, example); }
 
 std::string where(const shown& s) { return s.topic.empty() ? s.from + " -> " + s.reader : s.from + " #" + s.topic + " -> " + s.reader; }
 
@@ -23,14 +24,17 @@ verdict check(const std::vector<accepted>& sends, const std::vector<shown>& show
     std::map<std::string, const accepted*> by_id;
     for (const auto& s : sends) {
         by_id[s.id] = &s;
-        v.deliveries += s.readers.size();
+        if (s.acknowledged)
+            v.deliveries += s.readers.size();
+        else
+            ++v.unacknowledged;
     }
 
     using delivery = std::pair<std::string, std::string>;  // (id, reader)
     std::map<delivery, std::size_t> times_shown;
     std::set<delivery> cut_short;  // what a reader was showing when it was killed
     // (from, topic, reader) -> the highest number shown: each sender's order per stream
-    std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> highest;
+    std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> highest, highest_sent;
     for (const auto& s : shows) {
         const auto it = by_id.find(s.id);
         const bool for_this_reader =
@@ -53,6 +57,16 @@ verdict check(const std::vector<accepted>& sends, const std::vector<shown>& show
             continue;
         }
         if (s.last_before_kill) cut_short.insert(d);
+        if (!it->second->acknowledged) ++v.unacknowledged_shown;
+        if (!s.seq && it->second->sent_order) {
+            auto& top = highest_sent[{s.from, s.topic, s.reader}];
+            if (it->second->sent_order < top) {
+                ++v.unsequenced_out_of_order;
+                note(v.unsequenced_examples, "shown out of its sender's order: " + where(s) + " #" +
+                            std::to_string(it->second->sent_order) + " after #" + std::to_string(top));
+            }
+            if (it->second->sent_order > top) top = it->second->sent_order;
+        }
         if (s.seq) {
             auto& top = highest[{s.from, s.topic, s.reader}];
             if (s.seq < top) {
@@ -62,12 +76,15 @@ verdict check(const std::vector<accepted>& sends, const std::vector<shown>& show
             if (s.seq > top) top = s.seq;
         }
     }
-    for (const auto& s : sends)
+    for (const auto& s : sends) {
+        if (!s.acknowledged) continue;  // may never have reached the broker
         for (const auto& reader : s.readers)
             if (!times_shown.count({s.id, reader})) {
                 ++v.lost;
+                v.lost_deliveries.emplace_back(s.id, reader);
                 note(v, "lost: " + s.id + " (" + s.from + (s.topic.empty() ? "" : " #" + s.topic) + " -> " + reader + ")");
             }
+    }
     return v;
 }
 
