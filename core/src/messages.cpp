@@ -139,6 +139,9 @@ void from_json(const nlohmann::json& j, queue_snapshot& q) {
     if (j.contains("bytes") && !j["bytes"].is_number_unsigned()) throw error("payload field \"bytes\" has the wrong type");
     q.bytes = j.value("bytes", std::uint64_t{0});
     q.full = j.contains("full") ? required<bool>(j, "full") : false;
+    // A float such as 1e76 would not convert (undefined behaviour the messages fuzzer found).
+    if (j.contains("messages") && !j["messages"].is_number_unsigned())
+        throw error("payload field \"messages\" has the wrong type");
     q.messages = std::max(j.value("messages", q.listed()), q.listed());
 }
 
