@@ -275,8 +275,13 @@ private:
                 killed = reader.running();
                 reader.kill();
                 kills_ += killed;
-            } else {
-                reader.wait_for(20s);
+            } else if (!reader.wait_for(60s)) {
+                // A busy reader's backlog can keep it going (papo read stops after at most
+                // 30 s of backlog plus its wait). Stopped here, its output is read only
+                // after it has ended: what it showed meanwhile must be counted too.
+                killed = reader.running();
+                reader.kill();
+                kills_ += killed;
             }
             collect(i, reader.output(), killed);
             std::lock_guard<std::mutex> lock(guard_);
