@@ -122,7 +122,7 @@ struct stack {
 };
 
 struct sizes {
-    int dms, drain, latency_s, users, members, posts, scale, burst;
+    int dms, drain, latency_s, users, members, posts, scale, burst, command_runs;
 };
 
 struct table {
@@ -154,6 +154,8 @@ table run_all(const target& t, const sizes& n, int pairs, const std::string& onl
         [&](bool p) { return dm_latency(t, p, 100, n.latency_s); }, {"p50_ms", "p99_ms", "max_ms"});
     add("create " + std::to_string(n.users) + " users with queues", 1,
         [&](bool p) { return create_users(t, p, n.users); }, {"seconds"});
+    add("one-shot commands as processes, median of " + std::to_string(n.command_runs), 1,
+        [&](bool p) { return one_shot_commands(t, p, n.command_runs); }, {"send_ms", "read_empty_ms", "join_ms", "leave_ms"});
     // Memory and scale: papo alone (the raw side has no server and no registry).
     out.costs = client_memory(t);
     if (only.empty() || std::string("scale").find(only) != std::string::npos)
@@ -239,7 +241,7 @@ int main(int argc, char** argv) {
         std::cerr << "papo-bench: --config is open, real or all\n";
         return 2;
     }
-    const sizes n = quick ? sizes{200, 200, 1, 20, 5, 50, 50, 200} : sizes{100000, 20000, 10, 1000, 50, 10000, 10000, 1500};
+    const sizes n = quick ? sizes{200, 200, 1, 20, 5, 50, 50, 200, 3} : sizes{100000, 20000, 10, 1000, 50, 10000, 10000, 1500, 20};
     try {
         const std::string load_before = load_average();
         table open_table, real_table;

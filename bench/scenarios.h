@@ -28,6 +28,9 @@ measurements dm_latency(const target& t, bool papo_side, int per_second, int sec
 measurements offline_drain(const target& t, bool papo_side, int messages);
 measurements topic_fanout(const target& t, bool papo_side, int members, int posts);
 measurements create_users(const target& t, bool papo_side, int users);
+// papo send / read (empty queue) / join / leave as processes, start to exit, median of
+// `runs`; raw: mosquitto_pub and mosquitto_sub -E (bench/commands.cpp).
+measurements one_shot_commands(const target& t, bool papo_side, int runs);
 // papo only: queues ls with the users that exist now, and papo-server's memory.
 measurements server_costs(const target& t);
 // Creates users until `users` exist; the broker's memory per idle user (session, no traffic).
