@@ -58,6 +58,7 @@ verdict check_write(std::string_view me, const levels& l) {
     if (l.count >= 1 && l.at[0] == "presence") return only(l.count == 2 && l.at[1] == me);
     if (l.count >= 3 && l.at[0] == "server" && l.at[1] == "v1" && l.at[2] == "request")
         return only(l.count == 4 && l.at[3] == me);
+    if (l.count >= 1 && l.at[0] == "server") return verdict::deny;  // responses and status are papo-server's
     if (l.count >= 1 && l.at[0] == "broker") return verdict::deny;  // the broker's own announcements
     return verdict::defer;
 }

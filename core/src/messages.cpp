@@ -94,6 +94,17 @@ void from_json(const nlohmann::json& j, broker_epoch& e) {
     e.since = j.value("since", "");
 }
 
+void to_json(nlohmann::json& j, const server_status& s) {
+    j = {{"state", s.online ? "online" : "offline"}};
+    if (!s.since.empty()) j["since"] = s.since;
+}
+void from_json(const nlohmann::json& j, server_status& s) {
+    const auto state = required<std::string>(j, "state");
+    if (state != "online" && state != "offline") throw error("a server state is online or offline");
+    s.online = state == "online";
+    s.since = j.value("since", "");
+}
+
 void to_json(nlohmann::json& j, const user_record& u) {
     j = {{"name", u.name}, {"kind", u.is_queue ? "queue" : "user"}, {"created_at", u.created_at},
          {"topics", u.topics}};
@@ -169,6 +180,7 @@ template chat_message decode<chat_message>(std::string_view, std::size_t);
 template receipt decode<receipt>(std::string_view, std::size_t);
 template presence decode<presence>(std::string_view, std::size_t);
 template broker_epoch decode<broker_epoch>(std::string_view, std::size_t);
+template server_status decode<server_status>(std::string_view, std::size_t);
 template user_record decode<user_record>(std::string_view, std::size_t);
 template topic_record decode<topic_record>(std::string_view, std::size_t);
 template queue_snapshot decode<queue_snapshot>(std::string_view, std::size_t);

@@ -34,10 +34,39 @@ rpc_client::rpc_client(session_options options, std::string from)
       response_topic_(topics::response(from_, random_hex(16))),
       session_(ephemeral(std::move(options), from_)) {
     session_.connect();
+    // The retained status comes right behind the SUBACK: a stopped papo-server is known
+    // before the first request waits for it.
     session_.subscribe({response_topic_}, 1);
+    try {
+        session_.subscribe({topics::server_status}, 1);
+    } catch (const error& e) {
+        // A broker whose accounts predate the right (papo-server adds it when it starts):
+        // answers are then waited for up to the timeout, as before.
+        if (e.reason_code() < 0x80) throw;
+    }
+}
+
+bool rpc_client::note_status(const inbound& message) {
+    if (message.topic != topics::server_status) return false;
+    try {
+        server_stopped_ = !decode<server_status>(message.payload).online;
+    } catch (const error&) {
+        server_stopped_ = false;  // unreadable: wait for the answer as if nothing was said
+    }
+    return true;
 }
 
 nlohmann::json rpc_client::call(const std::string& command, nlohmann::json args, std::chrono::milliseconds timeout) {
+    const auto stopped = [&] {
+        return error(error_kind::no_answer, "papo-server is not running (server/v1/status says it stopped); '" + command +
+                                                "' was not carried out");
+    };
+    // What came since the last call (status changes, late answers) first.
+    while (auto message = session_.next(std::chrono::milliseconds(0))) {
+        if (message->connection_lost) throw error(error_kind::connection_lost, "lost the connection to the broker");
+        note_status(*message);
+    }
+    if (server_stopped_) throw stopped();
     const std::string correlation = random_hex(16);
     publish_options options;
     options.response_topic = response_topic_;
@@ -52,6 +81,10 @@ nlohmann::json rpc_client::call(const std::string& command, nlohmann::json args,
         auto message = session_.next(left);
         if (!message) break;
         if (message->connection_lost) throw error(error_kind::connection_lost, "lost the connection to the broker while waiting for papo-server");
+        if (note_status(*message)) {
+            if (server_stopped_) throw stopped();
+            continue;
+        }
         if (message->correlation_data != correlation) continue;  // an answer to an earlier, timed-out call
         nlohmann::json response;
         try {

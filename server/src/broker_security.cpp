@@ -52,6 +52,8 @@ json user_role_acls() {
         acl("subscribePattern", topics::all_registry_topics),
         // When the broker restarted (clients send their outboxes again).
         acl("subscribePattern", topics::broker_epoch),
+        // Whether papo-server is serving (a request to a stopped one fails at once).
+        acl("subscribePattern", topics::server_status),
     });
 }
 
@@ -61,14 +63,15 @@ json queue_role_acls() {
         acl("publishClientSend", topics::all_requests), acl("subscribePattern", topics::all_user_subtrees),
         acl("subscribePattern", topics::all_responses), acl("subscribePattern", topics::all_presence),
         acl("subscribePattern", topics::all_registry_users), acl("subscribePattern", topics::all_registry_topics),
-        acl("subscribePattern", topics::broker_epoch),
+        acl("subscribePattern", topics::broker_epoch), acl("subscribePattern", topics::server_status),
     });
 }
 
 json admin_role_acls() {
     return json::array({acl("publishClientSend", topics::request(admin_account)),
                         acl("subscribePattern", topics::response_filter(admin_account)),
-                        acl("subscribePattern", topics::registry_all), acl("subscribePattern", topics::all_presence)});
+                        acl("subscribePattern", topics::registry_all), acl("subscribePattern", topics::all_presence),
+                        acl("subscribePattern", topics::server_status)});
 }
 
 json server_role_acls() {
@@ -92,7 +95,7 @@ std::string initial_config(const std::string& server_password, const std::string
         {"clients", json::array({stored_client(server_account, server_password, "papo-server"),
                                  stored_client(admin_account, admin_password, "papo-admin")})},
         {"groups", json::array()},
-        {"roles", json::array({role("papo-server", server_role_acls()), role("papo-admin", admin_role_acls()),
+        {"roles", json::array({role("papo-server", server_role_acls()), role(admin_role, admin_role_acls()),
                                role(user_role, user_role_acls()), role(queue_role, queue_role_acls())})},
     };
     return config.dump(1, '\t');

@@ -88,13 +88,18 @@ void mosquitto_backend::prepare() {
     // Rights added since a broker's accounts were first written (idempotent). Without them
     // papo only misses the broker's restarts (its outbox is resent on its timer), so a
     // refusal is told, not fatal.
-    for (const char* role : {broker_security::user_role, broker_security::queue_role}) {
+    const std::pair<const char*, const char*> added[] = {{broker_security::user_role, topics::broker_epoch},
+                                                         {broker_security::queue_role, topics::broker_epoch},
+                                                         {broker_security::user_role, topics::server_status},
+                                                         {broker_security::queue_role, topics::server_status},
+                                                         {broker_security::admin_role, topics::server_status}};
+    for (const auto& [role, topic] : added) {
         try {
             run({{{"command", "addRoleACL"}, {"rolename", role}, {"acltype", "subscribePattern"},
-                  {"topic", topics::broker_epoch}, {"allow", true}, {"priority", 0}}});
+                  {"topic", topic}, {"allow", true}, {"priority", 0}}});
         } catch (const error& e) {
             if (e.kind() != error_kind::broker_refused) throw;
-            log_warn(std::string("cannot let role ") + role + " read " + topics::broker_epoch + ": " + e.what());
+            log_warn(std::string("cannot let role ") + role + " read " + topic + ": " + e.what());
         }
     }
 }

@@ -421,6 +421,17 @@ bool server_runner::publish_full_states() {
     return true;
 }
 
+void server_runner::publish_status(bool online, const std::string& since) {
+    try {
+        publish_options retained;
+        retained.retained = true;
+        main_->publish(topics::server_status, encode(server_status{online, since}), retained);
+    } catch (const error& e) {
+        // Askers then wait for their timeout, as without the status.
+        log_warn(std::string("could not publish ") + topics::server_status + ": " + e.what());
+    }
+}
+
 void server_runner::run(const std::atomic<bool>& stop) {
     saved_ = std::make_unique<registry_file>(config_.state_dir);  // first: refuses a second server on it
     store_ = std::make_unique<message_store>(config_.state_dir, config_.history_posts);
@@ -434,6 +445,8 @@ void server_runner::run(const std::atomic<bool>& stop) {
     session_options options = options_for("papo-server", true);
     options.clean_start = false;  // traffic that came while we were down waits in our session
     options.auto_reconnect = true;
+    // Whoever asks while we are gone (crashed, cut off) is told so at once.
+    options.will = will_message{topics::server_status, encode(server_status{false, ""}), true};
     main_ = std::make_unique<session>(options);
     main_->connect();
     const std::vector<std::string> watched{topics::all_requests, topics::all_inboxes, topics::all_posts,
@@ -452,6 +465,8 @@ void server_runner::run(const std::atomic<bool>& stop) {
     // which stopped being full while we were away, e.g. under other limits).
     if (!publish_full_states())
         log_error("could not tell the broker which queues are full; it learns at each queue's next snapshot");
+    const std::string serving_since = now_text();
+    publish_status(true, serving_since);
     log_info("papo-server serving on " + options.broker);
     auto next_snapshot = std::chrono::steady_clock::now() + config_.snapshot_interval;
     bool reconnecting = false;
@@ -477,6 +492,7 @@ void server_runner::run(const std::atomic<bool>& stop) {
                 // Full states first: the broker refuses DMs by them.
                 if (publish_full_states() && execute(actions, failure)) {
                     reconnecting = false;
+                    publish_status(true, serving_since);  // a restarted broker may have lost it
                     log_info("reconnected; republished the registry (" + std::to_string(actions.size()) + " entries)");
                 }
             } catch (const error& e) {
@@ -506,6 +522,7 @@ void server_runner::run(const std::atomic<bool>& stop) {
     }
     commit_store(true);
     execute(core_.take_snapshots(), failure);
+    publish_status(false, "");  // a clean DISCONNECT does not send the will
     main_->disconnect();
     backend_.reset();
     log_info("papo-server stopped");

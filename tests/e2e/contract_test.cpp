@@ -40,7 +40,7 @@ TEST_F(contract, EverythingPapoPublishesMatchesTheSchemas) {
     const std::vector<std::string> expected{"users/bob/inbox/alice ", "topics/lobby/alice ", "users/alice/receipts/bob ",
                                             "presence/bob ", "registry/users/bob ", "registry/topics/lobby ",
                                             "registry/queues/bob ", "server/v1/request/", "server/v1/response/",
-                                            "broker/epoch "};
+                                            "broker/epoch ", "server/v1/status "};
     wait_until([&] {
         const std::string so_far = received(*capture);
         return std::all_of(expected.begin(), expected.end(),

@@ -73,13 +73,12 @@ TEST_F(direct_messages, ServerOrBrokerDownQueuesTheSendAndDeliversItLater) {
     stop_server();
     auto no_server = papo("alice", {"--timeout", "1", "send", "bob", "while the server was down"});
     EXPECT_EQ(no_server.exit_code, 0) << no_server.err;
-    EXPECT_NE(no_server.out.find("queued for bob (papo-server did not answer"), std::string::npos) << no_server.out;
-    EXPECT_NE(no_server.out.find("is papo-server running?"), std::string::npos) << no_server.out;
+    EXPECT_NE(no_server.out.find("queued for bob (papo-server is not running"), std::string::npos) << no_server.out;
     auto nobody = papo("alice", {"--timeout", "1", "send", "nobody", "to a name that does not exist"});
     EXPECT_EQ(nobody.exit_code, 0) << nobody.err;
     auto admin_no_server = admin({"--timeout", "1", "users", "ls"});
     EXPECT_EQ(admin_no_server.exit_code, 1);
-    EXPECT_NE(admin_no_server.err.find("is papo-server running?"), std::string::npos) << admin_no_server.err;
+    EXPECT_NE(admin_no_server.err.find("papo-server is not running"), std::string::npos) << admin_no_server.err;
 
     broker_->stop();
     auto no_broker = papo("alice", {"--timeout", "1", "--json", "send", "bob", "while the broker was down"});

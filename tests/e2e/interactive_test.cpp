@@ -146,8 +146,8 @@ TEST_F(interactive, MsgAndPostsWaitInTheOutboxWhilePapoServerIsAway) {
     ASSERT_TRUE(chatting(*alice, "alice")) << alice->output();
     stop_server();
     alice->write_input("/msg bob while the server was away\n/post lobby a post meanwhile\n");
-    EXPECT_TRUE(alice->wait_for_output("queued for bob (papo-server did not answer")) << alice->output();
-    EXPECT_TRUE(alice->wait_for_output("queued for #lobby (papo-server did not answer")) << alice->output();
+    EXPECT_TRUE(alice->wait_for_output("queued for bob (papo-server is not running")) << alice->output();
+    EXPECT_TRUE(alice->wait_for_output("queued for #lobby (papo-server is not running")) << alice->output();
     alice->write_input("/quit\n");
     EXPECT_EQ(ended(*alice), 0) << alice->output();
     const auto out = alice->output();

@@ -12,7 +12,8 @@ usage:
                                         tests/schema/examples/ behave as named
 
 SCHEMA is a file name in topics-schema/ without ".schema.json": message, receipt, presence,
-registry-user, registry-topic, registry-queue, request, response, sync, broker-epoch.
+registry-user, registry-topic, registry-queue, request, response, sync, broker-epoch,
+server-status.
 
 Besides the JSON Schema itself, every payload is checked the way papo reads it: valid
 UTF-8, strict JSON (no NaN, no duplicate keys, no lone surrogates), nested at most 32
@@ -383,6 +384,8 @@ def route(topic):
         return "response", False, _any_level(levels[3], "asker") + _any_level(levels[4], "nonce"), none
     if topic == "broker/epoch":
         return "broker-epoch", False, [], none
+    if topic == "server/v1/status":
+        return "server-status", False, [], none
     if n == 4 and levels[:3] == ["server", "v1", "sync"]:
         return "sync", False, _any_level(levels[3], "nonce"), none
     return None, False, [f"topic {_short(topic)} is not part of papo's topic tree"], none

@@ -35,6 +35,16 @@ TEST(access_rules, NobodyWritesTheBrokersAnnouncements) {
     EXPECT_TRUE(allowed("bob", action::read, "broker/epoch"));
 }
 
+TEST(access_rules, OnlyPapoServerWritesUnderServerButTheAskersOwnRequests) {
+    EXPECT_FALSE(allowed("bob", action::write, "server/v1/status"));
+    EXPECT_FALSE(allowed("bob", action::write, "server/v1/response/bob/00"));
+    EXPECT_FALSE(allowed("bob", action::write, "server/v1/sync/00"));
+    EXPECT_TRUE(allowed("bob", action::write, "server/v1/request/bob"));
+    EXPECT_FALSE(allowed("bob", action::write, "server/v1/request/alice"));
+    EXPECT_TRUE(allowed("bob", action::subscribe, "server/v1/status"));
+    EXPECT_TRUE(allowed("papo-server", action::write, "server/v1/status"));
+}
+
 TEST(access_rules, OnlyTheOwnerReadsUnderUsers) {
     for (auto what : {action::read, action::subscribe}) {
         EXPECT_TRUE(allowed("bob", what, "users/bob/inbox/alice"));

@@ -56,6 +56,15 @@ struct broker_epoch {
 void to_json(nlohmann::json& j, const broker_epoch& e);
 void from_json(const nlohmann::json& j, broker_epoch& e);
 
+// Payload of server/v1/status (retained): "online" from papo-server when it serves,
+// "offline" from its will (a crash, a lost connection) or from papo-server as it stops.
+struct server_status {
+    bool online = false;
+    std::string since;  // online: when it started serving; may be empty
+};
+void to_json(nlohmann::json& j, const server_status& s);
+void from_json(const nlohmann::json& j, server_status& s);
+
 // Payload of registry/users/<name> (retained): a user, or a named queue that belongs to no user.
 struct user_record {
     std::string name;

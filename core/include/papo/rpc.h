@@ -28,7 +28,7 @@ public:
     rpc_client(session_options options, std::string from);
     // Returns the response's "data"; throws papo::error with the server's reason and
     // the kind of its `code` on failure, or of kind no_answer when papo-server does not
-    // answer in time.
+    // answer in time or server/v1/status says it is not running (then at once).
     nlohmann::json call(const std::string& command, nlohmann::json args = nlohmann::json::object(),
                         std::chrono::milliseconds timeout = default_request_timeout);
     // A typed request (requests.h) and its typed answer.
@@ -45,7 +45,11 @@ public:
     session& connection() { return session_; }
 
 private:
+    // Takes server/v1/status (true when `message` is it).
+    bool note_status(const inbound& message);
+
     std::string from_;
+    bool server_stopped_ = false;  // the last server/v1/status said "offline"
     std::string response_topic_;
     session session_;
 };

@@ -35,6 +35,10 @@ inline constexpr const char* registry_all = "registry/#";
 // broker/epoch (retained): papo_guard's new value at each broker start (broker_epoch).
 inline constexpr const char* broker_epoch = "broker/epoch";
 
+// server/v1/status (retained): papo-server says it is serving, and its will says it
+// stopped (server_status), so that askers are told at once instead of at their timeout.
+inline constexpr const char* server_status = "server/v1/status";
+
 // Request/response with papo-server (MQTT v5 response topic + correlation data).
 std::string request(std::string_view from);                            // server/v1/request/<from>
 std::string response(std::string_view from, std::string_view nonce);   // server/v1/response/<from>/<nonce>

@@ -11,6 +11,7 @@ namespace papo::broker_security {
 
 inline constexpr const char* server_account = "papo-server";
 inline constexpr const char* admin_account = "papo-admin";
+inline constexpr const char* admin_role = "papo-admin";  // the manager's account's one role
 // Every user and named queue has this one role; papo_guard narrows it to the user's own name.
 inline constexpr const char* user_role = "papo-user";
 // A named queue's account reads its own queue, confirms what it read (receipts,

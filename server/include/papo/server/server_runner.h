@@ -43,6 +43,8 @@ private:
     // Publishes the snapshot of every full queue and of every queue whose full state
     // changed: after each (re)connect, as the broker plugin forgets them in a restart.
     bool publish_full_states();
+    // server/v1/status, retained: "online" while serving; "offline" as it stops.
+    void publish_status(bool online, const std::string& since);
     // The store follows what an answered plan did to the queues (purges, confirmations).
     void store_plan(const server_plan& plan);
     // Messages a queue's own connection took from its session (repair_queue): kept, as
