@@ -208,6 +208,12 @@ void announce_epoch() {
                                       true, nullptr) == MOSQ_ERR_SUCCESS) {
         epoch_announced = true;
         mosquitto_log_printf(MOSQ_LOG_NOTICE, "papo_guard: broker epoch %s", epoch.c_str());
+        // papo-server's retained status is from the broker's previous life: a clean
+        // shutdown sent its will ("offline") although papo-server runs on, a SIGKILL
+        // kept "online" although it may not. Removed, it is "unknown" (askers wait for
+        // an answer) until papo-server, reconnecting, says again. The first tick comes
+        // before any client of this start can have published.
+        mosquitto_broker_publish_copy(nullptr, "server/v1/status", 0, nullptr, 1, true, nullptr);
     }
 }
 

@@ -48,6 +48,10 @@ rpc_client::rpc_client(session_options options, std::string from)
 
 bool rpc_client::note_status(const inbound& message) {
     if (message.topic != topics::server_status) return false;
+    if (message.payload.empty()) {  // removed at a broker start: unknown until papo-server says
+        server_stopped_ = false;
+        return true;
+    }
     try {
         server_stopped_ = !decode<server_status>(message.payload).online;
     } catch (const error&) {
