@@ -62,6 +62,23 @@ TEST_F(server_status, AKilledPapoServersWillSaysItStopped) {
     expect_told_at_once();
 }
 
+// A clean broker shutdown sends papo-server's will although papo-server runs on:
+// papo_guard removes that stale "offline" when the broker starts, and papo-server says
+// "online" again once it has reconnected.
+TEST_F(server_status, ABrokerRestartLeavesNoStaleOfflineAndPapoServerSaysOnlineAgain) {
+    register_users({"alice", "bob"});
+    broker_->stop();
+    broker_->start();
+    ASSERT_TRUE(wait_until_server_answers()) << server_->output();
+    std::string state;
+    wait_until([&] { return (state = retained_status("alice")) == "online"; }, std::chrono::seconds(30),
+               std::chrono::milliseconds(200));
+    EXPECT_EQ(state, "online");
+    const auto sent = papo("alice", {"--json", "send", "bob", "after the broker restart"});
+    ASSERT_EQ(sent.exit_code, 0) << sent.err;
+    EXPECT_EQ(nlohmann::json::parse(sent.out)["status"], "sent");
+}
+
 TEST_F(server_status, NoUserCanSayPapoServerStoppedOrServes) {
     register_users({"alice"});
     auto forge = [&](const char* payload) {
