@@ -62,8 +62,8 @@ bool rpc_client::note_status(const inbound& message) {
 
 nlohmann::json rpc_client::call(const std::string& command, nlohmann::json args, std::chrono::milliseconds timeout) {
     const auto stopped = [&] {
-        return error(error_kind::no_answer, "papo-server is not running (server/v1/status says it stopped); '" + command +
-                                                "' was not carried out");
+        return error(error_kind::no_answer, "papo-server is not running: its status on the broker says it stopped, so '" +
+                                                command + "' was not sent");
     };
     // What came since the last call (status changes, late answers) first.
     while (auto message = session_.next(std::chrono::milliseconds(0))) {
