@@ -71,6 +71,16 @@ else
   running "$data/papo-server.pid" || { echo "papo: papo-server did not start; see $data/papo-server.log" >&2; exit 1; }
   echo "papo: papo-server running (log: data/papo-server.log)"
 fi
+# Bash completion of papo and papo-admin (commands, options, user and topic names):
+# linked where bash-completion looks when it can be, else the line to source is shown.
+completion="$root/client/completion/papo.bash"
+completions_dir=/usr/share/bash-completion/completions
+if [[ -d $completions_dir && -w $completions_dir ]]; then
+  ln -sf "$completion" "$completions_dir/papo" && ln -sf "$completion" "$completions_dir/papo-admin"
+  echo "papo: bash completion installed in $completions_dir (new shells; or: source $completion)"
+else
+  echo "papo: for bash completion: source $completion"
+fi
 cat <<EOT
 
 Ready. The manager's password is in data/secrets/papo-admin.password. Try:
