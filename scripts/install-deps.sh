@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config mosquitto mosquitto-clients libmosquitto-dev tmux
   libpaho-mqtt-dev libpaho-mqttpp-dev libssl-dev nlohmann-json3-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libreadline-dev libicu-dev libsqlite3-dev python3 python3-jsonschema mosquitto-dev openssl
-  clang libclang-rt-14-dev)
+  clang libclang-rt-14-dev help2man man-db)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
