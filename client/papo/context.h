@@ -4,6 +4,7 @@
 // operations themselves are papo_client's, shared with the chat.
 #include "papo/client/user_client.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,13 @@ struct context {
     client_config client;
     bool json = false;
     double wait_seconds = 0;
+    text_style style;  // colour on a terminal (--color, NO_COLOR): colour.cpp
 };
+
+// --color's value (auto, always, never; nullopt when it is none of them) and whether
+// lines for people get colour: auto means a terminal on stdout, TERM not "dumb" and no
+// NO_COLOR (https://no-color.org); never with --json.
+std::optional<bool> colour_wanted(const std::string& when, bool json);
 
 // One file each in commands/; each returns the process exit status; errors are thrown
 // as papo::error.
@@ -45,9 +52,9 @@ private:
 // "sent to bob (id 1234abcd)" / "queued for bob (why); ..." or the JSON line; returns 0.
 int print_send_result(const context& c, const send_result& r);
 // The queued line for people.
-std::string queued_line(const send_result& r);
+std::string queued_line(const send_result& r, const text_style& style = {});
 // The line that says `reader` (or, for a post, every member) has one of our messages.
-std::string delivered_line(const std::string& reader, const outbox_entry& entry);
+std::string delivered_line(const std::string& reader, const outbox_entry& entry, const text_style& style = {});
 
 // Ctrl-C, kill (SIGTERM) or a closed terminal (SIGHUP) then end `read` and interactive
 // papo the way their normal end does: the message being shown is finished and recorded,

@@ -13,7 +13,7 @@ namespace papo::cli {
 
 void printed_events::message(const message_view& m) {
     if (c_.json) std::cout << to_json_line(m).dump() << std::endl;
-    else std::cout << format_for_people(m) << std::endl;
+    else std::cout << format_for_people(m, c_.style) << std::endl;
 }
 
 void printed_events::delivered(const std::string& reader, const outbox_entry& entry) {
@@ -24,7 +24,7 @@ void printed_events::delivered(const std::string& reader, const outbox_entry& en
         std::cout << j.dump() << std::endl;
         return;
     }
-    std::cout << delivered_line(reader, entry) << std::endl;
+    std::cout << delivered_line(reader, entry, c_.style) << std::endl;
 }
 
 void printed_events::held(std::size_t count) {
@@ -39,8 +39,8 @@ void printed_events::connection(const connection_state& state) {
 
 void printed_events::notice(const std::string& text) { std::cerr << "papo: " << safe_text(text) << "\n"; }
 
-std::string queued_line(const send_result& r) {
-    return "queued for " + safe_text(r.to) + " (" + safe_text(r.reason) + "); papo sends it when it next connects";
+std::string queued_line(const send_result& r, const text_style& style) {
+    return style.warning("queued for " + safe_text(r.to)) + " (" + safe_text(r.reason) + "); papo sends it when it next connects";
 }
 
 int print_send_result(const context& c, const send_result& r) {
@@ -48,19 +48,20 @@ int print_send_result(const context& c, const send_result& r) {
     if (c.json)
         std::cout << nlohmann::json{{"id", r.id}, {"to", r.to}, {"sent_at", r.sent_at}, {"status", queued ? "queued" : "sent"}}.dump() << "\n";
     else if (queued)
-        std::cout << queued_line(r) << "\n";
+        std::cout << queued_line(r, c.style) << "\n";
     else
-        std::cout << "sent to " << safe_text(r.to) << " (id " << r.id.substr(0, 8) << ")\n";
+        std::cout << "sent to " << c.style.sender(safe_text(r.to)) << " (id " << r.id.substr(0, 8) << ")\n";
     return 0;
 }
 
-std::string delivered_line(const std::string& reader, const outbox_entry& entry) {
+std::string delivered_line(const std::string& reader, const outbox_entry& entry, const text_style& style) {
     // The first 37 bytes, cut where a character starts; on one line (render.h).
     std::size_t cut = entry.text.size() > 40 ? 37 : entry.text.size();
     while (cut > 0 && cut < entry.text.size() && (static_cast<unsigned char>(entry.text[cut]) & 0xC0) == 0x80) --cut;
     const std::string text = safe_text(std::string_view(entry.text).substr(0, cut)) + (cut < entry.text.size() ? "..." : "");
-    if (!entry.topic.empty()) return "  \u2713 everyone in #" + safe_text(entry.topic) + " has your post: " + text;
-    return "  \u2713 " + safe_text(reader) + " has your message: " + text;
+    if (!entry.topic.empty())
+        return "  " + style.good("\u2713") + " everyone in " + style.topic("#" + safe_text(entry.topic)) + " has your post: " + style.dim(text);
+    return "  " + style.good("\u2713") + " " + style.sender(safe_text(reader)) + " has your message: " + style.dim(text);
 }
 
 namespace {

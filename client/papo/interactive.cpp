@@ -36,9 +36,12 @@ const char* help_text =
 // What the chat shows of events: above the line being typed.
 class chat_events : public client_events {
 public:
-    chat_events(line_input& input, std::string state_dir) : input_(input), state_dir_(std::move(state_dir)) {}
-    void message(const message_view& m) override { input_.print_above(format_for_people(m)); }
-    void delivered(const std::string& reader, const outbox_entry& e) override { input_.print_above(delivered_line(reader, e)); }
+    chat_events(line_input& input, std::string state_dir, text_style style)
+        : input_(input), state_dir_(std::move(state_dir)), style_(style) {}
+    void message(const message_view& m) override { input_.print_above(format_for_people(m, style_)); }
+    void delivered(const std::string& reader, const outbox_entry& e) override {
+        input_.print_above(delivered_line(reader, e, style_));
+    }
     void connection(const connection_state& state) override {
         if (state.what == connection_state::kind::offline) input_.print_above("(lost the broker; reconnecting...)");
         // Each failed try says when the next one is and what waits to be sent, so an
@@ -64,12 +67,13 @@ private:
     }
     line_input& input_;
     std::string state_dir_;
+    text_style style_;
 };
 
 class chat {
 public:
     explicit chat(const context& c)
-        : c_(c), input_(c.client.user + "> "), events_(input_, c.client.state_dir), client_(c.client, events_), me_(client_.me()),
+        : c_(c), input_(c.client.user + "> "), events_(input_, c.client.state_dir, c.style), client_(c.client, events_), me_(client_.me()),
           queue_(user_session_options(c.client, true)),  // no automatic reconnect: it would take the queue back from another papo of ours
           reconnects_(queue_, supervision()) {}
 
@@ -271,13 +275,17 @@ private:
     // papo-server or the broker cannot be reached.
     void direct(const std::string& to, const std::string& text) {
         const auto sent = client_.send(to, text);
-        if (sent.state == send_result::status::queued) say(queued_line(sent));
-        else say("[" + display_time(sent.sent_at) + "] you -> " + safe_text(sent.to) + ": " + safe_multiline(text));
+        const auto& s = c_.style;
+        if (sent.state == send_result::status::queued) say(queued_line(sent, s));
+        else input_.replace_last_typed(s.dim("[" + display_time(sent.sent_at) + "]") + " " + s.mine("you") + " " +
+                                       s.dm_mark("->") + " " + s.sender(safe_text(sent.to)) + ": " + s.mine(safe_multiline(text)));
     }
     void post(const std::string& topic, const std::string& text) {
         const auto sent = client_.post(topic, text);
-        if (sent.state == send_result::status::queued) say(queued_line(sent));
-        else say("[" + display_time(sent.sent_at) + "] " + safe_text(sent.to) + " you: " + safe_multiline(text));
+        const auto& s = c_.style;
+        if (sent.state == send_result::status::queued) say(queued_line(sent, s));
+        else input_.replace_last_typed(s.dim("[" + display_time(sent.sent_at) + "]") + " " + s.topic(safe_text(sent.to)) + " " +
+                                       s.mine("you") + ": " + s.mine(safe_multiline(text)));
     }
     void join(const std::string& topic) {
         if (mirror_) throw error("this papo follows another one that holds your queue: /join there");
@@ -286,7 +294,7 @@ private:
         current_ = joined.name;
         say("joined #" + safe_text(joined.name) + " (now current)");
         try {
-            for (const auto& post : client_.history(joined.name)) say(format_for_people(post));
+            for (const auto& post : client_.history(joined.name)) say(format_for_people(post, c_.style));
         } catch (const error& e) {
             say("(no history: " + safe_text(e.what()) + ")");
         }

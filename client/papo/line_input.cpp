@@ -4,6 +4,7 @@
 #include <readline/readline.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -38,6 +39,8 @@ std::vector<std::string> line_input::take_lines() {
         at_end_ = readline_eof;
         std::vector<std::string> lines;
         lines.swap(finished_lines);
+        // Replaceable only when it is the one line right above the prompt (not a paste).
+        last_typed_ = lines.size() == 1 ? lines.front() : std::string();
         return lines;
     }
     char buffer[4096];
@@ -58,7 +61,32 @@ std::vector<std::string> line_input::take_lines() {
     return lines;
 }
 
+void line_input::replace_last_typed(const std::string& text) {
+    if (!terminal_ || last_typed_.empty()) return print_above(text);
+    // The rows prompt + line took: terminal cells counted as UTF-8 characters (wide
+    // characters may take two; then one row too few is cleared, never one too many).
+    int rows = 0, columns = 0;
+    rl_get_screen_size(&rows, &columns);
+    std::size_t cells = 0;
+    for (const unsigned char ch : prompt_ + last_typed_) cells += (ch & 0xC0) != 0x80;
+    const std::size_t taken = columns > 0 ? (cells + static_cast<std::size_t>(columns) - 1) / static_cast<std::size_t>(columns) : 1;
+    last_typed_.clear();
+    char* typed = rl_copy_text(0, rl_end);
+    const int point = rl_point;
+    rl_set_prompt("");
+    rl_replace_line("", 0);
+    rl_redisplay();
+    // Up over the echoed line, clear from there down, then print in its place.
+    std::cout << "\r\x1b[" << std::max<std::size_t>(1, taken) << "A\x1b[J" << text << std::endl;
+    rl_set_prompt(prompt_.c_str());
+    rl_replace_line(typed, 0);
+    rl_point = point;
+    rl_redisplay();
+    std::free(typed);
+}
+
 void line_input::print_above(const std::string& text) {
+    last_typed_.clear();  // something now stands between it and the prompt
     if (!terminal_) {
         std::cout << text << std::endl;
         return;

@@ -20,12 +20,16 @@ public:
     bool at_end() const { return at_end_; }
     // Prints one line above the prompt, then redraws the prompt and the typed text.
     void print_above(const std::string& text);
+    // Like print_above, but `text` takes the place of the line last typed (still on the
+    // screen as prompt + line), so a message sent shows once, as the chat words it.
+    void replace_last_typed(const std::string& text);
 
 private:
     std::string prompt_;
     bool terminal_;
     bool at_end_ = false;
     std::string partial_;  // pipe mode: text after the last newline
+    std::string last_typed_;  // terminal mode: the last line taken, as readline echoed it
 };
 
 }  // namespace papo::cli

@@ -45,7 +45,7 @@ int usage_error(const papo::cli::context& c, const std::string& text) {
 int main(int argc, char** argv) {
     papo::leave_clients_to_process_exit();
     papo::cli::context c;
-    std::string state_base, password_file;
+    std::string state_base, password_file, colour = "auto";
     double timeout_seconds = 5;
     int resend_after = 30;
     double hold_seconds = 10;
@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
         ("password-file", po::value(&password_file), "file (mode 0600) with your password; without it, in this order: PAPO_PASSWORD (the password), PAPO_PASSWORD_FILE (a file), else papo asks at the terminal")
         ("ca-file", po::value(&c.client.broker.ca_file), "CA certificate for ssl:// brokers")
         ("json", po::bool_switch(&c.json), "machine-readable output: one JSON document per line")
+        ("color", po::value(&colour)->value_name("WHEN"), "colour the lines for people: auto (on a terminal, unless NO_COLOR is set; the default), always, never")
         ("wait", po::value(&c.wait_seconds)->default_value(0), "read: keep waiting for new messages this many seconds")
         ("timeout", po::value(&timeout_seconds)->default_value(5), "seconds to wait for the broker and papo-server (0.001 to 3600)")
         ("resend-after", po::value(&resend_after)->default_value(30), "send an unconfirmed message again at most this often (seconds) when papo connects")
@@ -92,6 +93,9 @@ int main(int argc, char** argv) {
                                 papo::cli::seconds_problem("--hold", hold_seconds, 0, 86400),
                                 papo::cli::seconds_problem("--resend-after", resend_after, 0, 1e9)})
         if (problem) return usage_error(c, *problem);
+    const auto wanted = papo::cli::colour_wanted(colour, c.json);
+    if (!wanted) return usage_error(c, "--color must be auto, always or never, not '" + colour + "'");
+    c.style.colour = *wanted;
     if (const char* env = std::getenv("PAPO_BROKER"); env && values["broker"].defaulted()) c.client.broker.broker = env;
     if (const auto problem = papo::cli::broker_url_problem(c.client.broker.broker)) return usage_error(c, *problem);
     if (const char* env = std::getenv("PAPO_USER"); env && c.client.user.empty()) c.client.user = env;

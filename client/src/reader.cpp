@@ -57,20 +57,22 @@ std::int64_t ms_since_epoch(sequencer::clock::time_point t) {
 
 }  // namespace
 
-std::string format_for_people(const message_view& m) {
+std::string format_for_people(const message_view& m, const text_style& style) {
     // Everything here but papo's own words came from the network (render.h).
     const std::string from = safe_text(m.from);
-    std::string line = "[" + display_time(m.sent_at) + "] ";
-    line += m.direct ? from + " -> you" : "#" + safe_text(m.topic) + " " + from;
+    std::string line = style.dim("[" + display_time(m.sent_at) + "]") + " ";
+    line += m.direct ? style.sender(from) + " " + style.dm_mark("-> you")
+                     : style.topic("#" + safe_text(m.topic)) + " " + style.sender(from);
     line += ": " + safe_multiline(m.text);
-    if (m.waited) line += "  (waited while you were away)";
+    std::string remarks;
+    if (m.waited) remarks += "  (waited while you were away)";
     if (m.missing_before)
-        line += "  (" + std::to_string(m.missing_before) + " earlier message" + (m.missing_before == 1 ? "" : "s") +
-                " from " + from + " not here yet)";
-    if (m.late) line += "  (arrived late)";
-    if (m.maybe_repeat) line += "  (may have been shown already: papo stopped while showing it)";
-    if (m.history) line += "  (history)";
-    return line;
+        remarks += "  (" + std::to_string(m.missing_before) + " earlier message" + (m.missing_before == 1 ? "" : "s") +
+                   " from " + from + " not here yet)";
+    if (m.late) remarks += "  (arrived late)";
+    if (m.maybe_repeat) remarks += "  (may have been shown already: papo stopped while showing it)";
+    if (m.history) remarks += "  (history)";
+    return line + (remarks.empty() ? "" : style.dim(remarks));
 }
 
 reader::reader(session& connection, std::string me, std::string state_dir_path, show_fn show)

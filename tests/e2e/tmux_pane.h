@@ -46,6 +46,8 @@ public:
 
     // The screen and its scrollback, wrapped lines joined.
     std::string screen() { return tmux({"capture-pane", "-p", "-J", "-S", "-", "-t", "pane"}).out; }
+    // The same with the terminal's colours, as escape sequences (capture-pane -e).
+    std::string screen_with_colours() { return tmux({"capture-pane", "-p", "-e", "-J", "-S", "-", "-t", "pane"}).out; }
     void type_line(const std::string& text) {
         tmux({"send-keys", "-t", "pane", "-l", text});
         tmux({"send-keys", "-t", "pane", "Enter"});

@@ -23,7 +23,7 @@ int join_topic(const context& c, const std::string& topic) {
     try {
         for (const auto& post : client.history(joined.name)) {
             if (c.json) std::cout << to_json_line(post).dump() << "\n";
-            else std::cout << format_for_people(post) << "\n";
+            else std::cout << format_for_people(post, c.style) << "\n";
         }
     } catch (const error& e) {
         std::cerr << "papo: joined, but no history: " << safe_text(e.what()) << "\n";

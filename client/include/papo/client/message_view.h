@@ -37,7 +37,24 @@ numbering_key numbering_of(const message_view& m);
 
 // `papo read --json`'s line.
 nlohmann::json to_json_line(const message_view& m);
+// How lines for people are drawn. With colour (a terminal, --color): sender names bold,
+// "-> you" of a DM magenta, topics green, times and papo's remarks dim. The colours are
+// added after the network's text is made safe (render.h), never taken from it.
+struct text_style {
+    bool colour = false;
+    std::string sender(const std::string& safe) const { return wrap("\x1b[1m", safe); }
+    std::string dm_mark(const std::string& safe) const { return wrap("\x1b[35m", safe); }
+    std::string topic(const std::string& safe) const { return wrap("\x1b[32m", safe); }
+    std::string dim(const std::string& safe) const { return wrap("\x1b[2m", safe); }
+    std::string good(const std::string& safe) const { return wrap("\x1b[32m", safe); }
+    std::string mine(const std::string& safe) const { return wrap("\x1b[36m", safe); }
+    std::string warning(const std::string& safe) const { return wrap("\x1b[33m", safe); }
+
+private:
+    std::string wrap(const char* on, const std::string& text) const { return colour ? on + text + "\x1b[0m" : text; }
+};
+
 // `papo read`'s line.
-std::string format_for_people(const message_view& m);
+std::string format_for_people(const message_view& m, const text_style& style = {});
 
 }  // namespace papo
