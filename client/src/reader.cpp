@@ -257,7 +257,11 @@ bool reader::spool(const inbound& message) {
 }
 
 void reader::keep_the_rest() {
-    while (auto message = connection_.next(std::chrono::milliseconds(50)))
+    // No wait: what Paho took is in its queue once a disconnect has returned (its receive
+    // thread hands a message over before the socket can close), and what it has not
+    // taken stays in the broker's session. Waiting 50 ms for quiet cost every one-shot
+    // join and leave 100 ms.
+    while (auto message = connection_.next(std::chrono::milliseconds(0)))
         if (!message->connection_lost) spool(*message);
 }
 
