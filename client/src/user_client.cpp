@@ -408,9 +408,9 @@ read_result read_messages(user_client& client, const read_options& options) {
     for (;;) {
         const auto now = std::chrono::steady_clock::now();
         // Done when every id papo-server counts for us has come and the line has been
-        // quiet for a moment (it may hold what the server does not count, e.g. after a
+        // quiet for 30 ms (it may hold what the server does not count, e.g. after a
         // broker crash), or nothing came for 1.5 s.
-        const bool backlog_done = (expected.empty() && now - last_arrival > std::chrono::milliseconds(100)) ||
+        const bool backlog_done = (expected.empty() && now - last_arrival > std::chrono::milliseconds(30)) ||
                                   now - last_arrival > std::chrono::milliseconds(1500) || now - start > std::chrono::seconds(30);
         if (backlog_done && !expected.empty() && !asked_replay) {
             // papo-server counts these for us but the broker has nothing more: a reader of

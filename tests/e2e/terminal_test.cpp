@@ -245,11 +245,37 @@ TEST_F(terminal_injection_in_tmux, HostileTextCannotDriveTheTerminalOfPapoRead) 
     register_users({"mallory", "bob", "alice"});
     send_hostile_dms_to_bob();  // waiting in bob's queue: mallory's publishes were acknowledged
 
-    terminal tty(state_dir_, papo_line("bob", "read"));
+    // Without papo's own colours, so that any attribute on the screen can only be mallory's.
+    terminal tty(state_dir_, papo_line("bob", "--color=never read"));
     const std::string shown = tty.wait_for_text("PAPO-EXITED");
     ASSERT_NE(shown.find("PAPO-EXITED 0"), std::string::npos) << shown;
     expect_every_hostile_dm_shown(shown);
     expect_the_terminal_was_not_driven(tty);
+}
+
+// With papo's colours (a terminal: on by default) the texts stay plain: papo colours its
+// own parts (time, name, marks, remarks), never what mallory wrote.
+TEST_F(terminal_injection_in_tmux, WithColoursMalloryTextsStayPlain) {
+    register_users({"mallory", "bob", "alice"});
+    send_hostile_dms_to_bob();
+    terminal tty(state_dir_, papo_line("bob", "read"));
+    const std::string shown = tty.wait_for_text("PAPO-EXITED");
+    ASSERT_NE(shown.find("PAPO-EXITED 0"), std::string::npos) << shown;
+    expect_every_hostile_dm_shown(shown);
+    std::size_t checked = 0;
+    for (const auto& line : lines_of(tty.screen(true))) {
+        const auto mark = line.find("-> you");
+        if (line.find("mallory") == std::string::npos || mark == std::string::npos) continue;
+        const auto text = line.find(": ", mark);
+        ASSERT_NE(text, std::string::npos) << line;
+        // The text runs to papo's dim remark, or to the end of the line.
+        const auto remark = line.find("\x1b[2m", text);
+        const std::string body = line.substr(text + 2, remark == std::string::npos ? std::string::npos : remark - text - 2);
+        EXPECT_EQ(body.find('\x1b'), std::string::npos) << "an attribute inside mallory's text: " << line;
+        ++checked;
+    }
+    EXPECT_GT(checked, 3u) << tty.screen(true);
+    EXPECT_EQ(tty.pane_title(), std::string(terminal::control_title) + "\n");
 }
 
 // Scripts get the exact text: escaped by JSON, byte for byte what mallory sent.
@@ -281,7 +307,7 @@ TEST_F(terminal_injection, JsonReadGivesTheHostileTextBackExactly) {
 
 TEST_F(terminal_injection_in_tmux, HostileTextCannotDriveTheTerminalOfTheChat) {
     register_users({"mallory", "bob", "alice"});
-    terminal tty(state_dir_, papo_line("bob", ""));
+    terminal tty(state_dir_, papo_line("bob", "--color=never"));  // any attribute is then mallory's
     const std::string ready = tty.wait_for_text("connected as bob");
     ASSERT_NE(ready.find("connected as bob"), std::string::npos) << ready;
 
