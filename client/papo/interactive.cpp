@@ -94,7 +94,14 @@ public:
         numbering_ = &inbox;
         say("connected as " + me_ + " to " + c_.client.broker.broker + "; /help lists the commands");
         inbox.show_spooled();
-        client_.settle_pending(inbox);
+        try {
+            client_.settle_pending(inbox);
+        } catch (const error& e) {
+            // papo-server or the broker went away right now: the chat goes on (and
+            // reconnects); the messages come when the broker delivers them.
+            if (!can_wait_in_outbox(e)) throw;
+            say("(could not ask papo-server which messages wait: " + safe_text(e.what()) + ")");
+        }
 
         reader* active = &inbox;
         std::unique_ptr<reader> live;  // when another papo of ours took the queue over
