@@ -256,12 +256,8 @@ bool reader::spool(const inbound& message) {
     return append_to_state_file(spool_file_, state_json(*view).dump() + '\n');
 }
 
-void reader::keep_the_rest() {
-    // No wait: what Paho took is in its queue once a disconnect has returned (its receive
-    // thread hands a message over before the socket can close), and what it has not
-    // taken stays in the broker's session. Waiting 50 ms for quiet cost every one-shot
-    // join and leave 100 ms.
-    while (auto message = connection_.next(std::chrono::milliseconds(0)))
+void reader::keep_the_rest(std::chrono::milliseconds quiet) {
+    while (auto message = connection_.next(quiet))
         if (!message->connection_lost) spool(*message);
 }
 

@@ -360,9 +360,12 @@ queue_for_a_moment::queue_for_a_moment(user_client& client)
 queue_for_a_moment::~queue_for_a_moment() {
     // Messages that reached a one-shot command go to the spool, shown by the next read.
     try {
-        keeper_.keep_the_rest();
+        // join/leave: what came before the disconnect is already queued; after it, a
+        // short quiet covers a message Paho acknowledged but had not handed over yet
+        // (50 ms each cost every join and leave 100 ms).
+        keeper_.keep_the_rest(std::chrono::milliseconds(0));
         queue_.disconnect();
-        keeper_.keep_the_rest();
+        keeper_.keep_the_rest(std::chrono::milliseconds(10));
     } catch (const std::exception&) {
     }
 }

@@ -46,8 +46,10 @@ public:
     // Keeps a message for later instead of showing it (one-shot commands).
     bool spool(const inbound& message);
     // Spools whatever the connection still holds (after a disconnect, or in a
-    // one-shot command that shows nothing), so nothing Paho took is lost.
-    void keep_the_rest();
+    // one-shot command that shows nothing), so nothing Paho took is lost: until the
+    // connection has been quiet for `quiet`. Paho C acknowledges a QoS 1 message before
+    // it hands it to us, so one may still be on its way in when a disconnect returns.
+    void keep_the_rest(std::chrono::milliseconds quiet = std::chrono::milliseconds(50));
     // Shows what an earlier one-shot command spooled.
     void show_spooled();
     // Publishes receipts for everything shown since the last call.
