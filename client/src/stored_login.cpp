@@ -76,7 +76,11 @@ std::optional<stored_login> read_stored_login(const std::string& path) {
 
 void write_stored_login(const std::string& path, const stored_login& login) {
     const std::string kind_dir = parent_of(path);
-    make_private_dir(parent_of(kind_dir));
+    // $XDG_CONFIG_HOME (~/.config) itself may be missing on a fresh account.
+    const std::string papo_dir = parent_of(kind_dir);
+    if (::mkdir(parent_of(papo_dir).c_str(), 0700) != 0 && errno != EEXIST)
+        throw error("cannot make " + parent_of(papo_dir) + ": " + std::strerror(errno));
+    make_private_dir(papo_dir);
     make_private_dir(kind_dir);
     std::ostringstream text;
     text << "broker=" << login.broker << "\nuser=" << login.user << "\n";
