@@ -3,7 +3,11 @@
 #include <boost/program_options.hpp>
 
 #include <cmath>
+#include <fstream>
+#include <map>
 #include <optional>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,6 +28,49 @@ inline boost::program_options::variables_map parse_command_line(int argc, char**
     po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), values);
     po::notify(values);
     return values;
+}
+
+// The layers below the command line (docs: README "Configuration"). Each store() keeps
+// what an earlier layer set, so the order of the calls is the order of precedence:
+// command line, then the environment, then a stored login (papo login), then the
+// config file, then the defaults.
+
+// The environment variables in `names` (variable -> option) as option values.
+inline void store_environment(const boost::program_options::options_description& options,
+                              const std::map<std::string, std::string>& names, boost::program_options::variables_map& values) {
+    namespace po = boost::program_options;
+    po::store(po::parse_environment(options,
+                                    [&](const std::string& variable) -> std::string {
+                                        const auto found = names.find(variable);
+                                        return found == names.end() ? "" : found->second;
+                                    }),
+              values);
+}
+
+// `key=value` lines (a stored login's broker, user, ca-file) as option values.
+inline void store_key_values(const std::string& lines, const boost::program_options::options_description& options,
+                             boost::program_options::variables_map& values) {
+    namespace po = boost::program_options;
+    std::istringstream in(lines);
+    po::store(po::parse_config_file(in, options, true), values);
+}
+
+// The config file at `path` (`key = value` lines, `#` comments). A missing file is no
+// error unless `required` (it was named with --config or PAPO_CONFIG). A key `options`
+// does not have, or a value of the wrong type, throws std::runtime_error naming the file.
+inline void store_config_file(const std::string& path, bool required, const boost::program_options::options_description& options,
+                              boost::program_options::variables_map& values) {
+    namespace po = boost::program_options;
+    std::ifstream in(path);
+    if (!in) {
+        if (required) throw std::runtime_error("cannot read the config file " + path);
+        return;
+    }
+    try {
+        po::store(po::parse_config_file(in, options), values);
+    } catch (const po::error& e) {
+        throw std::runtime_error("config file " + path + ": " + e.what());
+    }
 }
 
 // Why `url` cannot be a broker address; nullopt when it can. Paho would throw or abort
@@ -53,10 +100,5 @@ inline std::optional<std::string> seconds_problem(const char* option, double sec
     };
     return std::string(option) + " must be between " + text(low) + " and " + text(high) + " seconds";
 }
-
-// A new account password: the length papo-server accepts (8 to 256 bytes of UTF-8,
-// server_core's require_good_password), checked here too so that a prompt can ask again.
-inline constexpr std::size_t min_new_password_bytes = 8;
-inline constexpr std::size_t max_new_password_bytes = 256;
 
 }  // namespace papo::cli

@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
         }
         if (!config.no_accounts || !password_file.empty() || std::getenv("PAPO_SERVER_PASSWORD"))
             config.broker.password = papo::resolve_password(
-            {password_file, "PAPO_SERVER_PASSWORD", "PAPO_SERVER_PASSWORD_FILE", "papo-server's broker password: "});
+            {password_file, "PAPO_SERVER_PASSWORD", "PAPO_SERVER_PASSWORD_FILE", "papo-server's broker password: ", ""});
     } catch (const papo::error& e) {
         std::cerr << "papo-server: " << e.what() << "\n";
         return 2;

@@ -6,6 +6,8 @@
 #include "papo/names.h"
 #include "papo/render.h"
 #include "papo/rpc.h"
+#include "papo/client/new_password.h"
+#include "papo/client/stored_login.h"
 #include "papo/client/table.h"
 
 #include <boost/program_options.hpp>
@@ -18,6 +20,7 @@ namespace po = boost::program_options;
 namespace {
 
 const char* usage = R"(Usage: papo-admin [options] <group> <command> [NAME]
+       papo-admin [options] login | logout
 
   users  add NAME      create a user, its broker account and its queue (refuses a name that exists)
   users  passwd NAME   set a user's password
@@ -30,11 +33,16 @@ const char* usage = R"(Usage: papo-admin [options] <group> <command> [NAME]
   queues rm NAME       remove a named queue and its waiting messages
   queues ls            list every queue with the number of messages waiting in it
   queues purge NAME    drop the messages waiting in a queue (its owner must be offline)
+  login                check papo-admin's password with the broker once and keep it
+                       ($XDG_CONFIG_HOME/papo/admin-logins/PROFILE, 0600): later commands ask nothing
+  logout               forget the stored login of the profile
 
 )"
 R"(papo-admin logs in as papo-admin: its password comes from --password-file, else
-PAPO_ADMIN_PASSWORD (the password), else PAPO_ADMIN_PASSWORD_FILE (a file), else it is
-asked for at a terminal. The new password of 'users add', 'users passwd' and 'queues add'
+PAPO_ADMIN_PASSWORD (the password), else PAPO_ADMIN_PASSWORD_FILE (a file), else the
+profile's stored login (papo-admin login; when it is for this broker), else it is asked for
+at a terminal. --broker: the command line, PAPO_BROKER, the stored login, the config file
+($XDG_CONFIG_HOME/papo/config: broker, ca-file, timeout), then tcp://127.0.0.1:1883. The new password of 'users add', 'users passwd' and 'queues add'
 comes from --new-password-file, else PAPO_NEW_PASSWORD, else it is asked for twice at a
 terminal (8 to 256 bytes; asked again, up to 3 times, when too short or when the two differ).
 Names are checked before any prompt or connection.
@@ -46,42 +54,6 @@ Exit status: 0 success, 1 failure (the reason is on stderr), 2 usage error (an u
 or incomplete command, an invalid name or option value: nothing was asked or sent).
 
 )";
-
-// Why `password` cannot be a new account's password; "" when it can (papo-server checks
-// the same; checking here lets the prompt ask again).
-std::string new_password_problem(const std::string& password) {
-    using papo::cli::max_new_password_bytes, papo::cli::min_new_password_bytes;
-    if (password.size() < min_new_password_bytes || password.size() > max_new_password_bytes || !papo::is_valid_utf8(password))
-        return "a password has " + std::to_string(min_new_password_bytes) + " to " + std::to_string(max_new_password_bytes) +
-               " bytes of UTF-8";
-    return "";
-}
-
-// The password for a new account or a reset: from a file or PAPO_NEW_PASSWORD, else asked
-// twice at a terminal; a short one is refused at once, and a refusal or two entries that
-// differ ask again, up to 3 times.
-std::string new_password(const std::string& file, const std::string& name) {
-    std::optional<std::string> given;
-    if (!file.empty()) given = papo::read_password_file(file);
-    else if (const char* value = std::getenv("PAPO_NEW_PASSWORD"); value && *value) given = value;
-    if (given) {
-        if (const auto problem = new_password_problem(*given); !problem.empty())
-            throw papo::error(papo::error_kind::bad_password, "the new password of " + name + " is refused: " + problem);
-        return *given;
-    }
-    constexpr int tries = 3;
-    for (int attempt = 1; attempt <= tries; ++attempt) {
-        auto first = papo::prompt_password("new password for " + name + ": ");
-        if (!first) throw papo::error("no password for " + name + ": use --new-password-file FILE or set PAPO_NEW_PASSWORD");
-        if (const auto problem = new_password_problem(*first); !problem.empty()) {
-            std::cerr << "papo-admin: " << problem << (attempt < tries ? "; try again" : "") << "\n";
-            continue;
-        }
-        if (papo::prompt_password("again: ") == first) return *first;
-        std::cerr << "papo-admin: the two passwords differ" << (attempt < tries ? "; try again" : "") << "\n";
-    }
-    throw papo::error(papo::error_kind::bad_password, "no new password for " + name + " after " + std::to_string(tries) + " tries");
-}
 
 std::string text_of(const nlohmann::json& value) {
     if (value.is_string()) return value.get<std::string>();
@@ -131,23 +103,54 @@ int main(int argc, char** argv) {
     papo::session_options broker;
     bool as_json = false;
     double timeout_seconds = 5;
-    std::string password_file, new_password_file;
+    std::string password_file, new_password_file, profile = "default", config_file;
     std::vector<std::string> words;
     po::options_description options("Options");
     options.add_options()
         ("help,h", "show this help")
-        ("broker,b", po::value(&broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port); or PAPO_BROKER")
+        ("broker,b", po::value(&broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port); or PAPO_BROKER, the stored login, the config file")
+        ("profile", po::value(&profile)->default_value("default"), "which stored login (papo-admin login) to use; or PAPO_PROFILE")
         ("password-file", po::value(&password_file), "file (mode 0600) with papo-admin's broker password")
         ("new-password-file", po::value(&new_password_file), "users add / users passwd / queues add: file (mode 0600) with the new password")
-        ("ca-file", po::value(&broker.ca_file), "CA certificate for ssl:// brokers")
+        ("ca-file", po::value(&broker.ca_file), "CA certificate for ssl:// brokers; or PAPO_CA_FILE")
+        ("config", po::value(&config_file), "config file (default $XDG_CONFIG_HOME/papo/config, ~/.config/papo/config); or PAPO_CONFIG")
         ("json", po::bool_switch(&as_json), "print the answer's data as JSON; a failure as {\"ok\": false, \"code\", \"error\"}")
         ("timeout", po::value(&timeout_seconds)->default_value(5), "seconds to wait for papo-server (0.001 to 3600)");
+    // What a stored login sets; the config file's keys (papo's own ones are allowed and ignored).
+    po::options_description login_keys;
+    login_keys.add_options()("broker", po::value(&broker.broker))("ca-file", po::value(&broker.ca_file));
+    po::options_description config_keys;
+    config_keys.add_options()
+        ("broker", po::value(&broker.broker))
+        ("ca-file", po::value(&broker.ca_file))
+        ("timeout", po::value(&timeout_seconds))
+        ("user", po::value<std::string>())
+        ("resend-after", po::value<std::string>())
+        ("hold", po::value<std::string>())
+        ("state-dir", po::value<std::string>());
+    std::optional<papo::stored_login> stored;
+    std::string login_path;
     try {
-        const auto values = papo::cli::parse_command_line(argc, argv, options, words);
+        auto values = papo::cli::parse_command_line(argc, argv, options, words);
         if (values.count("help") || words.empty()) {
             std::cout << usage << options;
             return words.empty() && !values.count("help") ? 2 : 0;
         }
+        // Command line over environment over the stored login over the config file.
+        papo::cli::store_environment(options, {{"PAPO_BROKER", "broker"}, {"PAPO_PROFILE", "profile"}, {"PAPO_CA_FILE", "ca-file"},
+                                               {"PAPO_CONFIG", "config"}}, values);
+        profile = values["profile"].as<std::string>();
+        if (const auto problem = papo::profile_problem(profile); !problem.empty()) throw std::runtime_error(problem);
+        login_path = papo::stored_login_path("admin-logins", profile);
+        if (words[0] != "logout") stored = papo::read_stored_login(login_path);
+        if (stored) papo::cli::store_key_values("broker=" + stored->broker + "\n" + (stored->ca_file.empty() ? "" : "ca-file=" + stored->ca_file + "\n"),
+                                                login_keys, values);
+        const bool named = values.count("config") != 0;
+        papo::cli::store_config_file(named ? values["config"].as<std::string>() : papo::config_dir() + "/config", named, config_keys, values);
+        po::notify(values);
+    } catch (const papo::error& e) {  // a stored login that is unsafe or unreadable, no home folder
+        std::cerr << "papo-admin: " << papo::safe_text(e.what()) << "\n";
+        return 1;
     } catch (const std::exception& e) {
         std::cerr << "papo-admin: " << papo::safe_text(e.what()) << " (papo-admin --help)\n";
         return 2;
@@ -159,9 +162,36 @@ int main(int argc, char** argv) {
     };
     // Every option and argument is checked here, before any password prompt or connection.
     if (const auto problem = papo::cli::seconds_problem("--timeout", timeout_seconds, 0.001, 3600)) return usage_error(*problem);
-    if (const char* env = std::getenv("PAPO_BROKER"); env && broker.broker == "tcp://127.0.0.1:1883") broker.broker = env;
     if (const auto problem = papo::cli::broker_url_problem(broker.broker)) return usage_error(*problem);
     broker.username = "papo-admin";
+    broker.timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
+    auto admin_password = [&](bool use_stored) {
+        papo::password_sources sources{password_file, "PAPO_ADMIN_PASSWORD", "PAPO_ADMIN_PASSWORD_FILE", "papo-admin's broker password: ", ""};
+        if (use_stored && stored && stored->broker == broker.broker) sources.stored = stored->password;
+        return papo::resolve_password(sources);
+    };
+    if (words[0] == "login" || words[0] == "logout") {
+        if (words.size() != 1) return usage_error("usage: papo-admin [options] " + words[0]);
+        try {
+            if (words[0] == "logout") {
+                const bool removed = papo::remove_stored_login(login_path);
+                if (as_json) std::cout << nlohmann::json{{"ok", true}, {"profile", profile}, {"removed", removed}}.dump(2) << "\n";
+                else std::cout << (removed ? "logged out (profile " + profile + ")" : "no stored login for profile " + profile) << "\n";
+                return 0;
+            }
+            broker.password = admin_password(false);
+            { papo::rpc_client check(broker, "papo-admin"); }  // a real CONNECT: a wrong password keeps nothing
+            papo::write_stored_login(login_path, {broker.broker, "papo-admin", broker.ca_file, broker.password});
+            if (as_json) std::cout << nlohmann::json{{"ok", true}, {"broker", broker.broker}, {"profile", profile}}.dump(2) << "\n";
+            else std::cout << "logged in as papo-admin on " << papo::safe_text(broker.broker) << " (profile " << profile
+                           << "): later commands need no password\n";
+            return 0;
+        } catch (const std::exception& e) {
+            if (as_json) std::cout << nlohmann::json{{"ok", false}, {"code", "error"}, {"error", e.what()}}.dump(2) << "\n";
+            std::cerr << "papo-admin: " << papo::safe_text(e.what()) << "\n";
+            return 1;
+        }
+    }
 
     const std::string group = words[0];
     const std::string verb = words.size() > 1 ? words[1] : "";
@@ -192,10 +222,9 @@ int main(int argc, char** argv) {
     nlohmann::json args = nlohmann::json::object();
     if (needs_name) args["name"] = words[2];
     try {
-        if ((verb == "add" && group != "topics") || verb == "passwd") args["password"] = new_password(new_password_file, words[2]);
-        broker.password = papo::resolve_password(
-            {password_file, "PAPO_ADMIN_PASSWORD", "PAPO_ADMIN_PASSWORD_FILE", "papo-admin's broker password: "});
-        broker.timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
+        if ((verb == "add" && group != "topics") || verb == "passwd")
+            args["password"] = papo::new_password(new_password_file, words[2], "papo-admin");
+        broker.password = admin_password(true);
         papo::rpc_client server(broker, "papo-admin");
         const auto data = server.call(command, args, broker.timeout);
         if (as_json) std::cout << data.dump(2) << "\n";

@@ -53,6 +53,23 @@ const std::vector<command_spec> table{
      "Lists your messages no reader has confirmed yet (papo sends them again when it\n"
      "connects, at most every --resend-after seconds).\n",
      arguments::none, ""},
+    {"login", "login [--profile NAME]", "check your password with the broker once and keep it for later commands",
+     "Asks your password once (or takes it from --password-file, PAPO_PASSWORD or\n"
+     "PAPO_PASSWORD_FILE), logs in to the broker with it, and keeps the broker, your name\n"
+     "and the password in $XDG_CONFIG_HOME/papo/logins/PROFILE (0600; default profile\n"
+     "\"default\", ~/.config when XDG_CONFIG_HOME is unset). Later commands of that profile\n"
+     "need no password, --broker or --user. A wrong password keeps nothing (exit 1).\n",
+     arguments::none, ""},
+    {"logout", "logout [--profile NAME]", "forget the stored login of a profile",
+     "Removes the stored login of the profile (default \"default\"); the next command asks\n"
+     "for the password again. Connects to nothing.\n",
+     arguments::none, ""},
+    {"passwd", "passwd [--new-password-file FILE]", "change your own password (the stored login follows)",
+     "Changes your own password: the current one comes from the stored login (or is asked),\n"
+     "the new one from --new-password-file, PAPO_NEW_PASSWORD, or is asked twice (8 to 256\n"
+     "bytes). papo-server sets it; papo checks it by logging in with it, and rewrites the\n"
+     "profile's stored login when it is yours.\n",
+     arguments::none, ""},
 };
 
 [[noreturn]] void usage_error(const std::string& text) { throw error(error_kind::usage, text); }

@@ -11,7 +11,7 @@ namespace papo::cli {
 
 struct command_spec {
     enum class arguments {
-        none,           // read, who, topics, outbox
+        none,           // read, who, topics, outbox, login, logout, passwd
         name,           // join TOPIC, leave TOPIC
         name_and_text,  // send TO TEXT..., post TOPIC TEXT...
     };

@@ -15,6 +15,13 @@ struct context {
     bool json = false;
     double wait_seconds = 0;
     text_style style;  // colour on a terminal (--color, NO_COLOR): colour.cpp
+    // papo login: which profile, the file of its stored login, and whether the password
+    // in use came from it.
+    std::string profile = "default";
+    std::string login_path;
+    bool password_from_login = false;
+    std::string new_password_file;  // papo passwd
+    std::optional<std::string> new_password;  // passwd: from the file or PAPO_NEW_PASSWORD, read before any prompt
 };
 
 // --color's value (auto, always, never; nullopt when it is none of them) and whether
@@ -33,6 +40,10 @@ int list_users(const context& c);
 int list_topics(const context& c);
 int show_outbox(const context& c);
 int interactive(const context& c);
+// commands/login.cpp: the stored login (papo/client/stored_login.h).
+int log_in(const context& c);
+int log_out(const context& c);
+int change_password(const context& c);
 
 // How the one-shot commands and `read` show events: stdout (text or one JSON document a
 // line), connection changes and notices on stderr.

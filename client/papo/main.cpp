@@ -7,7 +7,9 @@
 #include "papo/credentials.h"
 #include "papo/error.h"
 #include "papo/names.h"
+#include "papo/client/new_password.h"
 #include "papo/client/state_dir.h"
+#include "papo/client/stored_login.h"
 #include "papo/render.h"
 
 #include <boost/program_options.hpp>
@@ -30,6 +32,9 @@ int run(const papo::cli::checked_command& command, const papo::cli::context& c) 
     if (name == "who") return list_users(c);
     if (name == "topics") return list_topics(c);
     if (name == "outbox") return show_outbox(c);
+    if (name == "login") return log_in(c);
+    if (name == "logout") return log_out(c);
+    if (name == "passwd") return change_password(c);
     throw papo::error("papo has no handler for '" + name + "'");  // a row of the table without a file
 }
 
@@ -45,7 +50,7 @@ int usage_error(const papo::cli::context& c, const std::string& text) {
 int main(int argc, char** argv) {
     papo::leave_clients_to_process_exit();
     papo::cli::context c;
-    std::string state_base, password_file, colour = "auto";
+    std::string state_base, password_file, config_file, colour = "auto";
     double timeout_seconds = 5;
     int resend_after = 30;
     double hold_seconds = 10;
@@ -53,10 +58,13 @@ int main(int argc, char** argv) {
     po::options_description options("Options");
     options.add_options()
         ("help,h", "show this help (papo help COMMAND: a command's)")
-        ("broker,b", po::value(&c.client.broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port); or PAPO_BROKER")
-        ("user,u", po::value(&c.client.user), "your user name; or PAPO_USER")
-        ("password-file", po::value(&password_file), "file (mode 0600) with your password; without it, in this order: PAPO_PASSWORD (the password), PAPO_PASSWORD_FILE (a file), else papo asks at the terminal")
-        ("ca-file", po::value(&c.client.broker.ca_file), "CA certificate for ssl:// brokers")
+        ("broker,b", po::value(&c.client.broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port); or PAPO_BROKER, the stored login, the config file")
+        ("user,u", po::value(&c.client.user), "your user name; or PAPO_USER, the stored login, the config file")
+        ("profile", po::value(&c.profile)->default_value("default"), "which stored login (papo login) to use; or PAPO_PROFILE")
+        ("password-file", po::value(&password_file), "file (mode 0600) with your password; without it, in this order: PAPO_PASSWORD (the password), PAPO_PASSWORD_FILE (a file), the profile's stored login (when it is this user's on this broker), else papo asks at the terminal")
+        ("new-password-file", po::value(&c.new_password_file), "passwd: file (mode 0600) with the new password; or PAPO_NEW_PASSWORD, else asked twice")
+        ("ca-file", po::value(&c.client.broker.ca_file), "CA certificate for ssl:// brokers; or PAPO_CA_FILE")
+        ("config", po::value(&config_file), "config file (default $XDG_CONFIG_HOME/papo/config, ~/.config/papo/config); or PAPO_CONFIG")
         ("json", po::bool_switch(&c.json), "machine-readable output: one JSON document per line")
         ("color", po::value(&colour)->value_name("WHEN"), "colour the lines for people: auto (on a terminal, unless NO_COLOR is set; the default), always, never")
         ("wait", po::value(&c.wait_seconds)->default_value(0), "read: keep waiting for new messages this many seconds")
@@ -64,9 +72,48 @@ int main(int argc, char** argv) {
         ("resend-after", po::value(&resend_after)->default_value(30), "send an unconfirmed message again at most this often (seconds) when papo connects")
         ("hold", po::value(&hold_seconds)->default_value(10), "seconds a DM that overtook an earlier one of its sender waits for it (0: show at once)")
         ("state-dir", po::value(&state_base), "where papo keeps seen message ids and its spool (default ~/.local/state/papo)");
+    // What a stored login sets, and the keys of the config file (README "Configuration").
+    po::options_description login_keys;
+    login_keys.add_options()
+        ("broker", po::value(&c.client.broker.broker))
+        ("user", po::value(&c.client.user))
+        ("ca-file", po::value(&c.client.broker.ca_file));
+    po::options_description config_keys;
+    config_keys.add_options()
+        ("broker", po::value(&c.client.broker.broker))
+        ("user", po::value(&c.client.user))
+        ("ca-file", po::value(&c.client.broker.ca_file))
+        ("timeout", po::value(&timeout_seconds))
+        ("resend-after", po::value(&resend_after))
+        ("hold", po::value(&hold_seconds))
+        ("color", po::value(&colour))
+        ("state-dir", po::value(&state_base));
     po::variables_map values;
+    std::optional<papo::stored_login> stored;
     try {
+        // Command line over environment over the stored login over the config file.
         values = papo::cli::parse_command_line(argc, argv, options, words);
+        papo::cli::store_environment(options, {{"PAPO_BROKER", "broker"}, {"PAPO_USER", "user"}, {"PAPO_PROFILE", "profile"},
+                                               {"PAPO_CA_FILE", "ca-file"}, {"PAPO_CONFIG", "config"}}, values);
+        const bool asks_help = values.count("help") || (!words.empty() && words[0] == "help");
+        if (!asks_help) {
+            c.profile = values["profile"].as<std::string>();
+            if (const auto problem = papo::profile_problem(c.profile); !problem.empty()) throw std::runtime_error(problem);
+            c.login_path = papo::stored_login_path("logins", c.profile);
+            if (words.empty() || words[0] != "logout") stored = papo::read_stored_login(c.login_path);
+            if (stored) {
+                std::string lines = "broker=" + stored->broker + "\nuser=" + stored->user + "\n";
+                if (!stored->ca_file.empty()) lines += "ca-file=" + stored->ca_file + "\n";
+                papo::cli::store_key_values(lines, login_keys, values);
+            }
+            const bool named = values.count("config") != 0;
+            papo::cli::store_config_file(named ? values["config"].as<std::string>() : papo::config_dir() + "/config", named,
+                                         config_keys, values);
+        }
+        po::notify(values);
+    } catch (const papo::error& e) {  // a stored login that is unsafe or unreadable, no home folder
+        std::cerr << "papo: " << papo::safe_text(e.what()) << "\n";
+        return 1;
     } catch (const std::exception& e) {
         std::cerr << "papo: " << papo::safe_text(e.what()) << " (papo --help)\n";
         return 2;
@@ -96,14 +143,15 @@ int main(int argc, char** argv) {
     const auto wanted = papo::cli::colour_wanted(colour, c.json);
     if (!wanted) return usage_error(c, "--color must be auto, always or never, not '" + colour + "'");
     c.style.colour = *wanted;
-    if (const char* env = std::getenv("PAPO_BROKER"); env && values["broker"].defaulted()) c.client.broker.broker = env;
     if (const auto problem = papo::cli::broker_url_problem(c.client.broker.broker)) return usage_error(c, *problem);
-    if (const char* env = std::getenv("PAPO_USER"); env && c.client.user.empty()) c.client.user = env;
     papo::cli::checked_command command;
+    bool logging_out = false;
     try {
         if (!words.empty()) command = papo::cli::check_command(words);
-        if (c.client.user.empty()) return usage_error(c, "say who you are: --user NAME (or set PAPO_USER)");
-        papo::require_valid_name(c.client.user, "user");
+        if (command.spec && command.spec->name == "logout") logging_out = true;
+        else if (c.client.user.empty())
+            return usage_error(c, "say who you are: --user NAME (or set PAPO_USER, or run papo login --user NAME once)");
+        if (!logging_out) papo::require_valid_name(c.client.user, "user");
         if (!words.empty()) papo::cli::read_text(command, std::cin);  // last: a bad command line leaves stdin unread
     } catch (const papo::error& e) {
         return usage_error(c, e.what());
@@ -113,16 +161,31 @@ int main(int argc, char** argv) {
     c.client.hold = std::chrono::milliseconds(static_cast<long>(hold_seconds * 1000));
     c.client.broker.timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
     try {
+        if (logging_out) return papo::cli::log_out(c);
+        // passwd: a new password from a file or PAPO_NEW_PASSWORD is checked before any prompt.
+        const bool changing_password = command.spec && command.spec->name == "passwd";
+        if (changing_password && (!c.new_password_file.empty() || std::getenv("PAPO_NEW_PASSWORD")))
+            c.new_password = papo::new_password(c.new_password_file, c.client.user, "papo");
         c.client.state_dir = papo::default_state_dir(state_base, c.client.user, c.client.broker.broker);
-        c.client.broker.password = papo::resolve_password(
-            {password_file, "PAPO_PASSWORD", "PAPO_PASSWORD_FILE", "password for " + c.client.user + ": "});
+        // The stored password only for the user and broker it was checked with; never for
+        // papo login, which checks a password anew.
+        const bool is_login = command.spec && command.spec->name == "login";
+        papo::password_sources sources{password_file, "PAPO_PASSWORD", "PAPO_PASSWORD_FILE", "password for " + c.client.user + ": ", ""};
+        if (stored && !is_login && stored->user == c.client.user && stored->broker == c.client.broker.broker)
+            sources.stored = stored->password;
+        c.client.broker.password = papo::resolve_password(sources);
+        auto set = [](const char* variable) { const char* v = std::getenv(variable); return v && *v; };
+        c.password_from_login = !sources.stored.empty() && password_file.empty() && !set("PAPO_PASSWORD") && !set("PAPO_PASSWORD_FILE");
         if (words.empty()) return papo::cli::interactive(c);
         return run(command, c);
     } catch (const std::exception& e) {
         const auto* known = dynamic_cast<const papo::error*>(&e);
         if (known && known->kind() == papo::error_kind::usage) return usage_error(c, e.what());
-        if (c.json) std::cout << nlohmann::json{{"ok", false}, {"error", e.what()}}.dump() << "\n";
-        std::cerr << "papo: " << papo::safe_text(e.what()) << "\n";  // errors quote server answers and names
+        std::string text = e.what();
+        if (known && known->kind() == papo::error_kind::login_refused && c.password_from_login)
+            text += " (the password was the stored login of profile " + c.profile + ": run papo login again)";
+        if (c.json) std::cout << nlohmann::json{{"ok", false}, {"error", text}}.dump() << "\n";
+        std::cerr << "papo: " << papo::safe_text(text) << "\n";  // errors quote server answers and names
         return 1;
     }
 }

@@ -49,6 +49,7 @@ std::string resolve_password(const password_sources& sources) {
         if (const char* value = std::getenv(sources.env_value); value && *value) return value;
     if (sources.env_file)
         if (const char* path = std::getenv(sources.env_file); path && *path) return read_password_file(path);
+    if (!sources.stored.empty()) return sources.stored;
     if (auto typed = prompt_password(sources.prompt)) {
         if (typed->empty()) throw error("no password given");
         return *typed;

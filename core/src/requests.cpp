@@ -107,6 +107,8 @@ void from_json(const json& j, account_request& r) {
     r.name = text(j, "name");
     r.password = text(j, "password");
 }
+void to_json(json& j, const password_request& r) { j = {{"password", r.password}}; }
+void from_json(const json& j, password_request& r) { r.password = text(j, "password"); }
 void to_json(json& j, const no_arguments&) { j = json::object(); }
 void from_json(const json&, no_arguments&) {}
 void to_json(json& j, const users_confirm& r) { j = {{"ids", r.ids}}; }

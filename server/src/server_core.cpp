@@ -206,7 +206,7 @@ server_plan server_core::handle(const std::string& from, const nlohmann::json& r
         entry(&server_core::topics_ls),    entry(&server_core::topics_info),  entry(&server_core::topics_join),
         entry(&server_core::topics_leave), entry(&server_core::queues_add),   entry(&server_core::queues_rm),
         entry(&server_core::queues_ls),    entry(&server_core::queues_purge), entry(&server_core::topics_history),
-        entry(&server_core::users_replay),
+        entry(&server_core::users_replay), entry(&server_core::users_password),
     };
     std::string command = "unknown";
     try {
@@ -316,6 +316,18 @@ server_plan server_core::users_passwd(const std::string&, const requests::users_
     const user_record& user = existing_user(r.name);
     require_good_password(r.password);
     auto plan = answer(requests::users_passwd::command, answers::named{user.name});
+    plan.actions = {on_account(k::set_password, user.name, r.password)};
+    return plan;
+}
+
+// A user changes its own password (papo passwd): only the asker's account, and not a
+// named queue's, whose password is the manager's to give (papo-admin users passwd).
+server_plan server_core::users_password(const std::string& from, const requests::users_password& r) const {
+    const user_record& user = existing_user(from);
+    if (user.is_queue)
+        throw error(error_kind::forbidden, "'" + user.name + "' is a named queue: its password is set by the manager");
+    require_good_password(r.password);
+    auto plan = answer(requests::users_password::command, answers::named{user.name});
     plan.actions = {on_account(k::set_password, user.name, r.password)};
     return plan;
 }

@@ -2,6 +2,8 @@
 
 #include "papo/credentials.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -16,6 +18,8 @@ void chat_test::SetUp() {
     broker_ = std::make_unique<mosquitto_broker>(std::vector<std::string>{}, mosquitto_broker::access::project,
                                                  guard_options_);
     state_dir_ = make_temp_dir("papo-state");
+    // papo and papo-admin read a config file and stored logins from here: never the real home's.
+    ::setenv("XDG_CONFIG_HOME", (state_dir_ + "/config").c_str(), 1);
     start_server();
 }
 

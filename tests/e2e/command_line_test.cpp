@@ -9,6 +9,8 @@
 #include "papo/messages.h"
 #include "ports.h"
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <regex>
 
@@ -29,6 +31,7 @@ class arguments_first : public ::testing::Test {
 protected:
     void SetUp() override {
         dir_ = make_temp_dir("papo-args");
+        ::setenv("XDG_CONFIG_HOME", (dir_ + "/config").c_str(), 1);  // no config file or stored login of the real home
         nowhere_ = "tcp://127.0.0.1:" + std::to_string(test::free_loopback_port());
     }
     void TearDown() override { remove_tree(dir_); }

@@ -172,6 +172,24 @@ TEST_F(server_decisions, TheManagerResetsPasswords) {
     EXPECT_FALSE(ok(run(core, admin_name, {{"command", "users.passwd"}, {"name", "nobody"}, {"password", "another-password"}})));
 }
 
+TEST_F(server_decisions, AUserChangesOnlyItsOwnPassword) {
+    add_user("bob");
+    add_user("alice");
+    // A "name" is ignored: the account changed is always the asker's.
+    auto o = run(core, "bob", {{"command", "users.password"}, {"name", "alice"}, {"password", "bobs-new-password"}});
+    ASSERT_TRUE(ok(o)) << why(o);
+    ASSERT_EQ(o.actions.size(), 1u);
+    EXPECT_EQ(o.actions[0].type, action_kind::set_password);
+    EXPECT_EQ(o.actions[0].name, "bob");
+    EXPECT_EQ(o.actions[0].password, "bobs-new-password");
+    EXPECT_FALSE(ok(run(core, "bob", {{"command", "users.password"}, {"password", "short"}})));
+    EXPECT_FALSE(ok(run(core, "nobody", {{"command", "users.password"}, {"password", "long-enough-password"}})));
+    must(ask(admin_name, "queues.add", "alerts"));
+    auto queue = run(core, "alerts", {{"command", "users.password"}, {"password", "long-enough-password"}});
+    EXPECT_FALSE(ok(queue));
+    EXPECT_TRUE(queue.actions.empty());
+}
+
 TEST_F(server_decisions, MalformedRequestsAreRefusedWithAReason) {
     EXPECT_NE(why(run(core, admin_name, {{"command", "users.add"}, {"name", 5}})).find("\"name\""), std::string::npos);
     EXPECT_NE(why(run(core, admin_name, {{"command", "users.add"}})).find("\"name\""), std::string::npos);

@@ -13,9 +13,11 @@ struct password_sources {
     const char* env_value;     // e.g. "PAPO_PASSWORD"
     const char* env_file;      // e.g. "PAPO_PASSWORD_FILE"
     std::string prompt;        // asked at a terminal (no echo) when nothing else is set
+    std::string stored;        // a stored login's password (papo login), used before asking
 };
 
-// The password from the first source that has one. Throws papo::error saying what
+// The password from the first source that has one (file, env_value, env_file, stored,
+// then the prompt). Throws papo::error saying what
 // to set when there is none (no terminal to ask at) or a file is unsafe.
 std::string resolve_password(const password_sources& sources);
 

@@ -25,7 +25,7 @@ struct added {  // users.add, queues.add
     bool is_queue = false;  // "kind": "user" | "queue"
     std::string created_at;
 };
-struct named {  // users.rm, users.passwd, queues.rm, topics.add, topics.rm
+struct named {  // users.rm, users.passwd, users.password, queues.rm, topics.add, topics.rm
     std::string name;
 };
 struct user_row {  // users.ls: users only, not named queues
@@ -136,6 +136,10 @@ struct account_request {
     std::string password;
 };
 struct no_arguments {};
+// users.password: a user's new password for its own account (the asker's; `papo passwd`).
+struct password_request {
+    std::string password;
+};
 
 #define PAPO_REQUEST(type, base, text, who, answer_type)        \
     struct type : base {                                         \
@@ -146,6 +150,7 @@ struct no_arguments {};
 
 PAPO_REQUEST(users_add, account_request, "users.add", manager, answers::added);
 PAPO_REQUEST(users_passwd, account_request, "users.passwd", manager, answers::named);
+PAPO_REQUEST(users_password, password_request, "users.password", registered, answers::named);
 PAPO_REQUEST(users_rm, name_request, "users.rm", manager, answers::named);
 PAPO_REQUEST(users_ls, no_arguments, "users.ls", anyone, std::vector<answers::user_row>);
 PAPO_REQUEST(users_info, name_request, "users.info", anyone, answers::user_info);
@@ -200,6 +205,8 @@ void to_json(nlohmann::json& j, const account_request& r);
 void from_json(const nlohmann::json& j, account_request& r);
 void to_json(nlohmann::json& j, const no_arguments& r);
 void from_json(const nlohmann::json& j, no_arguments& r);
+void to_json(nlohmann::json& j, const password_request& r);
+void from_json(const nlohmann::json& j, password_request& r);
 void to_json(nlohmann::json& j, const users_confirm& r);
 void to_json(nlohmann::json& j, const topics_history& r);
 void to_json(nlohmann::json& j, const users_replay& r);

@@ -172,6 +172,7 @@ private:
     server_plan users_rm(const std::string& from, const requests::users_rm& r) const;
     server_plan queues_rm(const std::string& from, const requests::queues_rm& r) const;
     server_plan users_passwd(const std::string& from, const requests::users_passwd& r) const;
+    server_plan users_password(const std::string& from, const requests::users_password& r) const;
     server_plan users_ls(const std::string& from, const requests::users_ls& r) const;
     server_plan users_info(const std::string& from, const requests::users_info& r) const;
     server_plan users_pending(const std::string& from, const requests::users_pending& r) const;
