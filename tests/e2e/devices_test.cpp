@@ -4,6 +4,8 @@
 // from a working device.
 #include "chat_fixture.h"
 
+#include "papo/credentials.h"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -170,6 +172,28 @@ TEST_F(device_times, ATimeWithAnOffsetIsShownAsUnknownNeverAsATime) {
     EXPECT_NE(read.out.find("[unknown time]"), std::string::npos) << read.out;
     EXPECT_EQ(read.out.find("11:00"), std::string::npos) << read.out;
     EXPECT_EQ(read.out.find("10:00"), std::string::npos) << read.out;
+}
+
+// The operator's recipe of topics-schema/devices.md: mosquitto_sub with an options file
+// (0600) that holds papo-server's login, and mosquitto_sub's own random client id. It sees
+// papo-server's answers, never a request, so never a new user's password.
+class operator_inspection : public chat_test {};
+
+TEST_F(operator_inspection, AnOperatorSeesTheAnswersButNeverANewUsersPassword) {
+    const std::string options = state_dir_ + "/ops.conf";
+    papo::write_secret_file(options, "-V 5\n-u papo-server\n-P " + password_of("papo-server") + "\n");
+    auto watch = std::make_unique<background_process>(std::vector<std::string>{
+        "stdbuf", "-oL", "mosquitto_sub", "-o", options, "-p", std::to_string(broker_->port()), "-v", "-t",
+        "server/v1/#", "-d"});
+    ASSERT_TRUE(watch->wait_for_output("Subscribed (mid:")) << watch->output();
+    register_users({"newbie"});
+    ASSERT_TRUE(wait_until([&] { return watch->output().find("\"kind\":\"user\"") != std::string::npos; }))
+        << watch->output();
+    const std::string seen = watch->output();
+    EXPECT_NE(seen.find("server/v1/response/papo-admin/"), std::string::npos) << seen;
+    EXPECT_EQ(seen.find("server/v1/request/"), std::string::npos) << seen;
+    EXPECT_EQ(seen.find(password_of("newbie")), std::string::npos) << seen;
+    EXPECT_NE(seen.find("Client mosq-"), std::string::npos) << "mosquitto_sub's own random client id: " << seen;
 }
 
 }  // namespace
