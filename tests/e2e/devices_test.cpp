@@ -196,5 +196,57 @@ TEST_F(operator_inspection, AnOperatorSeesTheAnswersButNeverANewUsersPassword) {
     EXPECT_NE(seen.find("Client mosq-"), std::string::npos) << "mosquitto_sub's own random client id: " << seen;
 }
 
+// Every ```sh block of topics-schema/devices.md, in order, as printed (only the port 1883
+// becomes the test broker's), from a folder laid out like the project's: topics-schema/,
+// tests/, build/papo-admin (with the test broker's address) and data/secrets/.
+class device_guide : public chat_test {};
+
+TEST_F(device_guide, TheGuidesExamplesRunAsPrinted) {
+    const std::string source = env_or("PAPO_SOURCE_DIR", PAPO_SOURCE_DIR_DEFAULT);
+    ASSERT_TRUE(exists(source + "/topics-schema/samples/node/node_modules/mqtt/package.json"))
+        << "the guide runs the Node.js sample: run `npm ci` in topics-schema/samples/node";
+    register_users({"bob"});
+    ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);
+    const std::string port = std::to_string(broker_->port());
+    const std::string project = state_dir_ + "/project";
+    const std::string setup = "set -e; mkdir -p '" + project + "/build' '" + project + "/data/secrets'; cd '" + project +
+                              "'; ln -s '" + source + "/topics-schema' topics-schema; ln -s '" + source +
+                              "/tests' tests; cp '" + broker_->password_file("papo-server") + "' '" +
+                              broker_->password_file("papo-admin") + "' data/secrets/; chmod 600 data/secrets/*; " +
+                              "printf '#!/bin/sh\\nexec %s --broker tcp://127.0.0.1:%s \"$@\"\\n' '" +
+                              env_or("PAPO_ADMIN_BIN", PAPO_ADMIN_BIN_DEFAULT) + "' " + port +
+                              " > build/papo-admin; chmod +x build/papo-admin";
+    const auto made = run_command({"bash", "-c", setup}, 20);
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+
+    std::istringstream guide(test::read_file(source + "/topics-schema/devices.md"));
+    std::vector<std::string> blocks;
+    bool in_block = false;
+    for (std::string line; std::getline(guide, line);) {
+        if (line == "```sh") {
+            in_block = true;
+            blocks.emplace_back();
+        } else if (line == "```") {
+            in_block = false;
+        } else if (in_block) {
+            for (std::size_t at; (at = line.find("1883")) != std::string::npos;) line.replace(at, 4, port);
+            blocks.back() += line + "\n";
+        }
+    }
+    ASSERT_GE(blocks.size(), 8u);
+    std::string printed;
+    for (const auto& block : blocks) {
+        const auto ran = run_command({"bash", "-c", "set -euo pipefail; cd '" + project + "'\n" + block}, 60);
+        EXPECT_EQ(ran.exit_code, 0) << block << ran.out << ran.err;
+        printed += ran.out;
+    }
+    // Three DMs reached bob (Python, Node.js, mosquitto_pub); the answers were printed.
+    const auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    EXPECT_EQ(got.size(), 3u) << printed;
+    EXPECT_NE(printed.find(R"("ok": true)"), std::string::npos) << printed;
+    EXPECT_NE(printed.find("joined lobby"), std::string::npos) << printed;
+    EXPECT_NE(printed.find("refused"), std::string::npos) << "validate.py took a +01:00 time: " << printed;
+}
+
 }  // namespace
 }  // namespace papo::e2e
