@@ -36,7 +36,10 @@ export const newId = (name) => `${name}-${randomBytes(8).toString('hex')}`;
 
 // Connects; resolves with { client, sessionPresent }. queueSession: client id = the name,
 // clean start off, session expiry NEVER (the queue). Otherwise a helper <name>~<purpose>-<hex>.
-export function connect(args, { purpose, queueSession = false, will } = {}) {
+// onMessage(topic, payload, packet) is attached BEFORE connecting: a resumed session's
+// waiting messages arrive right after the CONNACK, and MQTT.js acknowledges (PUBACK) a
+// message it emits with no listener, so a listener attached later loses them.
+export function connect(args, { purpose, queueSession = false, will, onMessage } = {}) {
   const client = mqtt.connect({
     host: args.host,
     port: Number(args.port),
@@ -50,6 +53,7 @@ export function connect(args, { purpose, queueSession = false, will } = {}) {
     reconnectPeriod: 0, // a sample stops on a lost connection; a device reconnects with backoff
     connectTimeout: 10_000,
   });
+  if (onMessage) client.on('message', onMessage);
   return new Promise((resolve, reject) => {
     client.once('connect', (connack) => resolve({ client, sessionPresent: connack.sessionPresent }));
     client.once('error', reject); // a refused login: error.code is the CONNACK reason (0x87, 0x86)
