@@ -251,6 +251,30 @@ TEST_F(device_guide, TheGuidesExamplesRunAsPrinted) {
     EXPECT_NE(printed.find(R"("ok": true)"), std::string::npos) << printed;
     EXPECT_NE(printed.find("joined lobby"), std::string::npos) << printed;
     EXPECT_NE(printed.find("refused"), std::string::npos) << "validate.py took a +01:00 time: " << printed;
+
+    // topics.md "Examples with the Mosquitto clients", as printed, with the named queue
+    // "sensors" it names. The Mosquitto clients get the test broker's port, and a
+    // mosquitto_sub without -W or -C (a watch an operator leaves running) stops after 2 s.
+    const std::string sensors_password = project + "/sensors.password";
+    papo::write_secret_file(sensors_password, "password-of-sensors");
+    ASSERT_EQ(admin({"queues", "add", "sensors", "--new-password-file", sensors_password}).exit_code, 0);
+    const std::string topics_md = test::read_file(source + "/topics-schema/topics.md");
+    const auto section = topics_md.find("## Examples with the Mosquitto clients");
+    ASSERT_NE(section, std::string::npos);
+    const auto begin = topics_md.find("```sh\n", section);
+    const auto end = topics_md.find("\n```", begin + 6);
+    ASSERT_NE(end, std::string::npos);
+    const std::string wrappers =
+        "mosquitto_pub() { command mosquitto_pub -p " + port + " \"$@\"; }\n" +
+        "mosquitto_sub() { case \" $* \" in *\" -W \"*|*\" -C \"*) command mosquitto_sub -p " + port +
+        " \"$@\";; *) command mosquitto_sub -p " + port + " -W 2 \"$@\" || [ $? -eq 27 ];; esac; }\n";
+    const auto ran = run_command(
+        {"bash", "-c", "set -euo pipefail; cd '" + project + "'\n" + wrappers + topics_md.substr(begin + 6, end - begin - 6)},
+        60);
+    EXPECT_EQ(ran.exit_code, 0) << ran.out << ran.err;
+    EXPECT_NE(ran.out.find("registry/users/bob {"), std::string::npos) << ran.out;  // the retained registry
+    EXPECT_NE(ran.out.find(R"({"command":"topics.ls","data":[{)"), std::string::npos) << ran.out;
+    EXPECT_EQ(ran.out.find("server/v1/request/"), std::string::npos) << ran.out;
 }
 
 }  // namespace
