@@ -100,4 +100,12 @@ verdict check_topic(std::string_view username, action what, std::string_view top
     return verdict::deny;
 }
 
+verdict check_request_delivery(std::string_view username, std::string_view client_id, std::string_view topic,
+                               std::string_view privileged) {
+    const levels l = split(topic);
+    const bool request = l.count >= 3 && l.at[0] == "server" && l.at[1] == "v1" && l.at[2] == "request";
+    if (!request) return verdict::defer;
+    return username == privileged && client_id == privileged ? verdict::defer : verdict::deny;
+}
+
 }  // namespace papo::access

@@ -35,4 +35,12 @@ verdict check_session(std::string_view username, std::string_view client_id, boo
 // A wildcard where a name must be (users/+/..., users/#, #) is not the user's own name.
 verdict check_topic(std::string_view username, action what, std::string_view topic, std::string_view privileged);
 
+// Requests to papo-server (server/v1/request/<asker>) carry new passwords (users.add,
+// users.passwd, queues.add): only papo-server's main connection, client id == `privileged`
+// logged in as `privileged`, gets them delivered. Anyone else, an operator logged in as
+// papo-server with another client id included, may subscribe server/v1/# and sees the
+// answers, never a request.
+verdict check_request_delivery(std::string_view username, std::string_view client_id, std::string_view topic,
+                               std::string_view privileged);
+
 }  // namespace papo::access

@@ -135,6 +135,9 @@ int on_acl_check(int, void* event_data, void*) {
     const auto what = action_of(ed->access);
     if (papo::access::check_topic(username, what, text(ed->topic), privileged) == verdict::deny)
         return MOSQ_ERR_ACL_DENIED;
+    if (what == action::read && papo::access::check_request_delivery(username, text(mosquitto_client_id(ed->client)),
+                                                                      text(ed->topic), privileged) == verdict::deny)
+        return MOSQ_ERR_ACL_DENIED;
     if (username == privileged) return MOSQ_ERR_PLUGIN_DEFER;
     const std::string user(username);
     const auto now = steady::now();

@@ -17,8 +17,8 @@ server-status.
 
 Besides the JSON Schema itself, every payload is checked the way papo reads it: valid
 UTF-8, strict JSON (no NaN, no duplicate keys, no lone surrogates), nested at most 32
-levels, at most x-papo-maxPayloadBytes bytes; strings at most x-papo-maxBytes bytes of
-UTF-8; names by papo's name rules (format "papo-name"); times as RFC 3339 ("date-time").
+levels, at most topics-schema/papo-rules.json's maxPayloadBytes bytes; strings at most its
+maxBytes bytes of UTF-8; names (its papoName) by papo's name rules; times as RFC 3339 UTC.
 
 Exit status: 0 every document is valid, 1 something is not (each problem on stderr),
 2 wrong usage or a file that cannot be read. Needs only Debian's python3-jsonschema.
@@ -162,9 +162,37 @@ def load_schema(name):
     if not path.is_file():
         raise UsageError(f"no schema '{name}' (there is no {path}); the schemas are: {', '.join(schema_names())}")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        schema = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as e:
         raise UsageError(f"{path} is not JSON: {e}")
+    return with_papo_rules(name, schema)
+
+
+@functools.lru_cache(maxsize=None)
+def papo_rules():
+    return json.loads((SCHEMA_DIR / "papo-rules.json").read_text(encoding="utf-8"))
+
+
+def _at(schema, pointer):
+    node = schema
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node
+
+
+def with_papo_rules(name, schema):
+    """The schema with papo's rules of papo-rules.json as keywords of this validator only:
+    x-papo-maxPayloadBytes, x-papo-maxBytes and format papo-name. The files stay free of
+    them, so that any validator (Ajv strict) takes them."""
+    rules = papo_rules()
+    if name in rules["maxPayloadBytes"]:
+        schema["x-papo-maxPayloadBytes"] = rules["maxPayloadBytes"][name]
+    for pointer, limit in rules["maxBytes"].get(name, {}).items():
+        _at(schema, pointer)["x-papo-maxBytes"] = limit
+    for pointer in rules["papoName"].get(name, []):
+        _at(schema, pointer)["format"] = "papo-name"
+    return schema
 
 
 @functools.lru_cache(maxsize=None)
@@ -518,6 +546,10 @@ def self_test(out, err):
             fail(f"{name}.schema.json is not a valid schema: {getattr(e, 'message', e)}")
             broken.add(name)
             continue
+        raw = (SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8")
+        if re.search(r'"x-|"format": "(?!date-time")', raw):
+            fail(f"{name}.schema.json: an extension keyword or a format other than date-time: Ajv strict refuses it "
+                 "(papo's rules go in papo-rules.json)")
         if schema.get("$schema") != META_SCHEMA_URI:
             fail(f"{name}.schema.json: $schema is not {META_SCHEMA_URI}")
         if schema.get("$id") != f"urn:papo:topics-schema:{name}":

@@ -91,3 +91,22 @@ TEST(access_rules, ThePrivilegedServiceIsLeftToDynsec) {
 
 }  // namespace
 }  // namespace papo::access
+
+namespace papo::access {
+namespace {
+
+TEST(access_rules, OnlyPapoServersMainConnectionIsDeliveredRequests) {
+    EXPECT_EQ(check_request_delivery(server, "papo-server", "server/v1/request/papo-admin", server), verdict::defer);
+    // An operator with papo-server's login and a client id of its own: answers yes, requests
+    // (they carry new passwords) no.
+    for (const char* id : {"papo-server~ops", "mosq-Xq1kF9", "papo-server~load-1a2b3c4d", ""})
+        EXPECT_EQ(check_request_delivery(server, id, "server/v1/request/papo-admin", server), verdict::deny) << id;
+    EXPECT_EQ(check_request_delivery(server, "papo-server~ops", "server/v1/response/papo-admin/7f3a", server),
+              verdict::defer);
+    EXPECT_EQ(check_request_delivery("papo-admin", "papo-server", "server/v1/request/papo-admin", server), verdict::deny);
+    EXPECT_EQ(check_request_delivery("alice", "alice", "server/v1/request/alice", server), verdict::deny);
+    EXPECT_EQ(check_request_delivery("alice", "alice", "users/alice/inbox/bob", server), verdict::defer);
+}
+
+}  // namespace
+}  // namespace papo::access
