@@ -294,7 +294,7 @@ int main(int argc, char** argv) {
             if (r.metric == "messages_per_s" && r.scenario.rfind("DM 1->1 QoS 1", 0) == 0) {
                 const bool met = r.ratio() >= 0.7;
                 std::printf("\ntarget: DM papo/raw >= 0.70 on the real configuration: %.2f, %s\n", r.ratio(),
-                            met ? "met" : "MISSED (see README Performance)");
+                            met ? "met" : "MISSED (see docs/performance.md)");
                 targets.push_back({{"name", "DM 1->1 papo/raw, real configuration"}, {"minimum", 0.7}, {"value", r.ratio()}, {"met", met}});
             }
         std::printf("load average before / after: %s / %s (%u cores)\n", load_before.c_str(), load_after.c_str(),

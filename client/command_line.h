@@ -30,7 +30,7 @@ inline boost::program_options::variables_map parse_command_line(int argc, char**
     return values;
 }
 
-// The layers below the command line (docs: README "Configuration"). Each store() keeps
+// The layers below the command line (docs/commands.md, "Configuration"). Each store() keeps
 // what an earlier layer set, so the order of the calls is the order of precedence:
 // command line, then the environment, then a stored login (papo login), then the
 // config file, then the defaults.

@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
         ("resend-after", po::value(&resend_after)->default_value(30), "send an unconfirmed message again at most this often (seconds) when papo connects")
         ("hold", po::value(&hold_seconds)->default_value(10), "seconds a DM that overtook an earlier one of its sender waits for it (0: show at once)")
         ("state-dir", po::value(&state_base), "where papo keeps seen message ids and its spool (default ~/.local/state/papo)");
-    // What a stored login sets, and the keys of the config file (README "Configuration").
+    // What a stored login sets, and the keys of the config file (docs/commands.md, "Configuration").
     po::options_description login_keys;
     login_keys.add_options()
         ("broker", po::value(&c.client.broker.broker))

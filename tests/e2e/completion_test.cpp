@@ -44,11 +44,12 @@ protected:
 using strings = std::vector<std::string>;
 
 TEST_F(completion, CommandsAndOptionsComeFromTheProgramsHelp) {
-    EXPECT_EQ(complete({"papo", ""}), (strings{"help", "join", "leave", "outbox", "post", "read", "send", "topics", "who"}));
+    EXPECT_EQ(complete({"papo", ""}), (strings{"help", "join", "leave", "login", "logout", "outbox", "passwd", "post", "read",
+                                               "send", "topics", "who"}));
     EXPECT_EQ(complete({"papo", "se"}), strings{"send"});
     EXPECT_EQ(complete({"papo", "--pass"}), strings{"--password-file"});
     EXPECT_EQ(complete({"papo", "help", "le"}), strings{"leave"});
-    EXPECT_EQ(complete({"papo-admin", ""}), (strings{"queues", "topics", "users"}));
+    EXPECT_EQ(complete({"papo-admin", ""}), (strings{"login", "logout", "queues", "topics", "users"}));
     EXPECT_EQ(complete({"papo-admin", "users", ""}), (strings{"add", "passwd", "rm", "ls"}));
     EXPECT_EQ(complete({"papo-admin", "queues", "p"}), strings{"purge"});
 }
