@@ -5,6 +5,7 @@
 
 #include <mqtt/async_client.h>
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <future>
@@ -396,7 +397,19 @@ std::optional<inbound> session::next(std::chrono::milliseconds timeout) {
                 kicked.connection_lost = true;
                 return kicked;
             }
-            if (!impl_->client.try_consume_message_for(&message, timeout)) return std::nullopt;
+            // In slices, so that a kick during a long wait (dynsec closes a user's
+            // connections when its password changes) is told at once, not at the timeout.
+            const auto deadline = std::chrono::steady_clock::now() + timeout;
+            for (;;) {
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+                if (impl_->client.try_consume_message_for(&message, std::min(left, std::chrono::milliseconds(50)))) break;
+                if (impl_->disconnected_by_broker.exchange(false)) {
+                    inbound kicked;
+                    kicked.connection_lost = true;
+                    return kicked;
+                }
+                if (left <= std::chrono::milliseconds(50)) return std::nullopt;
+            }
         }
     } catch (const std::exception&) {
         // A queue Paho closed while a failed connect wound down (EPERM): as above.
