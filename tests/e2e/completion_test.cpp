@@ -44,7 +44,7 @@ protected:
 using strings = std::vector<std::string>;
 
 TEST_F(completion, CommandsAndOptionsComeFromTheProgramsHelp) {
-    EXPECT_EQ(complete({"papo", ""}), (strings{"help", "join", "leave", "login", "logout", "outbox", "passwd", "post", "read",
+    EXPECT_EQ(complete({"papo", ""}), (strings{"help", "history", "join", "leave", "login", "logout", "outbox", "passwd", "post", "read",
                                                "send", "topics", "who"}));
     EXPECT_EQ(complete({"papo", "se"}), strings{"send"});
     EXPECT_EQ(complete({"papo", "--pass"}), strings{"--password-file"});
