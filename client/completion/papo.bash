@@ -82,8 +82,16 @@ _papo() {
         COMPREPLY=($(compgen -W "$(_papo_commands_of "$program")" -- "$cur"))
         return
     fi
-    # Only the first argument after the command is a name.
-    ((COMP_CWORD == _papo_cmd_at + 1)) || return
+    # Only the first argument after the command is a name (options may come between).
+    local i=$((_papo_cmd_at + 1))
+    while ((i < COMP_CWORD)); do
+        case "${COMP_WORDS[i]}" in
+            --wait | --since | --search | --limit | --history-days | --timeout) ((i++)) ;;  # and its value
+            -*) ;;
+            *) return ;;
+        esac
+        ((i++))
+    done
     local listing
     case "$_papo_cmd" in
         send) listing=who ;;
