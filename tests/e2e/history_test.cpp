@@ -234,5 +234,29 @@ TEST_F(local_history, TheChatShowsHistorySearchesSendsActionsAndSlashLinesAndCom
     EXPECT_EQ(texts(history_of("alice", {"bob"})), (strings{"hello by tab", "/me nods", "ring ring"}));
 }
 
+TEST_F(local_history, TheBellRingsForAMentionInATopicThatIsNotTheCurrentOne) {
+    if (!tmux_pane::available()) GTEST_SKIP() << "tmux is not installed (scripts/install-deps.sh installs it)";
+    register_users({"alice", "bob"});
+    for (const char* topic : {"lobby", "dev"}) {
+        ASSERT_EQ(admin({"topics", "add", topic}).exit_code, 0);
+        ASSERT_EQ(papo("alice", {"join", topic}).exit_code, 0);
+        ASSERT_EQ(papo("bob", {"join", topic}).exit_code, 0);
+    }
+    tmux_pane pane(state_dir_, shell_line(papo_argv("alice", {})));
+    pane.wait_for_text("connected as alice");
+    pane.type_line("/topic lobby");
+    pane.wait_for_text("current topic: #lobby");
+    ASSERT_EQ(papo("bob", {"post", "dev", "no names here"}).exit_code, 0);
+    pane.wait_for_text("#dev bob: no names here");
+    ASSERT_EQ(papo("bob", {"post", "lobby", "alice: in the current topic"}).exit_code, 0);
+    pane.wait_for_text("#lobby bob: alice: in the current topic");
+    EXPECT_EQ(pane.format("#{window_bell_flag}"), "0");
+    ASSERT_EQ(papo("bob", {"post", "dev", "have a look, Alice"}).exit_code, 0);
+    pane.wait_for_text("#dev bob: have a look, Alice");
+    EXPECT_TRUE(wait_until([&] { return pane.format("#{window_bell_flag}") == "1"; }, std::chrono::seconds(5)));
+    pane.type_line("/quit");
+    pane.wait_for_text("EXITED 0");
+}
+
 }  // namespace
 }  // namespace papo::e2e
