@@ -383,7 +383,7 @@ private:
     void search(const std::string& words) {
         auto* log = client_.local_log();
         if (!log) throw error("no local history here");
-        history_query query;
+        history_search query;
         query.words = words;
         query.limit = 20;
         const auto found = log->search(query);

@@ -236,13 +236,13 @@ bool local_history::record(const message_view& m, const std::string& me) {
 }
 
 std::vector<history_entry> local_history::recent(const std::string& conversation, std::size_t limit) const {
-    history_query query;
+    history_search query;
     query.conversation = conversation;
     query.limit = limit;
     return search(query);
 }
 
-std::vector<history_entry> local_history::search(const history_query& query) const {
+std::vector<history_entry> local_history::search(const history_search& query) const {
     const std::string match = fts_query(query.words);
     // The latest `limit` that match, then oldest first.
     std::string sql = std::string("SELECT ") + columns + " FROM messages WHERE row IN (SELECT row FROM messages WHERE 1";

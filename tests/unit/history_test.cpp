@@ -85,7 +85,7 @@ TEST(history, SearchFindsEveryWordAsAPrefixAndNarrowsByConversationAndTime) {
     log.record(dm("bob", "alice", "1", "the build logs are under data/", days_ago(3)), "alice");
     log.record(post("carol", "dev", "2", "Build is green again"), "alice");
     log.record(post("carol", "dev", "3", "lunch?"), "alice");
-    history_query q;
+    history_search q;
     q.words = "buil";
     EXPECT_EQ(log.search(q).size(), 2u);
     q.words = "build logs";
@@ -106,11 +106,11 @@ TEST(history, SearchWordsAreNeverQuerySyntax) {
     local_history log("", 365);
     log.record(dm("bob", "alice", "1", "say \"quoted\" OR NOT"), "alice");
     for (const char* words : {"\"", "quoted\"", "OR", "NOT", "a:b", "(", "*", "NEAR(x y)", "-x"}) {
-        history_query q;
+        history_search q;
         q.words = words;
         EXPECT_NO_THROW(log.search(q)) << words;
     }
-    history_query q;
+    history_search q;
     q.words = "\"quoted\"";
     EXPECT_EQ(log.search(q).size(), 1u);
 }
@@ -154,7 +154,7 @@ TEST_F(history_file, OldMessagesArePrunedWhenOpenedAndZeroDaysKeepsNothing) {
         const auto recent = log.recent("bob", 10);
         ASSERT_EQ(recent.size(), 1u);
         EXPECT_EQ(recent[0].message.id, "new");
-        history_query q;
+        history_search q;
         q.words = "month";
         EXPECT_TRUE(log.search(q).empty());  // the search index lost it too
     }

@@ -18,7 +18,7 @@ int show_history(const context& c, const std::string& conversation) {
         return 0;
     }
     local_history log(file, c.client.history_days);
-    history_query query;
+    history_search query;
     query.words = c.search_words;
     query.conversation = conversation;
     query.since = c.since;

@@ -38,7 +38,7 @@ struct conversation_summary {
 };
 
 // What search() looks for; every field narrows it.
-struct history_query {
+struct history_search {
     std::string words;         // FTS5, each word a prefix ("buil" finds "build"); all must occur
     std::string conversation;  // "" any
     std::optional<std::int64_t> since;  // seconds since the epoch: at >= since
@@ -78,7 +78,7 @@ public:
     // The conversation's last `limit` messages, oldest first.
     std::vector<history_entry> recent(const std::string& conversation, std::size_t limit) const;
     // Matching messages, oldest first.
-    std::vector<history_entry> search(const history_query& query) const;
+    std::vector<history_entry> search(const history_search& query) const;
     // Every conversation kept, the latest first.
     std::vector<conversation_summary> conversations() const;
     // Removes what is older than the retention; returns how many. Called when opened.
