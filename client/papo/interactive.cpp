@@ -40,7 +40,7 @@ const chat_command chat_commands[] = {
     {"/post", "TOPIC TEXT", "post to a topic", ""},
     {"/topic", "TOPIC", "make TOPIC current: plain lines are posted there",
      "Its recent messages from your local history are shown first, marked (history)."},
-    {"/me", "ACTION", "post an action to the current topic: shown as \"* you ACTION\"",
+    {"/me", "ACTION", "post an action to the current topic: shown as \"* NAME ACTION\"",
      "Sent as the text \"/me ACTION\" (any papo shows it as \"* NAME ACTION\")."},
     {"/history", "[USER | #TOPIC]", "recent messages of a conversation from your local history",
      "Without a name: the current topic's. papo history on the command line searches further."},
