@@ -45,7 +45,8 @@ _papo_find_command() {
     while ((i < COMP_CWORD)); do
         case "${COMP_WORDS[i]}" in
             --broker | -b | --user | -u | --password-file | --new-password-file | --ca-file | --state-dir | --timeout | \
-                --wait | --resend-after | --hold | --profile | --config | --color | --history)
+                --wait | --resend-after | --hold | --profile | --config | --color | --history | --history-days | \
+                --search | --since | --limit)
                 ((i += 2))
                 continue
                 ;;
@@ -68,7 +69,8 @@ _papo() {
             COMPREPLY=($(compgen -f -- "$cur"))
             return
             ;;
-        --broker | -b | --user | -u | --timeout | --wait | --resend-after | --hold | --profile) return ;;
+        --broker | -b | --user | -u | --timeout | --wait | --resend-after | --hold | --profile | --history-days | --search | \
+            --since | --limit) return ;;
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")) && return ;;
     esac
     if [[ "$cur" == -* ]]; then
@@ -80,17 +82,34 @@ _papo() {
         COMPREPLY=($(compgen -W "$(_papo_commands_of "$program")" -- "$cur"))
         return
     fi
-    # Only the first argument after the command is a name.
-    ((COMP_CWORD == _papo_cmd_at + 1)) || return
+    # Only the first argument after the command is a name (options may come between).
+    local i=$((_papo_cmd_at + 1))
+    while ((i < COMP_CWORD)); do
+        case "${COMP_WORDS[i]}" in
+            --wait | --since | --search | --limit | --history-days | --timeout) ((i++)) ;;  # and its value
+            -*) ;;
+            *) return ;;
+        esac
+        ((i++))
+    done
     local listing
     case "$_papo_cmd" in
         send) listing=who ;;
         post | join | leave) listing=topics ;;
         help) COMPREPLY=($(compgen -W "$(_papo_commands_of "$program")" -- "$cur")) && return ;;
+        history) listing=history ;;
         *) return ;;
     esac
     local login
     mapfile -t login < <(_papo_login_words)
+    if [[ $listing == history ]]; then  # USER or #TOPIC
+        local names
+        names="$(timeout 3 "$program" "${login[@]}" --timeout 2 --json who </dev/null 2>/dev/null | _papo_names_from_json)"
+        names+=$'\n'"$(timeout 3 "$program" "${login[@]}" --timeout 2 --json topics </dev/null 2>/dev/null |
+            _papo_names_from_json | sed 's/^/#/')"
+        COMPREPLY=($(compgen -W "$names" -- "$cur"))
+        return
+    fi
     COMPREPLY=($(compgen -W "$(timeout 3 "$program" "${login[@]}" --timeout 2 --json "$listing" </dev/null 2>/dev/null |
         _papo_names_from_json)" -- "$cur"))
 }

@@ -53,6 +53,18 @@ const std::vector<command_spec> table{
      "Lists your messages no reader has confirmed yet (papo sends them again when it\n"
      "connects, at most every --resend-after seconds).\n",
      arguments::none, ""},
+    {"history", "history [USER | #TOPIC] [--search WORDS] [--since DATE] [--limit N] [--json]",
+     "messages papo showed or sent, kept on this machine (no connection needed)",
+     "Prints the messages papo showed you or you sent (read, send, post, the chat), kept in\n"
+     "a SQLite file in your state folder (history.sqlite, 0600), oldest first, each with its\n"
+     "day. USER keeps the DMs with USER, #TOPIC the posts of TOPIC. --search WORDS keeps the\n"
+     "messages with every word (each a prefix: \"buil\" finds \"build\"; quote several\n"
+     "words); --since DATE those from DATE on (2026-12-01, \"2026-12-01 10:00\", 7d, 12h).\n"
+     "It prints the last --limit N of those (default 50; 0: all). --history-days N (default\n"
+     "365; 0 keeps nothing) is how long messages are kept: older ones are removed whenever\n"
+     "papo opens the file. Connects to nothing and asks no password; it does not change\n"
+     "what papo read shows next.\n",
+     arguments::optional_conversation, ""},
     {"login", "login [--profile NAME]", "check your password with the broker once and keep it for later commands",
      "Asks your password once (or takes it from --password-file, PAPO_PASSWORD or\n"
      "PAPO_PASSWORD_FILE), logs in to the broker with it, and keeps the broker, your name\n"
@@ -118,6 +130,13 @@ checked_command check_command(const std::vector<std::string>& words) {
         case arguments::name_and_text:
             if (given < 2) usage_error(shape);
             break;
+        case arguments::optional_conversation:
+            if (given > 1) usage_error(shape);
+            if (given == 0) return checked;
+            checked.name = words[1];
+            if (checked.name.size() > 1 && checked.name[0] == '#') require_valid_name(checked.name.substr(1), "topic");
+            else require_valid_name(checked.name, "user");
+            return checked;
     }
     checked.name = words[1];
     require_valid_name(checked.name, spec->name_kind);  // invalid_name, which papo reports as a usage error

@@ -14,6 +14,7 @@ struct command_spec {
         none,           // read, who, topics, outbox, login, logout, passwd
         name,           // join TOPIC, leave TOPIC
         name_and_text,  // send TO TEXT..., post TOPIC TEXT...
+        optional_conversation,  // history [USER | #TOPIC]
     };
     std::string_view name;
     std::string_view synopsis;   // after "papo [options] "

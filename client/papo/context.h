@@ -4,6 +4,7 @@
 // operations themselves are papo_client's, shared with the chat.
 #include "papo/client/user_client.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ struct context {
     bool password_from_login = false;
     std::string new_password_file;  // papo passwd
     std::optional<std::string> new_password;  // passwd: from the file or PAPO_NEW_PASSWORD, read before any prompt
+    // papo history: --search, --since (checked: seconds since the epoch), --limit.
+    std::string search_words;
+    std::optional<std::int64_t> since;
+    std::size_t limit = 50;
 };
 
 // --color's value (auto, always, never; nullopt when it is none of them) and whether
@@ -40,6 +45,8 @@ int list_users(const context& c);
 int list_topics(const context& c);
 int show_outbox(const context& c);
 int interactive(const context& c);
+// commands/history.cpp: the local history; `conversation` "" for all, "bob" or "#lobby".
+int show_history(const context& c, const std::string& conversation);
 // commands/login.cpp: the stored login (papo/client/stored_login.h).
 int log_in(const context& c);
 int log_out(const context& c);

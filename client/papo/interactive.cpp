@@ -6,6 +6,7 @@
 #include "papo/clock.h"
 #include "papo/error.h"
 #include "papo/messages.h"
+#include "papo/client/history.h"
 #include "papo/client/outbox.h"
 #include "papo/client/reader.h"
 #include "papo/client/table.h"
@@ -16,29 +17,92 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <cctype>
+#include <functional>
+#include <set>
 #include <iostream>
 #include <sstream>
 
 namespace papo::cli {
 namespace {
 
-const char* help_text =
-    "/msg USER TEXT     direct message (waits in USER's queue if they are offline)\n"
-    "/join TOPIC        join a topic and make it the current one\n"
-    "/leave TOPIC       leave a topic\n"
-    "/post TOPIC TEXT   post to a topic\n"
-    "/topic TOPIC       make TOPIC current: plain lines are posted there\n"
-    "/who               users and presence\n"
-    "/topics            topics and members\n"
-    "/help              this list\n"
-    "/quit              leave papo (Ctrl-D too)";
+// The chat's commands as data: /help and /help CMD read them, Tab completes them.
+struct chat_command {
+    const char* name;
+    const char* arguments;
+    const char* summary;
+    const char* more;  // /help CMD: after the summary, or ""
+};
+const chat_command chat_commands[] = {
+    {"/msg", "USER TEXT", "direct message (waits in USER's queue if they are offline)", ""},
+    {"/join", "TOPIC", "join a topic and make it the current one", "Its last posts (papo-server's) are shown, marked (history)."},
+    {"/leave", "TOPIC", "leave a topic", ""},
+    {"/post", "TOPIC TEXT", "post to a topic", ""},
+    {"/topic", "TOPIC", "make TOPIC current: plain lines are posted there",
+     "Its recent messages from your local history are shown first, marked (history)."},
+    {"/me", "ACTION", "post an action to the current topic: shown as \"* NAME ACTION\"",
+     "Sent as the text \"/me ACTION\" (any papo shows it as \"* NAME ACTION\")."},
+    {"/history", "[USER | #TOPIC]", "recent messages of a conversation from your local history",
+     "Without a name: the current topic's. papo history on the command line searches further."},
+    {"/search", "WORDS", "messages in your local history with all these words", "Each word is a prefix: \"buil\" finds \"build\"."},
+    {"/who", "", "users and presence", ""},
+    {"/topics", "", "topics and members", ""},
+    {"/help", "[COMMAND]", "this list, or more about a command", ""},
+    {"/quit", "", "leave papo (Ctrl-D too)", ""},
+};
+const char* help_footer =
+    "A plain line is posted to the current topic; //text posts \"/text\". Tab completes commands,\n"
+    "user names and #topics. The terminal bell rings for a DM, and for a post that names you\n"
+    "in a topic that is not the current one.";
+
+std::string help_line(const chat_command& c) {
+    std::string line = std::string(c.name) + (*c.arguments ? " " : "") + c.arguments;
+    line.resize(std::max<std::size_t>(line.size() + 2, 24), ' ');
+    return line + c.summary;
+}
+
+std::string help_text() {
+    std::string text;
+    for (const auto& c : chat_commands) text += help_line(c) + "\n";
+    return text + help_footer;
+}
+
+const chat_command* find_chat_command(std::string name) {
+    if (!name.empty() && name[0] != '/') name = "/" + name;
+    for (const auto& c : chat_commands)
+        if (name == c.name) return &c;
+    return nullptr;
+}
+
+// Whether `text` names `me` as a word, ASCII case ignored ("@alice", "alice:").
+bool mentions(const std::string& text, const std::string& me) {
+    if (me.empty()) return false;
+    const auto lower = [](std::string t) {
+        for (auto& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        return t;
+    };
+    const std::string haystack = lower(text), needle = lower(me);
+    const auto word_char = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.'; };
+    for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) {
+        const bool starts = at == 0 || !word_char(haystack[at - 1]);
+        const std::size_t after = at + needle.size();
+        const bool ends = after == haystack.size() || !word_char(haystack[after]) || haystack[after] == '.';
+        if (starts && ends) return true;
+    }
+    return false;
+}
 
 // What the chat shows of events: above the line being typed.
 class chat_events : public client_events {
 public:
     chat_events(line_input& input, std::string state_dir, text_style style)
         : input_(input), state_dir_(std::move(state_dir)), style_(style) {}
-    void message(const message_view& m) override { input_.print_above(format_for_people(m, style_)); }
+    void message(const message_view& m) override {
+        input_.print_above(format_for_people(m, style_));
+        if (ring_ && ring_(m)) input_.bell();
+    }
+    // Whether a message shown calls for the bell.
+    void ring_for(std::function<bool(const message_view&)> ring) { ring_ = std::move(ring); }
     void delivered(const std::string& reader, const outbox_entry& e) override {
         input_.print_above(delivered_line(reader, e, style_));
     }
@@ -68,6 +132,7 @@ private:
     line_input& input_;
     std::string state_dir_;
     text_style style_;
+    std::function<bool(const message_view&)> ring_;
 };
 
 class chat {
@@ -84,6 +149,11 @@ public:
         announce(true, since);
         joined_ = client_.joined_topics();
         if (!joined_.empty()) current_ = joined_.front();
+        events_.ring_for([this](const message_view& m) {
+            return !m.history && !m.waited && m.from != me_ && (m.direct || (m.topic != current_ && mentions(m.text, me_)));
+        });
+        learn_names();
+        input_.set_completer([this](const std::string& before, const std::string& word) { return completions(before, word); });
         ensure_subscriptions(queue_, me_, joined_);
         client_.publish_through(out_);
         client_.resend_unconfirmed();
@@ -91,8 +161,10 @@ public:
         inbox.on_delivered([this](const std::string& who, const outbox_entry& e) { events_.delivered(who, e); });
         inbox.set_online_since(since);
         inbox.set_hold_limit(c_.client.hold);
+        inbox.record_in(client_.local_log());
         numbering_ = &inbox;
         say("connected as " + me_ + " to " + c_.client.broker.broker + "; /help lists the commands");
+        if (!current_.empty()) show_recent("#" + current_, "current topic: #" + current_);
         inbox.show_spooled();
         try {
             client_.settle_pending(inbox);
@@ -225,6 +297,7 @@ private:
         client_.publish_through(out_);
         auto live = std::make_unique<reader>(*mirror_, me_, c_.client.state_dir, [this](const message_view& m) { events_.message(m); });
         live->set_hold_limit(c_.client.hold);
+        live->record_in(client_.local_log());
         live->on_delivered([this](const std::string& who, const outbox_entry& e) { events_.delivered(who, e); });
         say("(another papo of " + me_ + " took over your queue: this one now shows new messages as they come "
             "and can still send; what waits while you are away goes to the other)");
@@ -253,9 +326,8 @@ private:
     void run_line(const std::string& line) {
         if (line.empty()) return;
         try {
-            if (line[0] != '/') {
-                if (current_.empty()) throw error(error_kind::usage, "no current topic: /join TOPIC or /topic TOPIC first, or /msg USER TEXT");
-                post(current_, line);
+            if (line[0] != '/' || line.compare(0, 2, "//") == 0) {  // "//text" posts "/text"
+                post_current(line[0] == '/' ? line.substr(1) : line);
                 return;
             }
             std::istringstream words(line);
@@ -263,19 +335,105 @@ private:
             words >> command >> target;
             std::string text;
             std::getline(words >> std::ws, text);
+            std::string rest = target + (text.empty() ? "" : " " + text);  // everything after the command
             if (command == "/quit" || command == "/exit") quit_ = true;
-            else if (command == "/help") say(help_text);
+            else if (command == "/help") help(target);
             else if (command == "/msg" && !target.empty() && !text.empty()) direct(target, text);
             else if (command == "/post" && !target.empty() && !text.empty()) post(target, text);
+            else if (command == "/me" && !target.empty()) post_current("/me " + line.substr(line.find_first_not_of(' ', 3)));
             else if (command == "/join" && !target.empty()) join(target);
             else if (command == "/leave" && !target.empty()) leave(target);
-            else if (command == "/topic" && !target.empty()) current_ = client_.server().topic(target).name, say("current topic: #" + safe_text(current_));
+            else if (command == "/topic" && !target.empty()) {
+                current_ = client_.server().topic(target).name;
+                show_recent("#" + current_, "current topic: #" + current_);
+            } else if (command == "/history") show_recent(target.empty() ? (current_.empty() ? "" : "#" + current_) : target, "");
+            else if (command == "/search" && !rest.empty()) search(rest);
             else if (command == "/who") who();
             else if (command == "/topics") topic_list();
             else throw error(error_kind::usage, "unknown or incomplete command '" + line + "'; /help lists the commands");
         } catch (const error& e) {
             say("error: " + safe_text(e.what()));  // errors quote names and the line typed
         }
+    }
+
+    void post_current(const std::string& text) {
+        if (current_.empty()) throw error(error_kind::usage, "no current topic: /join TOPIC or /topic TOPIC first, or /msg USER TEXT");
+        post(current_, text);
+    }
+
+    void help(const std::string& name) {
+        if (name.empty()) return say(help_text());
+        const auto* c = find_chat_command(name);
+        if (!c) throw error(error_kind::usage, "no command " + name + "; /help lists the commands");
+        say(std::string(c->name) + (*c->arguments ? " " : "") + c->arguments + "\n  " + c->summary + (*c->more ? "\n  " : "") + c->more);
+    }
+
+    // A conversation's recent messages from the local history, marked; `heading` first
+    // (said even when there are none).
+    void show_recent(const std::string& conversation, const std::string& heading) {
+        if (!heading.empty()) say(safe_text(heading));
+        if (conversation.empty()) throw error(error_kind::usage, "no current topic: /history USER or /history #TOPIC");
+        auto* log = client_.local_log();
+        if (!log) return;
+        const auto recent = log->recent(conversation, 10);
+        for (const auto& e : recent) say(format_history_line(e, c_.style, true));
+        if (recent.empty() && heading.empty()) say("(nothing in your history of " + safe_text(conversation) + ")");
+    }
+
+    void search(const std::string& words) {
+        auto* log = client_.local_log();
+        if (!log) throw error("no local history here");
+        history_search query;
+        query.words = words;
+        query.limit = 20;
+        const auto found = log->search(query);
+        say("(search " + safe_text(words) + ": " + std::to_string(found.size()) + (found.size() == 20 ? "+" : "") + " found)");
+        for (const auto& e : found) say(format_history_line(e, c_.style, true));
+    }
+
+    // Names for Tab: papo-server's users and topics, and the local history's conversations.
+    void learn_names() {
+        try {
+            for (const auto& u : client_.users()) known_users_.insert(u.name);
+            for (const auto& t : client_.topics()) known_topics_.insert(t.name);
+        } catch (const error&) {
+        }
+        for (const auto& t : joined_) known_topics_.insert(t);
+        try {
+            if (auto* log = client_.local_log()) {
+                for (const auto& c : log->conversations()) {
+                    if (!c.name.empty() && c.name[0] == '#') known_topics_.insert(c.name.substr(1));
+                    else known_users_.insert(c.name);
+                }
+            }
+        } catch (const error&) {
+        }
+    }
+
+    std::vector<std::string> completions(const std::string& before, const std::string& word) const {
+        std::vector<std::string> out;
+        const auto first = before.find_first_not_of(' ');
+        if (first == std::string::npos && !word.empty() && word[0] == '/') {
+            for (const auto& c : chat_commands) out.push_back(c.name);
+            return out;
+        }
+        std::string command;
+        std::istringstream(before) >> command;
+        const bool topic_first = command == "/join" || command == "/leave" || command == "/topic" || command == "/post";
+        const bool after_command_name = before.find_first_not_of(' ', before.find(command) + command.size()) == std::string::npos;
+        if (command == "/help" && after_command_name) {
+            for (const auto& c : chat_commands) out.push_back(c.name + 1);
+            return out;
+        }
+        if (topic_first && after_command_name && (word.empty() || word[0] != '#')) {
+            out.assign(known_topics_.begin(), known_topics_.end());
+            return out;
+        }
+        const bool users_only = command == "/msg" && after_command_name;
+        if (!users_only)
+            for (const auto& t : known_topics_) out.push_back("#" + t);
+        if (word.empty() || word[0] != '#') out.insert(out.end(), known_users_.begin(), known_users_.end());
+        return out;
     }
 
     // The same operations as `papo send` and `papo post`: queued in the outbox when
@@ -291,6 +449,9 @@ private:
         const auto sent = client_.post(topic, text);
         const auto& s = c_.style;
         if (sent.state == send_result::status::queued) say(queued_line(sent, s));
+        else if (const auto action = action_of(text))
+            input_.replace_last_typed(s.dim("[" + display_time(sent.sent_at) + "]") + " " + s.topic(safe_text(sent.to)) + " * " +
+                                      s.mine(safe_text(me_)) + " " + s.mine(safe_multiline(*action)));
         else input_.replace_last_typed(s.dim("[" + display_time(sent.sent_at) + "]") + " " + s.topic(safe_text(sent.to)) + " " +
                                        s.mine("you") + ": " + s.mine(safe_multiline(text)));
     }
@@ -298,10 +459,14 @@ private:
         if (mirror_) throw error("this papo follows another one that holds your queue: /join there");
         const auto joined = client_.join(topic, queue_, *numbering_);
         joined_.push_back(joined.name);
+        known_topics_.insert(joined.name);
         current_ = joined.name;
         say("joined #" + safe_text(joined.name) + " (now current)");
         try {
-            for (const auto& post : client_.history(joined.name)) say(format_for_people(post, c_.style));
+            for (const auto& post : client_.history(joined.name)) {
+                client_.record(post);
+                say(format_for_people(post, c_.style));
+            }
         } catch (const error& e) {
             say("(no history: " + safe_text(e.what()) + ")");
         }
@@ -316,12 +481,12 @@ private:
     void who() {
         std::vector<std::vector<std::string>> rows;
         for (const auto& u : client_.users())
-            rows.push_back({u.name, u.name == client_.me() ? "online (you)" : u.online ? "online" : "offline"});
+            known_users_.insert(u.name), rows.push_back({u.name, u.name == client_.me() ? "online (you)" : u.online ? "online" : "offline"});
         say(format_table({"USER", "PRESENCE"}, rows));
     }
     void topic_list() {
         std::vector<std::vector<std::string>> rows;
-        for (const auto& t : client_.topics()) rows.push_back({t.name, std::to_string(t.members), t.name == current_ ? "current" : ""});
+        for (const auto& t : client_.topics()) known_topics_.insert(t.name), rows.push_back({t.name, std::to_string(t.members), t.name == current_ ? "current" : ""});
         say(rows.empty() ? "(no topics)" : format_table({"TOPIC", "MEMBERS", ""}, rows));
     }
 
@@ -337,6 +502,7 @@ private:
     std::string announced_since_;  // our own "online since", to tell our presence from another's
     std::vector<std::string> joined_;
     std::string current_;
+    std::set<std::string> known_users_, known_topics_;  // for Tab
     reader* numbering_ = nullptr;  // the queue's reader, while run() lasts: joins reset topic numbers
     bool quit_ = false;
 };

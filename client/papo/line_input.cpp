@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 namespace papo::cli {
@@ -23,10 +24,45 @@ void on_line(char* line) {
     finished_lines.emplace_back(line);
     std::free(line);
 }
+
+// Tab: readline asks a C function for the candidates, one at a time.
+line_input::completer current_completer;
+std::vector<std::string> candidates;
+std::size_t next_candidate = 0;
+char* candidate(const char* word, int state) {
+    if (state == 0) next_candidate = 0;
+    const std::string prefix(word);
+    while (next_candidate < candidates.size()) {
+        const std::string& c = candidates[next_candidate++];
+        if (c.compare(0, prefix.size(), prefix) == 0) return strdup(c.c_str());
+    }
+    return nullptr;
+}
+char** attempt_completion(const char* word, int start, int end) {
+    rl_attempted_completion_over = 1;  // never file names
+    if (!current_completer) return nullptr;
+    const std::string before(rl_line_buffer, static_cast<std::size_t>(start));
+    const std::string typed(rl_line_buffer + start, static_cast<std::size_t>(end - start));
+    try {
+        candidates = current_completer(before, typed);
+    } catch (const std::exception&) {
+        candidates.clear();
+    }
+    return rl_completion_matches(word, candidate);
+}
 }  // namespace
 
+void line_input::set_completer(completer complete) { current_completer = std::move(complete); }
+
+void line_input::bell() {
+    if (terminal_) std::cout << '\a' << std::flush;
+}
+
 line_input::line_input(std::string prompt) : prompt_(std::move(prompt)), terminal_(isatty(0) && isatty(1)) {
-    if (terminal_) rl_callback_handler_install(prompt_.c_str(), on_line);
+    if (terminal_) {
+        rl_attempted_completion_function = attempt_completion;
+        rl_callback_handler_install(prompt_.c_str(), on_line);
+    }
 }
 
 line_input::~line_input() {

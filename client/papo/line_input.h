@@ -2,6 +2,7 @@
 // Lines typed by the user, read without blocking so incoming messages can be
 // printed meanwhile. On a terminal GNU readline keeps the line being typed intact
 // while a message is printed above it; from a pipe, plain lines are read.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,14 @@ public:
     // Like print_above, but `text` takes the place of the line last typed (still on the
     // screen as prompt + line), so a message sent shows once, as the chat words it.
     void replace_last_typed(const std::string& text);
+    // Tab on a terminal: `complete(before, word)` gives the candidates for `word`, the
+    // one being typed, after the text `before` it; readline keeps those starting with
+    // `word` (never file names).
+    using completer = std::function<std::vector<std::string>(const std::string& before, const std::string& word)>;
+    void set_completer(completer complete);
+    // The terminal bell (BEL), on a terminal only.
+    void bell();
+    bool terminal() const { return terminal_; }
 
 private:
     std::string prompt_;

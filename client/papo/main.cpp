@@ -7,6 +7,7 @@
 #include "papo/credentials.h"
 #include "papo/error.h"
 #include "papo/names.h"
+#include "papo/client/history.h"
 #include "papo/client/new_password.h"
 #include "papo/client/state_dir.h"
 #include "papo/client/stored_login.h"
@@ -35,6 +36,7 @@ int run(const papo::cli::checked_command& command, const papo::cli::context& c) 
     if (name == "login") return log_in(c);
     if (name == "logout") return log_out(c);
     if (name == "passwd") return change_password(c);
+    if (name == "history") return show_history(c, command.name);
     throw papo::error("papo has no handler for '" + name + "'");  // a row of the table without a file
 }
 
@@ -54,6 +56,8 @@ int main(int argc, char** argv) {
     double timeout_seconds = 5;
     int resend_after = 30;
     double hold_seconds = 10;
+    std::string since;
+    int history_limit = 50;
     std::vector<std::string> words;
     po::options_description options("Options");
     options.add_options()
@@ -71,7 +75,11 @@ int main(int argc, char** argv) {
         ("timeout", po::value(&timeout_seconds)->default_value(5), "seconds to wait for the broker and papo-server (0.001 to 3600)")
         ("resend-after", po::value(&resend_after)->default_value(30), "send an unconfirmed message again at most this often (seconds) when papo connects")
         ("hold", po::value(&hold_seconds)->default_value(10), "seconds a DM that overtook an earlier one of its sender waits for it (0: show at once)")
-        ("state-dir", po::value(&state_base), "where papo keeps seen message ids and its spool (default ~/.local/state/papo)");
+        ("state-dir", po::value(&state_base), "where papo keeps seen message ids, its spool and the history (default ~/.local/state/papo)")
+        ("history-days", po::value(&c.client.history_days)->default_value(365), "keep the local history (papo history) this many days (0: keep nothing)")
+        ("search", po::value(&c.search_words)->value_name("WORDS"), "history: only messages with all these words")
+        ("since", po::value(&since)->value_name("DATE"), "history: only messages from DATE on (2026-12-01, \"2026-12-01 10:00\", 7d, 12h)")
+        ("limit", po::value(&history_limit)->default_value(50), "history: at most the last N messages (0: all)");
     // What a stored login sets, and the keys of the config file (docs/commands.md, "Configuration").
     po::options_description login_keys;
     login_keys.add_options()
@@ -87,7 +95,8 @@ int main(int argc, char** argv) {
         ("resend-after", po::value(&resend_after))
         ("hold", po::value(&hold_seconds))
         ("color", po::value(&colour))
-        ("state-dir", po::value(&state_base));
+        ("state-dir", po::value(&state_base))
+        ("history-days", po::value(&c.client.history_days));
     po::variables_map values;
     std::optional<papo::stored_login> stored;
     try {
@@ -140,6 +149,14 @@ int main(int argc, char** argv) {
                                 papo::cli::seconds_problem("--hold", hold_seconds, 0, 86400),
                                 papo::cli::seconds_problem("--resend-after", resend_after, 0, 1e9)})
         if (problem) return usage_error(c, *problem);
+    if (c.client.history_days < 0 || c.client.history_days > 100000)
+        return usage_error(c, "--history-days must be between 0 and 100000");
+    if (history_limit < 0) return usage_error(c, "--limit must be 0 or more");
+    c.limit = static_cast<std::size_t>(history_limit);
+    if (!since.empty()) {
+        c.since = papo::parse_since(since);
+        if (!c.since) return usage_error(c, "--since must be a date (2026-12-01, \"2026-12-01 10:00\") or an age (7d, 12h), not '" + since + "'");
+    }
     const auto wanted = papo::cli::colour_wanted(colour, c.json);
     if (!wanted) return usage_error(c, "--color must be auto, always or never, not '" + colour + "'");
     c.style.colour = *wanted;
@@ -167,6 +184,8 @@ int main(int argc, char** argv) {
         if (changing_password && (!c.new_password_file.empty() || std::getenv("PAPO_NEW_PASSWORD")))
             c.new_password = papo::new_password(c.new_password_file, c.client.user, "papo");
         c.client.state_dir = papo::default_state_dir(state_base, c.client.user, c.client.broker.broker);
+        // Local only: no password, no connection.
+        if (command.spec && command.spec->name == "history") return run(command, c);
         // The stored password only for the user and broker it was checked with; never for
         // papo login, which checks a password anew.
         const bool is_login = command.spec && command.spec->name == "login";

@@ -57,13 +57,23 @@ std::int64_t ms_since_epoch(sequencer::clock::time_point t) {
 
 }  // namespace
 
+std::optional<std::string> action_of(const std::string& text) {
+    if (text.size() > 4 && text.compare(0, 4, "/me ") == 0) return text.substr(4);
+    return std::nullopt;
+}
+
 std::string format_for_people(const message_view& m, const text_style& style) {
     // Everything here but papo's own words came from the network (render.h).
     const std::string from = safe_text(m.from);
     std::string line = style.dim("[" + display_time(m.sent_at) + "]") + " ";
-    line += m.direct ? style.sender(from) + " " + style.dm_mark("-> you")
-                     : style.topic("#" + safe_text(m.topic)) + " " + style.sender(from);
-    line += ": " + safe_multiline(m.text);
+    if (const auto action = action_of(m.text)) {  // "/me waves": "* alice waves"
+        line += (m.direct ? style.dm_mark("(to you)") + " " : style.topic("#" + safe_text(m.topic)) + " ") + "* " + style.sender(from) +
+                " " + safe_multiline(*action);
+    } else {
+        line += m.direct ? style.sender(from) + " " + style.dm_mark("-> you")
+                         : style.topic("#" + safe_text(m.topic)) + " " + style.sender(from);
+        line += ": " + safe_multiline(m.text);
+    }
     std::string remarks;
     if (m.waited) remarks += "  (waited while you were away)";
     if (m.missing_before)
@@ -181,6 +191,13 @@ void reader::apply(const sequencer_result& result) {
                 // once more next time, marked as a possible repeat, never loses it.
                 seen_.showing(word);
                 show_fn_(view);
+                if (history_) {
+                    try {
+                        history_->record(view, me_);
+                    } catch (const error&) {
+                        // a full disk or a locked database: the message was shown all the same
+                    }
+                }
                 seen_.first_time(word);
                 unreceipted_[view.from].push_back(view.id);
                 ++shown_;

@@ -191,7 +191,50 @@ send_result user_client::queue_unchecked(outbox_entry entry, const std::string& 
     // name and sends it (or says it cannot be delivered).
     entry.unchecked = true;
     kept_outbox().add(entry);
-    return {send_result::status::queued, entry.id, shown_to, entry.sent_at, entry.text, why};
+    send_result result{send_result::status::queued, entry.id, shown_to, entry.sent_at, entry.text, why};
+    record(sent_view(me_, result, entry.topic.empty()));
+    return result;
+}
+
+std::unique_ptr<local_history> open_local_history(const client_config& c) {
+    if (c.state_dir.empty() || c.user.empty()) return nullptr;
+    return std::make_unique<local_history>(local_history::file_in(c.state_dir), c.history_days);
+}
+
+message_view sent_view(const std::string& me, const send_result& r, bool direct) {
+    message_view m;
+    m.direct = direct;
+    m.from = me;
+    if (direct) m.to = r.to;
+    else m.topic = !r.to.empty() && r.to[0] == '#' ? r.to.substr(1) : r.to;
+    m.id = r.id;
+    m.text = r.text;
+    m.sent_at = r.sent_at;
+    return m;
+}
+
+local_history* user_client::local_log() {
+    if (!history_ && !history_failed_ && !me_.empty()) {
+        try {
+            client_config c = config_;
+            c.user = me_;
+            history_ = open_local_history(c);
+        } catch (const error& e) {
+            history_failed_ = true;
+            events_.notice(std::string("no local history: ") + e.what());
+        }
+    }
+    return history_.get();
+}
+
+void user_client::record(const message_view& m) {
+    if (auto* log = local_log()) {
+        try {
+            log->record(m, me_);
+        } catch (const error&) {
+            // the message went all the same; the history is a convenience
+        }
+    }
 }
 
 send_result user_client::send(const std::string& to, const std::string& text) { return send(to, make_message(text)); }
@@ -216,6 +259,7 @@ send_result user_client::send(const std::string& to, const chat_message& message
         result.state = send_result::status::queued;
         result.reason = std::string("the broker did not confirm: ") + e.what();
     }
+    record(sent_view(me, result, true));
     return result;
 }
 
@@ -248,6 +292,7 @@ send_result user_client::post(const std::string& topic, const chat_message& mess
         result.state = send_result::status::queued;
         result.reason = std::string("the broker did not confirm: ") + e.what();
     }
+    record(sent_view(me, result, false));
     return result;
 }
 
@@ -329,7 +374,12 @@ send_result once(const client_config& c, client_events& events, const chat_messa
         require_valid_name(name, what);
         offline.unchecked = true;
         outbox(c.state_dir).add(offline);
-        return {send_result::status::queued, message.id, shown_to, message.sent_at, message.text, e.what()};
+        send_result result{send_result::status::queued, message.id, shown_to, message.sent_at, message.text, e.what()};
+        try {
+            if (auto log = open_local_history(c)) log->record(sent_view(c.user, result, offline.topic.empty()), c.user);
+        } catch (const error&) {
+        }
+        return result;
     }
     return go(*client);
 }
@@ -394,6 +444,7 @@ read_result read_messages(user_client& client, const read_options& options) {
     inbox.set_hold_limit(c.hold);
     inbox.on_delivered([&events](const std::string& who, const outbox_entry& e) { events.delivered(who, e); });
     inbox.set_online_since(since);
+    inbox.record_in(client.local_log());
     inbox.show_spooled();
 
     // papo-server knows which messages wait for us; wait until each has arrived,

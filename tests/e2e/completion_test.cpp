@@ -44,7 +44,7 @@ protected:
 using strings = std::vector<std::string>;
 
 TEST_F(completion, CommandsAndOptionsComeFromTheProgramsHelp) {
-    EXPECT_EQ(complete({"papo", ""}), (strings{"help", "join", "leave", "login", "logout", "outbox", "passwd", "post", "read",
+    EXPECT_EQ(complete({"papo", ""}), (strings{"help", "history", "join", "leave", "login", "logout", "outbox", "passwd", "post", "read",
                                                "send", "topics", "who"}));
     EXPECT_EQ(complete({"papo", "se"}), strings{"send"});
     EXPECT_EQ(complete({"papo", "--pass"}), strings{"--password-file"});
@@ -60,6 +60,9 @@ TEST_F(completion, NamesComeFromPapoServerWithTheLoginTyped) {
     EXPECT_EQ(complete(as_alice({"send", "b"})), (strings{"bert", "bob"}));
     EXPECT_EQ(complete(as_alice({"join", ""})), strings{"lobby"});
     EXPECT_TRUE(complete(as_alice({"send", "bob", ""})).empty());  // the text is not a name
+    EXPECT_EQ(complete(as_alice({"history", "b"})), (strings{"bert", "bob"}));  // USER or #TOPIC
+    EXPECT_EQ(complete(as_alice({"history", "#"})), strings{"#lobby"});
+    EXPECT_EQ(complete(as_alice({"history", "--since", "7d", "--search", "x", "#l"})), strings{"#lobby"});
     EXPECT_EQ(complete({"papo-admin", "--broker", broker_->uri(), "users", "rm", "be"}), strings{"bert"});
     EXPECT_EQ(complete({"papo-admin", "--broker", broker_->uri(), "topics", "rm", ""}), strings{"lobby"});
 }

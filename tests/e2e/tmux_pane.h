@@ -63,6 +63,13 @@ public:
     std::string wait_for_text(const std::string& text, int times = 1) {
         return wait_for([&](const std::string& s) { return count(s, text) >= times; });
     }
+    // A tmux format of the pane's window ("#{window_bell_flag}": 1 once a bell rang in it;
+    // the session is never attached, so every bell counts).
+    std::string format(const std::string& f) {
+        auto out = tmux({"display-message", "-p", "-t", "pane", f}).out;
+        while (!out.empty() && out.back() == '\n') out.pop_back();
+        return out;
+    }
     static int count(const std::string& in, const std::string& text) {
         int n = 0;
         for (auto at = in.find(text); at != std::string::npos; at = in.find(text, at + text.size())) ++n;

@@ -22,6 +22,7 @@ int join_topic(const context& c, const std::string& topic) {
     // What was said before: the topic's last posts, marked as history.
     try {
         for (const auto& post : client.history(joined.name)) {
+            client.record(post);
             if (c.json) std::cout << to_json_line(post).dump() << "\n";
             else std::cout << format_for_people(post, c.style) << "\n";
         }

@@ -54,6 +54,11 @@ private:
     std::string wrap(const char* on, const std::string& text) const { return colour ? on + text + "\x1b[0m" : text; }
 };
 
+// An action (the chat's /me): a text "/me ACTION" is shown as "* alice ACTION"; on the
+// wire it stays a plain text, "/me waves" (no schema change; --json shows that text).
+// The ACTION of such a text, else nullopt.
+std::optional<std::string> action_of(const std::string& text);
+
 // `papo read`'s line.
 std::string format_for_people(const message_view& m, const text_style& style = {});
 

@@ -8,6 +8,7 @@
 // The I/O layer over the sequencer (sequencer.h, which decides): the session, the
 // spool, receipts and the state files (seen, seq_from, held.jsonl, spool.jsonl), shared
 // with other papo processes of the user by the rule in state_dir.h.
+#include "papo/client/history.h"
 #include "papo/client/message_view.h"
 #include "papo/client/outbox.h"
 #include "papo/client/seen_ids.h"
@@ -39,6 +40,8 @@ public:
     // The time the session was opened: messages sent before it waited for us.
     void set_online_since(std::string rfc3339) { online_since_ = std::move(rfc3339); }
     void on_delivered(delivered_fn fn) { delivered_fn_ = std::move(fn); }
+    // Every message shown is also kept in `log` (history.h; nullptr: nowhere).
+    void record_in(local_history* log) { history_ = log; }
 
     // Handles one inbound message; returns true when it was a chat message
     // (shown, or dropped as a repeat), false for anything else.
@@ -102,6 +105,7 @@ private:
     outbox outbox_;
     show_fn show_fn_;
     delivered_fn delivered_fn_;
+    local_history* history_ = nullptr;
     std::map<std::string, std::vector<std::string>> unreceipted_;  // sender -> ids
     std::size_t shown_ = 0, repeats_ = 0, malformed_ = 0;
 };

@@ -5,6 +5,7 @@
 // kind; what happens meanwhile (a message shown, a delivery confirmed, messages held,
 // the connection's state, a notice) goes to a client_events listener instead of being
 // printed. client/papo/ only parses options and displays.
+#include "papo/client/history.h"
 #include "papo/client/outbox.h"
 #include "papo/client/reader.h"
 #include "papo/client/server_api.h"
@@ -29,6 +30,8 @@ struct client_config {
     std::chrono::seconds resend_after{30};
     // A DM that overtook an earlier one waits this long for it (see reader::set_hold_limit).
     std::chrono::milliseconds hold{10000};
+    // The local history (history.h) keeps messages this many days; 0 keeps none.
+    int history_days = 365;
 };
 
 // What happens while an operation runs.
@@ -119,6 +122,12 @@ public:
     // Tells papo-server which of the ids it counts as waiting this reader has already
     // shown (their receipt was lost in a crash); returns the ids still to come.
     std::set<std::string> settle_pending(const reader& inbox);
+    // The user's local history (history.h), opened at the first use; nullptr without a
+    // state folder or user, or when it cannot be opened (said once as a notice). Sends
+    // and posts are recorded here; give it to a reader (reader::record_in) for what is shown.
+    local_history* local_log();
+    // Keeps `m` in the local history if there is one; never throws.
+    void record(const message_view& m);
 
 private:
     std::string require_me() const;
@@ -135,7 +144,15 @@ private:
     session* out_ = nullptr;
     std::string me_;
     std::unique_ptr<outbox> outbox_;
+    std::unique_ptr<local_history> history_;
+    bool history_failed_ = false;
 };
+
+// The local history of `c`'s user (nullptr without a state folder or user); throws when
+// it cannot be opened.
+std::unique_ptr<local_history> open_local_history(const client_config& c);
+// A message this user sent (or queued), as the history keeps it.
+message_view sent_view(const std::string& me, const send_result& r, bool direct);
 
 // `papo send` / `papo post`: connects, resends, sends; when papo-server or the broker
 // cannot be reached at all the message is queued unchecked.
