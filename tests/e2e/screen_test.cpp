@@ -213,13 +213,13 @@ TEST_F(screen_chat, AResizedTerminalIsLaidOutAgain) {
     auto pane = open_screen("alice");
     pane->type_line("/query bob");
     pane->wait_for_visible([](const std::string& s) { return has(last_row(s), "bob>"); });
-    ASSERT_EQ(papo("bob", {"send", "alice", "a message long enough to wrap once the terminal is narrow, so that it must be laid out again"}).exit_code, 0);
-    std::string shown = wait_visible(*pane, "laid out again");
+    ASSERT_EQ(papo("bob", {"send", "alice", "a message long enough to wrap once the terminal is narrow, so that it must be laid out again: end-of-it"}).exit_code, 0);
+    std::string shown = wait_visible(*pane, "end-of-it");
     for (const auto& [width, height] : {std::pair{80, 24}, std::pair{44, 12}, std::pair{120, 40}}) {
         pane->resize(width, height);
         shown = pane->wait_for_visible([&, w = width, h = height](const std::string& s) {
             const auto rows = rows_of(s);
-            return static_cast<int>(rows.size()) == h && columns_of(rows[static_cast<std::size_t>(h - 2)]) == w && has(s, "laid out again") &&
+            return static_cast<int>(rows.size()) == h && columns_of(rows[static_cast<std::size_t>(h - 2)]) == w && has(s, "end-of-it") &&
                    has(last_row(s), "bob>");
         });
         const auto rows = rows_of(shown);
@@ -228,7 +228,7 @@ TEST_F(screen_chat, AResizedTerminalIsLaidOutAgain) {
         EXPECT_EQ(columns_of(rows[static_cast<std::size_t>(height - 2)]), width) << shown;
         EXPECT_TRUE(has(rows[0], "alice @")) << shown;
         for (const auto& row : rows) EXPECT_LE(columns_of(row), width) << row;
-        EXPECT_TRUE(has(shown, "laid out again")) << shown;
+        EXPECT_TRUE(has(shown, "end-of-it")) << shown;
         EXPECT_TRUE(has(last_row(shown), "bob>")) << shown;
     }
     quit(*pane);
@@ -373,6 +373,34 @@ TEST_F(screen_chat, JoinAndQueryOpenConversationsAndErrorsAreShown) {
     pane->type_line("/query carol");
     shown = pane->wait_for_visible([](const std::string& s) { return has(last_row(s), "carol>"); });
     EXPECT_TRUE(has(last_row(shown), "carol>")) << shown;
+    quit(*pane);
+}
+
+// Not run by default: prints the screen that README.md shows ("The chat screen"), from a
+// real run: papo_screen_e2e_tests --gtest_also_run_disabled_tests --gtest_filter='*Readme*'
+TEST_F(screen_chat, DISABLED_PrintsTheReadmeCapture) {
+    register_users({"alice", "bob", "carol"});
+    for (const char* topic : {"lobby", "dev"}) {
+        ASSERT_EQ(admin({"topics", "add", topic}).exit_code, 0);
+        for (const char* user : {"alice", "bob", "carol"}) ASSERT_EQ(papo(user, {"join", topic}).exit_code, 0);
+    }
+    auto pane = open_screen("alice");
+    pane->resize(78, 14);
+    pane->type_line("/topic lobby");
+    ASSERT_EQ(papo("bob", {"post", "lobby", "has anyone seen the build logs?"}).exit_code, 0);
+    wait_visible(*pane, "build logs");
+    pane->type_line("yes, under data/");
+    ASSERT_EQ(papo("carol", {"read"}).exit_code, 0);
+    ASSERT_EQ(papo("bob", {"read"}).exit_code, 0);
+    ASSERT_EQ(papo("carol", {"post", "lobby", "thanks"}).exit_code, 0);
+    ASSERT_EQ(papo("bob", {"send", "alice", "lunch?"}).exit_code, 0);
+    ASSERT_EQ(papo("bob", {"send", "alice", "at noon"}).exit_code, 0);
+    for (int k = 0; k < 5; ++k) ASSERT_EQ(papo("carol", {"post", "dev", "build " + std::to_string(k) + " green"}).exit_code, 0);
+    pane->wait_for_visible([](const std::string& s) { return has(s, "thanks") && has(s, "data/ \u2713"); }, std::chrono::seconds(30));
+    pane->type("see you th");
+    const std::string shown = pane->wait_for_visible([](const std::string& s) { return has(s, "see you th") && std::regex_search(s, std::regex("#dev +5")); });
+    std::cout << "----- README capture -----\n" << shown << "--------------------------\n";
+    pane->keys({"C-u"});
     quit(*pane);
 }
 

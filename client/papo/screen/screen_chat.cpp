@@ -50,7 +50,7 @@ class screen_events : public client_events {
 public:
     explicit screen_events(chat_model& model) : model_(model) {}
     void message(const message_view& m) override { model_.message(m), changed = true; }
-    void delivered(const std::string& reader, const outbox_entry& e) override { model_.delivered(reader, e), changed = true; }
+    void delivered(const std::string& reader, const outbox_entry& e) override { model_.delivered(reader, e), changed = recount = true; }
     void connection(const connection_state& state) override {
         auto& c = model_.connection();
         c.reason = state.reason;
@@ -63,6 +63,7 @@ public:
     }
     void notice(const std::string& text) override { model_.remark(text), changed = true; }
     bool changed = true;
+    bool recount = false;  // the outbox shrank: the status line's count is stale
 
 private:
     chat_model& model_;
@@ -185,7 +186,8 @@ public:
                 next_resend = now + resend_check;
                 next_count = now;
             }
-            if (now >= next_count) {
+            if (now >= next_count || events_.recount) {
+                events_.recount = false;
                 count_queued();
                 next_count = now + std::chrono::seconds(2);
             }
