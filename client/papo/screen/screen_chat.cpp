@@ -192,8 +192,8 @@ public:
                 next_count = now + std::chrono::seconds(2);
             }
             if (!lost && out_->connected() && now >= next_presence) {
-                refresh_presence();
-                next_presence = clock_type::now() + std::chrono::seconds(15);
+                // A papo-server that does not answer costs --timeout each time: ask less often then.
+                next_presence = clock_type::now() + (refresh_presence() ? std::chrono::seconds(15) : std::chrono::seconds(60));
             }
             if (model_.take_open_changed()) remember = true;
             if (remember && now >= next_remember) {
@@ -250,11 +250,13 @@ private:
         if (n != model_.connection().queued) model_.connection().queued = n, events_.changed = true;
     }
 
-    void refresh_presence() {
+    bool refresh_presence() {
         try {
             for (const auto& u : client_.users()) model_.set_presence(u.name, u.online);
             events_.changed = true;
+            return true;
         } catch (const error&) {
+            return false;
         }
     }
 

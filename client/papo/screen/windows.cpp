@@ -227,9 +227,17 @@ conversation_rows conversation_window(const chat_model& m, int width, int height
         title.push_back({safe_text(shown.id.shown()), look::title});
         title.push_back({shown.online ? "  online" : "  offline", look::dim});
     }
-    std::vector<row> all;
+    // Only the newest entries that can be on the screen are laid out (each takes a row
+    // at least), so a long conversation costs no more to draw than a short one.
+    const int visible = std::max(0, height - 1);
+    const std::size_t wanted = static_cast<std::size_t>(std::max(0, shown.scroll) + visible + 1);
+    const std::size_t start = shown.buffer.size() > wanted ? shown.buffer.size() - wanted : 0;
     std::string day;
-    for (const auto& e : shown.buffer) {
+    for (std::size_t k = start; k-- > 0 && day.empty();)
+        if (shown.buffer[k].what == entry::kind::message) day = local_day(shown.buffer[k].sent_at);
+    std::vector<row> all;
+    for (std::size_t k = start; k < shown.buffer.size(); ++k) {
+        const auto& e = shown.buffer[k];
         if (e.what == entry::kind::message) {
             const std::string this_day = local_day(e.sent_at);
             if (!this_day.empty() && this_day != day) {
@@ -240,8 +248,8 @@ conversation_rows conversation_window(const chat_model& m, int width, int height
         for (const auto& line : entry_lines(e, m.me()))
             for (auto& wrapped : wrap_row(line, width)) all.push_back(std::move(wrapped));
     }
-    const int visible = std::max(0, height - 1);
-    out.most_scroll = std::max(0, static_cast<int>(all.size()) - visible);
+    // With earlier entries left out there is at least one row more to scroll back to.
+    out.most_scroll = std::max(0, static_cast<int>(all.size()) - visible + (start > 0 ? 1 : 0));
     const int scroll = std::clamp(shown.scroll, 0, out.most_scroll);
     if (scroll > 0) title.push_back({"  (scrolled back " + std::to_string(scroll) + " rows; PgDn)", look::warning});
     out.rows.push_back(fitted(title, width));
