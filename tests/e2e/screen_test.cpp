@@ -376,6 +376,27 @@ TEST_F(screen_chat, JoinAndQueryOpenConversationsAndErrorsAreShown) {
     quit(*pane);
 }
 
+// Ctrl-C ends the screen as it ends the line chat: the terminal is given back (the
+// shell's own line shows again), the stop is said on stderr, the exit status is 130.
+TEST_F(screen_chat, CtrlCGivesTheTerminalBackAndEndsAsASignalDoes) {
+    register_users({"alice", "bob"});
+    // The pane's shell survives the Ctrl-C (papo gets it with the default action, which it
+    // replaces), so that it can print papo's exit status.
+    tmux_pane pane_of_shell(state_dir_, "trap : INT; " + shell_line(papo_argv("alice")));
+    tmux_pane* pane = &pane_of_shell;
+    wait_visible(*pane, "connected as alice");
+    pane->type_line("/query bob");
+    pane->wait_for_visible([](const std::string& s) { return has(last_row(s), "bob>"); });
+    pane->type("not sent");
+    pane->keys({"C-c"});
+    const std::string after = pane->wait_for_text("EXITED");
+    EXPECT_TRUE(has(after, "EXITED 130")) << after << "\nvisible:\n" << pane->visible();
+    EXPECT_TRUE(has(after, "papo: stopped by Interrupt")) << after;
+    const std::string shown = pane->visible();
+    EXPECT_FALSE(has(shown, " papo  alice @ ")) << "the screen was not taken down:\n" << shown;
+    EXPECT_TRUE(messages_in(papo("bob", {"read", "--json"}).out).empty());
+}
+
 // Not run by default: prints the screen that README.md shows ("The chat screen"), from a
 // real run: papo_screen_e2e_tests --gtest_also_run_disabled_tests --gtest_filter='*Readme*'
 TEST_F(screen_chat, DISABLED_PrintsTheReadmeCapture) {
