@@ -173,6 +173,27 @@ TEST_F(screen_model, ScrollingMovesByPagesAndStopsAtBothEnds) {
     EXPECT_NE(plain_text(draw(model, 60, 12, day_one())).find("line 139"), std::string::npos);
 }
 
+// Only the newest entries are laid out each time; paging back still reaches the first.
+TEST_F(screen_model, ALongConversationScrollsBackToItsFirstMessage) {
+    model.open(conversation_id::direct("bob"));
+    for (int k = 0; k < 2000; ++k) model.message(dm("bob", "entry " + std::to_string(10000 + k), std::to_string(k)));
+    frame f = draw(model, 60, 12, day_one());
+    int pages = 0;
+    while (plain_text(f).find("entry 10000") == std::string::npos && pages < 1000) {
+        model.key(key(key_press::special::page_up), f.page_rows);
+        f = draw(model, 60, 12, day_one());
+        model.clamp_scroll(f.most_scroll);
+        ++pages;
+    }
+    EXPECT_NE(plain_text(f).find("entry 10000"), std::string::npos) << plain_text(f);
+    EXPECT_GE(pages, 2000 / f.page_rows - 1);
+    EXPECT_EQ(plain_text(f).find("-- Tue 1 Dec 2026 --"), plain_text(f).find("--")) << "the first day's line above the first:\n" << plain_text(f);
+    const int at_start = model.open()->scroll;
+    model.key(key(key_press::special::page_up), f.page_rows);
+    model.clamp_scroll(draw(model, 60, 12, day_one()).most_scroll);
+    EXPECT_EQ(model.open()->scroll, at_start) << "no further back than the first";
+}
+
 TEST_F(screen_model, EditingKeysAndInputHistoryPerConversation) {
     model.open(conversation_id::direct("bob"));
     type(model, "helo");
