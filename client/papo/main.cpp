@@ -3,6 +3,7 @@
 #include "../command_line.h"
 #include "command_table.h"
 #include "context.h"
+#include "screen/screen_chat.h"
 
 #include "papo/credentials.h"
 #include "papo/error.h"
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
     double hold_seconds = 10;
     std::string since;
     int history_limit = 50;
+    bool plain = false;
     std::vector<std::string> words;
     po::options_description options("Options");
     options.add_options()
@@ -71,6 +73,7 @@ int main(int argc, char** argv) {
         ("config", po::value(&config_file), "config file (default $XDG_CONFIG_HOME/papo/config, ~/.config/papo/config); or PAPO_CONFIG")
         ("json", po::bool_switch(&c.json), "machine-readable output: one JSON document per line")
         ("color", po::value(&colour)->value_name("WHEN"), "colour the lines for people: auto (on a terminal, unless NO_COLOR is set; the default), always, never")
+        ("plain", po::bool_switch(&plain), "the chat as lines above a prompt, not the full screen (which opens on a terminal unless TERM is dumb)")
         ("wait", po::value(&c.wait_seconds)->default_value(0), "read: keep waiting for new messages this many seconds")
         ("timeout", po::value(&timeout_seconds)->default_value(5), "seconds to wait for the broker and papo-server (0.001 to 3600)")
         ("resend-after", po::value(&resend_after)->default_value(30), "send an unconfirmed message again at most this often (seconds) when papo connects")
@@ -95,6 +98,7 @@ int main(int argc, char** argv) {
         ("resend-after", po::value(&resend_after))
         ("hold", po::value(&hold_seconds))
         ("color", po::value(&colour))
+        ("plain", po::value(&plain))
         ("state-dir", po::value(&state_base))
         ("history-days", po::value(&c.client.history_days));
     po::variables_map values;
@@ -195,7 +199,7 @@ int main(int argc, char** argv) {
         c.client.broker.password = papo::resolve_password(sources);
         auto set = [](const char* variable) { const char* v = std::getenv(variable); return v && *v; };
         c.password_from_login = !sources.stored.empty() && password_file.empty() && !set("PAPO_PASSWORD") && !set("PAPO_PASSWORD_FILE");
-        if (words.empty()) return papo::cli::interactive(c);
+        if (words.empty()) return papo::cli::screen_wanted(c, plain) ? papo::cli::screen_chat(c) : papo::cli::interactive(c);
         return run(command, c);
     } catch (const std::exception& e) {
         const auto* known = dynamic_cast<const papo::error*>(&e);

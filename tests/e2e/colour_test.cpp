@@ -71,7 +71,7 @@ TEST_F(colour, AColourNotOfTheThreeIsAUsageErrorBeforeAnyPrompt) {
 
 TEST_F(colour, InTheChatAMessageYouSendShowsOnceInPlaceOfWhatYouTyped) {
     register_users({"alice", "bob"});
-    tmux_pane pane(state_dir_, shell_line(papo_argv("alice", {})));
+    tmux_pane pane(state_dir_, shell_line(papo_argv("alice", {"--plain"})));  // the line chat (the screen: screen_test.cpp)
     pane.wait_for_text("connected as alice");
     pane.type_line("/msg bob hello there");
     const std::string screen = pane.wait_for_text("you -> bob: hello there");

@@ -307,7 +307,7 @@ TEST_F(terminal_injection, JsonReadGivesTheHostileTextBackExactly) {
 
 TEST_F(terminal_injection_in_tmux, HostileTextCannotDriveTheTerminalOfTheChat) {
     register_users({"mallory", "bob", "alice"});
-    terminal tty(state_dir_, papo_line("bob", "--color=never"));  // any attribute is then mallory's
+    terminal tty(state_dir_, papo_line("bob", "--plain --color=never"));  // the line chat; any attribute is then mallory's
     const std::string ready = tty.wait_for_text("connected as bob");
     ASSERT_NE(ready.find("connected as bob"), std::string::npos) << ready;
 

@@ -52,6 +52,27 @@ public:
         tmux({"send-keys", "-t", "pane", "-l", text});
         tmux({"send-keys", "-t", "pane", "Enter"});
     }
+    // Text typed as it is (no key names), and keys by tmux's names ("Enter", "M-1", "C-n", "PPage").
+    void type(const std::string& text) { tmux({"send-keys", "-t", "pane", "-l", text}); }
+    void keys(const std::vector<std::string>& names) {
+        std::vector<std::string> args{"send-keys", "-t", "pane"};
+        args.insert(args.end(), names.begin(), names.end());
+        tmux(args);
+    }
+    // The screen as it is now, without scrollback: what a full-screen program shows.
+    std::string visible() { return tmux({"capture-pane", "-p", "-t", "pane"}).out; }
+    std::string visible_with_colours() { return tmux({"capture-pane", "-p", "-e", "-t", "pane"}).out; }
+    void resize(int width, int height) {
+        tmux({"resize-window", "-t", "pane", "-x", std::to_string(width), "-y", std::to_string(height)});
+    }
+    std::string pane_title() { return tmux({"display-message", "-p", "-t", "pane", "#{pane_title}"}).out; }
+    // Polls the visible screen until `done` holds or `deadline` passes; the last one.
+    std::string wait_for_visible(const std::function<bool(const std::string&)>& done,
+                                 std::chrono::milliseconds deadline = std::chrono::seconds(20)) {
+        std::string shown;
+        test::wait_until([&] { return done(shown = visible()); }, deadline, std::chrono::milliseconds(50));
+        return shown;
+    }
     // Polls the screen until `done` holds or `deadline` passes; the last screen.
     std::string wait_for(const std::function<bool(const std::string&)>& done,
                          std::chrono::milliseconds deadline = std::chrono::seconds(20)) {
