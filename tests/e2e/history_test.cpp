@@ -184,7 +184,7 @@ TEST_F(local_history, TheChatShowsHistorySearchesSendsActionsAndSlashLinesAndCom
     ASSERT_EQ(papo("bob", {"post", "lobby", "yesterday's build news"}).exit_code, 0);
     ASSERT_EQ(messages_in(papo("alice", {"--json", "read"}).out).size(), 1u);
 
-    tmux_pane pane(state_dir_, shell_line(papo_argv("alice", {})));
+    tmux_pane pane(state_dir_, shell_line(papo_argv("alice", {"--plain"})));  // the line chat (the screen: screen_test.cpp)
     // Opening the current topic shows its recent history, marked.
     std::string screen = pane.wait_for_text("#lobby bob: yesterday's build news  (history)");
     ASSERT_NE(screen.find("current topic: #lobby"), std::string::npos) << screen;
@@ -242,7 +242,7 @@ TEST_F(local_history, TheBellRingsForAMentionInATopicThatIsNotTheCurrentOne) {
         ASSERT_EQ(papo("alice", {"join", topic}).exit_code, 0);
         ASSERT_EQ(papo("bob", {"join", topic}).exit_code, 0);
     }
-    tmux_pane pane(state_dir_, shell_line(papo_argv("alice", {})));
+    tmux_pane pane(state_dir_, shell_line(papo_argv("alice", {"--plain"})));  // the line chat (the screen: screen_test.cpp)
     pane.wait_for_text("connected as alice");
     pane.type_line("/topic lobby");
     pane.wait_for_text("current topic: #lobby");
