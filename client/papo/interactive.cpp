@@ -1,5 +1,7 @@
 // papo's interactive chat: messages appear as they arrive, above the line being
 // typed; slash commands do what the one-shot subcommands do.
+#include "chat_commands.h"
+#include "chat_support.h"
 #include "context.h"
 #include "line_input.h"
 
@@ -26,70 +28,15 @@
 namespace papo::cli {
 namespace {
 
-// The chat's commands as data: /help and /help CMD read them, Tab completes them.
-struct chat_command {
-    const char* name;
-    const char* arguments;
-    const char* summary;
-    const char* more;  // /help CMD: after the summary, or ""
-};
-const chat_command chat_commands[] = {
-    {"/msg", "USER TEXT", "direct message (waits in USER's queue if they are offline)", ""},
-    {"/join", "TOPIC", "join a topic and make it the current one", "Its last posts (papo-server's) are shown, marked (history)."},
-    {"/leave", "TOPIC", "leave a topic", ""},
-    {"/post", "TOPIC TEXT", "post to a topic", ""},
-    {"/topic", "TOPIC", "make TOPIC current: plain lines are posted there",
-     "Its recent messages from your local history are shown first, marked (history)."},
-    {"/me", "ACTION", "post an action to the current topic: shown as \"* NAME ACTION\"",
-     "Sent as the text \"/me ACTION\" (any papo shows it as \"* NAME ACTION\")."},
-    {"/history", "[USER | #TOPIC]", "recent messages of a conversation from your local history",
-     "Without a name: the current topic's. papo history on the command line searches further."},
-    {"/search", "WORDS", "messages in your local history with all these words", "Each word is a prefix: \"buil\" finds \"build\"."},
-    {"/who", "", "users and presence", ""},
-    {"/topics", "", "topics and members", ""},
-    {"/help", "[COMMAND]", "this list, or more about a command", ""},
-    {"/quit", "", "leave papo (Ctrl-D too)", ""},
-};
 const char* help_footer =
     "A plain line is posted to the current topic; //text posts \"/text\". Tab completes commands,\n"
     "user names and #topics. The terminal bell rings for a DM, and for a post that names you\n"
     "in a topic that is not the current one.";
 
-std::string help_line(const chat_command& c) {
-    std::string line = std::string(c.name) + (*c.arguments ? " " : "") + c.arguments;
-    line.resize(std::max<std::size_t>(line.size() + 2, 24), ' ');
-    return line + c.summary;
-}
-
 std::string help_text() {
     std::string text;
-    for (const auto& c : chat_commands) text += help_line(c) + "\n";
+    for (const auto& c : chat_commands(chat_kind::line)) text += chat_help_line(c) + "\n";
     return text + help_footer;
-}
-
-const chat_command* find_chat_command(std::string name) {
-    if (!name.empty() && name[0] != '/') name = "/" + name;
-    for (const auto& c : chat_commands)
-        if (name == c.name) return &c;
-    return nullptr;
-}
-
-// Whether `text` names `me` as a word, ASCII case ignored ("@alice", "alice:").
-bool mentions(const std::string& text, const std::string& me) {
-    if (me.empty()) return false;
-    const auto lower = [](std::string t) {
-        for (auto& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        return t;
-    };
-    const std::string haystack = lower(text), needle = lower(me);
-    const auto word_char = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.'; };
-    for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) {
-        const bool starts = at == 0 || !word_char(haystack[at - 1]);
-        const std::size_t after = at + needle.size();
-        const bool ends = after == haystack.size() || !word_char(haystack[after]) || haystack[after] == '.';
-        if (starts && ends) return true;
-    }
-    return false;
 }
 
 // What the chat shows of events: above the line being typed.
@@ -152,8 +99,10 @@ public:
         events_.ring_for([this](const message_view& m) {
             return !m.history && !m.waited && m.from != me_ && (m.direct || (m.topic != current_ && mentions(m.text, me_)));
         });
-        learn_names();
-        input_.set_completer([this](const std::string& before, const std::string& word) { return completions(before, word); });
+        names_ = learn_names(client_, joined_);
+        input_.set_completer([this](const std::string& before, const std::string& word) {
+            return chat_completions(chat_kind::line, before, word, names_);
+        });
         ensure_subscriptions(queue_, me_, joined_);
         client_.publish_through(out_);
         client_.resend_unconfirmed();
@@ -342,7 +291,10 @@ private:
             else if (command == "/post" && !target.empty() && !text.empty()) post(target, text);
             else if (command == "/me" && !target.empty()) post_current("/me " + line.substr(line.find_first_not_of(' ', 3)));
             else if (command == "/join" && !target.empty()) join(target);
-            else if (command == "/leave" && !target.empty()) leave(target);
+            else if (command == "/leave") {
+                if (target.empty() && current_.empty()) throw error(error_kind::usage, "/leave TOPIC (there is no current topic)");
+                leave(target.empty() ? current_ : target);
+            }
             else if (command == "/topic" && !target.empty()) {
                 current_ = client_.server().topic(target).name;
                 show_recent("#" + current_, "current topic: #" + current_);
@@ -363,9 +315,7 @@ private:
 
     void help(const std::string& name) {
         if (name.empty()) return say(help_text());
-        const auto* c = find_chat_command(name);
-        if (!c) throw error(error_kind::usage, "no command " + name + "; /help lists the commands");
-        say(std::string(c->name) + (*c->arguments ? " " : "") + c->arguments + "\n  " + c->summary + (*c->more ? "\n  " : "") + c->more);
+        for (const auto& line : chat_help_for(chat_kind::line, name)) say(line);
     }
 
     // A conversation's recent messages from the local history, marked; `heading` first
@@ -373,67 +323,13 @@ private:
     void show_recent(const std::string& conversation, const std::string& heading) {
         if (!heading.empty()) say(safe_text(heading));
         if (conversation.empty()) throw error(error_kind::usage, "no current topic: /history USER or /history #TOPIC");
-        auto* log = client_.local_log();
-        if (!log) return;
-        const auto recent = log->recent(conversation, 10);
-        for (const auto& e : recent) say(format_history_line(e, c_.style, true));
+        const auto recent = recent_lines(client_, conversation, 10, c_.style);
+        for (const auto& line : recent) say(line);
         if (recent.empty() && heading.empty()) say("(nothing in your history of " + safe_text(conversation) + ")");
     }
 
     void search(const std::string& words) {
-        auto* log = client_.local_log();
-        if (!log) throw error("no local history here");
-        history_search query;
-        query.words = words;
-        query.limit = 20;
-        const auto found = log->search(query);
-        say("(search " + safe_text(words) + ": " + std::to_string(found.size()) + (found.size() == 20 ? "+" : "") + " found)");
-        for (const auto& e : found) say(format_history_line(e, c_.style, true));
-    }
-
-    // Names for Tab: papo-server's users and topics, and the local history's conversations.
-    void learn_names() {
-        try {
-            for (const auto& u : client_.users()) known_users_.insert(u.name);
-            for (const auto& t : client_.topics()) known_topics_.insert(t.name);
-        } catch (const error&) {
-        }
-        for (const auto& t : joined_) known_topics_.insert(t);
-        try {
-            if (auto* log = client_.local_log()) {
-                for (const auto& c : log->conversations()) {
-                    if (!c.name.empty() && c.name[0] == '#') known_topics_.insert(c.name.substr(1));
-                    else known_users_.insert(c.name);
-                }
-            }
-        } catch (const error&) {
-        }
-    }
-
-    std::vector<std::string> completions(const std::string& before, const std::string& word) const {
-        std::vector<std::string> out;
-        const auto first = before.find_first_not_of(' ');
-        if (first == std::string::npos && !word.empty() && word[0] == '/') {
-            for (const auto& c : chat_commands) out.push_back(c.name);
-            return out;
-        }
-        std::string command;
-        std::istringstream(before) >> command;
-        const bool topic_first = command == "/join" || command == "/leave" || command == "/topic" || command == "/post";
-        const bool after_command_name = before.find_first_not_of(' ', before.find(command) + command.size()) == std::string::npos;
-        if (command == "/help" && after_command_name) {
-            for (const auto& c : chat_commands) out.push_back(c.name + 1);
-            return out;
-        }
-        if (topic_first && after_command_name && (word.empty() || word[0] != '#')) {
-            out.assign(known_topics_.begin(), known_topics_.end());
-            return out;
-        }
-        const bool users_only = command == "/msg" && after_command_name;
-        if (!users_only)
-            for (const auto& t : known_topics_) out.push_back("#" + t);
-        if (word.empty() || word[0] != '#') out.insert(out.end(), known_users_.begin(), known_users_.end());
-        return out;
+        for (const auto& line : search_lines(client_, words, 20, c_.style)) say(line);
     }
 
     // The same operations as `papo send` and `papo post`: queued in the outbox when
@@ -459,7 +355,7 @@ private:
         if (mirror_) throw error("this papo follows another one that holds your queue: /join there");
         const auto joined = client_.join(topic, queue_, *numbering_);
         joined_.push_back(joined.name);
-        known_topics_.insert(joined.name);
+        names_.topics.insert(joined.name);
         current_ = joined.name;
         say("joined #" + safe_text(joined.name) + " (now current)");
         try {
@@ -481,12 +377,12 @@ private:
     void who() {
         std::vector<std::vector<std::string>> rows;
         for (const auto& u : client_.users())
-            known_users_.insert(u.name), rows.push_back({u.name, u.name == client_.me() ? "online (you)" : u.online ? "online" : "offline"});
+            names_.users.insert(u.name), rows.push_back({u.name, u.name == client_.me() ? "online (you)" : u.online ? "online" : "offline"});
         say(format_table({"USER", "PRESENCE"}, rows));
     }
     void topic_list() {
         std::vector<std::vector<std::string>> rows;
-        for (const auto& t : client_.topics()) known_topics_.insert(t.name), rows.push_back({t.name, std::to_string(t.members), t.name == current_ ? "current" : ""});
+        for (const auto& t : client_.topics()) names_.topics.insert(t.name), rows.push_back({t.name, std::to_string(t.members), t.name == current_ ? "current" : ""});
         say(rows.empty() ? "(no topics)" : format_table({"TOPIC", "MEMBERS", ""}, rows));
     }
 
@@ -502,7 +398,7 @@ private:
     std::string announced_since_;  // our own "online since", to tell our presence from another's
     std::vector<std::string> joined_;
     std::string current_;
-    std::set<std::string> known_users_, known_topics_;  // for Tab
+    known_names names_;  // for Tab
     reader* numbering_ = nullptr;  // the queue's reader, while run() lasts: joins reset topic numbers
     bool quit_ = false;
 };

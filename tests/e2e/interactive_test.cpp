@@ -38,7 +38,7 @@ TEST_F(interactive, SlashCommandsPlainLinesAndWaitingMessages) {
     auto alice = open_chat("alice", state_dir_);
     alice->write_input("/join lobby\n");
     ASSERT_TRUE(alice->wait_for_output("joined #lobby")) << alice->output();  // the plain line goes to #lobby
-    alice->write_input("hello lobby\n/msg bob hi bob\n/who\n/topics\n/bogus\n/quit\n");
+    alice->write_input("hello lobby\n/msg bob hi bob\n/who\n/topics\n/bogus\n/leave\n/quit\n");
     ASSERT_EQ(ended(*alice), 0) << alice->output();
     const std::string out = alice->output();
     const auto connected = out.find("connected as alice");
@@ -52,6 +52,9 @@ TEST_F(interactive, SlashCommandsPlainLinesAndWaitingMessages) {
     EXPECT_NE(out.find("PRESENCE"), std::string::npos) << out;
     EXPECT_NE(out.find("MEMBERS"), std::string::npos) << out;
     EXPECT_NE(out.find("error: unknown or incomplete command '/bogus'"), std::string::npos) << out;
+    EXPECT_NE(out.find("left #lobby"), std::string::npos) << "/leave without a topic leaves the current one:\n" << out;
+    const auto topics = papo("alice", {"--json", "topics"});
+    for (const auto& t : nlohmann::json::parse(topics.out)) EXPECT_FALSE(t.at("joined").get<bool>()) << topics.out;
 
     auto bob_got = messages_in(papo("bob", {"read", "--json"}).out);
     ASSERT_EQ(bob_got.size(), 1u);

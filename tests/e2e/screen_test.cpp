@@ -346,6 +346,69 @@ TEST_F(screen_chat, TheLastConversationIsOpenAgainAfterARestart) {
     quit(*pane);
 }
 
+TEST_F(screen_chat, HistoryAfterARestartSearchActionsTabAndTheBell) {
+    register_users({"alice", "bob"});
+    for (const char* topic : {"lobby", "dev"}) {
+        ASSERT_EQ(admin({"topics", "add", topic}).exit_code, 0);
+        ASSERT_EQ(papo("alice", {"join", topic}).exit_code, 0);
+        ASSERT_EQ(papo("bob", {"join", topic}).exit_code, 0);
+    }
+    {
+        auto pane = open_screen("alice");
+        pane->type_line("/topic lobby");
+        wait_visible(*pane, "#lobby>");
+        pane->type_line("the build is green again");
+        wait_visible(*pane, "you: the build is green again");
+        ASSERT_EQ(papo("bob", {"post", "lobby", "thanks for the build"}).exit_code, 0);
+        wait_visible(*pane, "bob: thanks for the build");
+        pane->type_line("/me waves");
+        wait_visible(*pane, "* alice waves");
+        quit(*pane);
+    }
+    // After a restart the open conversation shows what was seen before, marked, once.
+    auto pane = open_screen("alice");
+    std::string shown = wait_visible(*pane, "* alice waves (history)");
+    EXPECT_TRUE(has(shown, "you: the build is green again \u2713 (history)") || has(shown, "you: the build is green again (history)")) << shown;
+    EXPECT_EQ(pane->count(shown, "bob: thanks for the build"), 1) << shown;
+
+    pane->type_line("/search buil");
+    shown = wait_visible(*pane, "(search buil: 2 found)");
+    EXPECT_TRUE(has(shown, "#lobby bob: thanks for the build")) << shown;
+
+    // Tab: a command's name, then a topic; several matches are listed.
+    pane->type("/to");
+    pane->keys({"Tab"});
+    shown = pane->wait_for_visible([](const std::string& s) { return has(last_row(s), "/topic"); });
+    EXPECT_FALSE(has(last_row(shown), "/topics")) << "/to has two matches; their shared prefix is /topic:\n" << shown;
+    pane->keys({"Tab"});
+    shown = wait_visible(*pane, "-- /topic  /topics");
+    pane->type(" de");
+    pane->keys({"Tab"});
+    shown = pane->wait_for_visible([](const std::string& s) { return has(last_row(s), "/topic dev"); });  // capture-pane drops the trailing space
+    ASSERT_TRUE(has(last_row(shown), "/topic dev")) << shown;
+    pane->keys({"Enter"});
+    shown = pane->wait_for_visible([](const std::string& s) { return has(last_row(s), "#dev>"); });
+
+    // The bell: not for a post in the open topic, nor one elsewhere without our name;
+    // yes for a post naming us elsewhere and for a DM.
+    EXPECT_EQ(pane->format("#{window_bell_flag}"), "0");
+    ASSERT_EQ(papo("bob", {"post", "dev", "in the open topic, alice"}).exit_code, 0);
+    ASSERT_EQ(papo("bob", {"post", "lobby", "no names here"}).exit_code, 0);
+    const std::regex one_unread(R"(#lobby\s+1\b)");
+    shown = pane->wait_for_visible(
+        [&](const std::string& s) { return has(s, "in the open topic, alice") && std::regex_search(row_with(s, "#lobby"), one_unread); });
+    ASSERT_TRUE(has(shown, "in the open topic, alice")) << shown;
+    EXPECT_EQ(pane->format("#{window_bell_flag}"), "0") << shown;
+    ASSERT_EQ(papo("bob", {"post", "lobby", "alice: have a look"}).exit_code, 0);
+    EXPECT_TRUE(test::wait_until([&] { return pane->format("#{window_bell_flag}") == "1"; }, std::chrono::seconds(10)))
+        << pane->visible();
+    quit(*pane);
+    const auto got = messages_in(papo("bob", {"read", "--json"}).out);
+    std::vector<std::string> texts;
+    for (const auto& m : got) texts.push_back(m.at("text"));
+    EXPECT_EQ(texts, (std::vector<std::string>{"the build is green again", "/me waves"}));
+}
+
 TEST_F(screen_chat, JoinAndQueryOpenConversationsAndErrorsAreShown) {
     register_users({"alice", "bob", "carol"});
     ASSERT_EQ(admin({"topics", "add", "lobby"}).exit_code, 0);

@@ -1,5 +1,6 @@
 // The chat screen without a terminal (client/papo/screen/): the model's conversations,
 // unread counts, keys and input history, and the windows' layout as plain text.
+#include "chat_commands.h"
 #include "chat_model.h"
 #include "last_conversation.h"
 #include "text_cells.h"
@@ -9,6 +10,9 @@
 
 #include <gtest/gtest.h>
 
+#include "papo/error.h"
+
+#include <algorithm>
 #include <clocale>
 #include <cstdlib>
 #include <sstream>
@@ -325,6 +329,98 @@ TEST_F(screen_model, TheLastConversationIsKeptInTheStateFolder) {
     ASSERT_TRUE(write_last_conversation(dir, conversation_id::direct("bob")));
     EXPECT_EQ(read_last_conversation(dir)->key(), "@bob");
     test::remove_tree(dir);
+}
+
+}  // namespace
+}  // namespace papo::tui
+
+namespace papo::cli {
+namespace {
+
+TEST(chat_commands, TabCompletesTheOnlyMatchAndWhatSeveralShare) {
+    const std::vector<std::string> candidates{"/topic", "/topics", "/join", "/query"};
+    auto done = complete_word("/j", candidates);
+    EXPECT_EQ(done.word, "/join ");
+    done = complete_word("/to", candidates);
+    EXPECT_EQ(done.word, "/topic");
+    EXPECT_EQ(done.matches, (std::vector<std::string>{"/topic", "/topics"}));
+    done = complete_word("/topic", candidates);
+    EXPECT_EQ(done.word, "/topic") << "nothing more to share: the caller lists the matches";
+    done = complete_word("/x", candidates);
+    EXPECT_TRUE(done.matches.empty());
+    EXPECT_EQ(done.word, "/x");
+}
+
+TEST(chat_commands, CandidatesFollowTheCommandBeingTyped) {
+    known_names names;
+    names.users = {"bob", "carol"};
+    names.topics = {"dev", "lobby"};
+    const auto line_commands = chat_completions(chat_kind::line, "", "/", names);
+    EXPECT_EQ(std::count(line_commands.begin(), line_commands.end(), "/query"), 0) << "the line chat has no /query";
+    const auto screen_commands = chat_completions(chat_kind::screen, "", "/", names);
+    EXPECT_EQ(std::count(screen_commands.begin(), screen_commands.end(), "/query"), 1);
+    EXPECT_EQ(chat_completions(chat_kind::screen, "/join ", "", names), (std::vector<std::string>{"dev", "lobby"}));
+    EXPECT_EQ(chat_completions(chat_kind::screen, "/query ", "", names), (std::vector<std::string>{"bob", "carol"}));
+    EXPECT_EQ(chat_completions(chat_kind::screen, "/msg bob hi ", "#", names), (std::vector<std::string>{"#dev", "#lobby"}));
+    EXPECT_EQ(chat_completions(chat_kind::screen, "/help ", "", names).front(), "query");
+    EXPECT_EQ(chat_completions(chat_kind::line, "hello ", "", names), (std::vector<std::string>{"#dev", "#lobby", "bob", "carol"}));
+}
+
+TEST(chat_commands, AMentionIsTheNameAsAWord) {
+    EXPECT_TRUE(mentions("alice: look", "alice"));
+    EXPECT_TRUE(mentions("thanks, Alice.", "alice"));
+    EXPECT_TRUE(mentions("@alice hi", "alice"));
+    EXPECT_FALSE(mentions("malice aforethought", "alice"));
+    EXPECT_FALSE(mentions("alice_b is here", "alice"));
+    EXPECT_FALSE(mentions("anything", ""));
+}
+
+TEST(chat_commands, HelpForACommandTheChatHas) {
+    EXPECT_EQ(chat_help_for(chat_kind::screen, "query").front(), "/query USER [TEXT]");
+    EXPECT_EQ(chat_help_for(chat_kind::line, "/exit").front(), "/quit");
+    EXPECT_THROW(chat_help_for(chat_kind::line, "query"), papo::error);
+}
+
+}  // namespace
+}  // namespace papo::cli
+
+namespace papo::tui {
+namespace {
+
+TEST_F(screen_model, TabCompletesTheWordBeforeTheCursorAndListsSeveral) {
+    model.open(conversation_id::topic("lobby"));
+    std::vector<std::pair<std::string, std::string>> asked;
+    model.set_completer([&](const std::string& before, const std::string& word) {
+        asked.emplace_back(before, word);
+        return std::vector<std::string>{"bob", "bobby", "carol"};
+    });
+    type(model, "hi c");
+    model.key(key(key_press::special::complete), 10);
+    EXPECT_EQ(model.input().text(), "hi carol ");
+    ASSERT_EQ(asked.size(), 1u);
+    EXPECT_EQ(asked[0], (std::pair<std::string, std::string>{"hi ", "c"}));
+    type(model, "and b");
+    model.key(key(key_press::special::complete), 10);
+    EXPECT_EQ(model.input().text(), "hi carol and bob");
+    model.key(key(key_press::special::complete), 10);
+    EXPECT_EQ(model.input().text(), "hi carol and bob");
+    ASSERT_FALSE(model.open()->buffer.empty());
+    EXPECT_EQ(model.open()->buffer.back().text, "bob  bobby") << "the second Tab lists the matches";
+    // In the middle of the line: only the word before the cursor changes.
+    model.key(key(key_press::special::home), 10);
+    type(model, "c");
+    model.key(key(key_press::special::complete), 10);
+    EXPECT_EQ(model.input().text(), "carol hi carol and bob");
+}
+
+TEST_F(screen_model, AnActionIsShownAsTheSenderDoingIt) {
+    model.open(conversation_id::topic("lobby"));
+    model.message(post("lobby", "bob", "/me waves", "b-1"));
+    model.sent(conversation_id::topic("lobby"), "a-1", "/me nods", "2026-12-01T10:03:00.000Z", false);
+    const std::string shown = plain_text(draw(model, 80, 12, day_one()));
+    EXPECT_NE(shown.find("] * bob waves"), std::string::npos) << shown;
+    EXPECT_NE(shown.find("] * alice nods"), std::string::npos) << shown;
+    EXPECT_EQ(shown.find("/me"), std::string::npos) << shown;
 }
 
 }  // namespace

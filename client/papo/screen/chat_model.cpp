@@ -1,5 +1,8 @@
 #include "chat_model.h"
 
+#include "chat_commands.h"
+#include "text_cells.h"
+
 #include <algorithm>
 #include <set>
 
@@ -198,6 +201,21 @@ void chat_model::history_step(int direction) {
     }
 }
 
+void chat_model::complete() {
+    if (!complete_) return;
+    const std::size_t from = input_.word_start();
+    const auto& points = input_.code_points();
+    const std::string before = encode_utf8(points.substr(0, from));
+    const std::string word = encode_utf8(points.substr(from, input_.cursor() - from));
+    const auto done = papo::cli::complete_word(word, complete_(before, word));
+    if (done.word != word) return input_.replace_before_cursor(from, done.word);
+    if (done.matches.size() > 1) {
+        std::string list;
+        for (const auto& m : done.matches) list += (list.empty() ? "" : "  ") + m;
+        remark(list);
+    }
+}
+
 void chat_model::clamp_scroll(int most) {
     auto* c = open();
     conversation& shown = c ? *c : papo_window_;
@@ -227,6 +245,7 @@ std::optional<std::string> chat_model::key(const key_press& k, int page_rows) {
         case s::previous_conversation: open_previous(); break;
         case s::alt_digit: open_number(static_cast<std::size_t>(k.digit)); break;
         case s::redraw: break;
+        case s::complete: complete(); break;
         case s::end_of_input:
             if (input_.empty()) quit_ = true;
             else input_.erase();

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +23,7 @@ namespace papo::tui {
 struct key_press {
     enum class special {
         none, enter, left, right, home, end, backspace, erase, erase_to_start, erase_to_end,
-        up, down, page_up, page_down, next_conversation, previous_conversation, alt_digit, redraw, end_of_input,
+        up, down, page_up, page_down, next_conversation, previous_conversation, alt_digit, redraw, end_of_input, complete,  // complete: Tab
     };
     special what = special::none;
     char32_t character = 0;  // special::none
@@ -70,6 +71,11 @@ public:
     bool take_open_changed();
 
     void set_history_source(history_source source) { history_ = std::move(source); }
+    // Tab: the candidates for the word before the cursor, given the text before that word
+    // (chat_commands.h's chat_completions). The only match completes the word; several
+    // complete what they share, and a second Tab lists them.
+    using completer = std::function<std::vector<std::string>(const std::string& before, const std::string& word)>;
+    void set_completer(completer complete) { complete_ = std::move(complete); }
 
     // A message shown by the reader (or a topic's history at a join): into its
     // conversation, counted unread unless that one is open (history never counts).
@@ -97,6 +103,7 @@ private:
     void sort();
     void history_step(int direction);
     void ask_history(conversation& c);
+    void complete();
 
     std::string me_, broker_;
     connection_view connection_;
@@ -105,6 +112,7 @@ private:
     std::optional<conversation_id> open_;
     bool open_changed_ = false;
     history_source history_;
+    completer complete_;
     input_line input_;
     // Browsing the open conversation's input history: where, and the line typed before.
     std::size_t history_at_ = 0;

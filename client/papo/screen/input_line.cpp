@@ -36,6 +36,21 @@ void input_line::set(const std::string& utf8) {
     for (const char32_t c : decode_utf8(utf8)) insert(c);
 }
 
+std::size_t input_line::word_start() const {
+    std::size_t at = cursor_;
+    while (at > 0 && text_[at - 1] != U' ') --at;
+    return at;
+}
+
+void input_line::replace_before_cursor(std::size_t from, const std::string& utf8) {
+    if (from > cursor_) return;
+    const std::u32string after = text_.substr(cursor_);
+    text_.erase(from);
+    cursor_ = from;
+    for (const char32_t c : decode_utf8(utf8)) insert(c);
+    text_ += after;
+}
+
 std::string input_line::text() const { return encode_utf8(text_); }
 
 std::string input_line::take() {

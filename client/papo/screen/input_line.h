@@ -19,6 +19,10 @@ public:
     void erase_to_start();   // Ctrl-U
     void erase_to_end();     // Ctrl-K
     void set(const std::string& utf8);
+    // The word before the cursor (after the last space): where it starts.
+    std::size_t word_start() const;
+    // Tab: the code points from `from` to the cursor become `utf8`, the cursor after it.
+    void replace_before_cursor(std::size_t from, const std::string& utf8);
     std::string text() const;
     const std::u32string& code_points() const { return text_; }
     std::size_t cursor() const { return cursor_; }

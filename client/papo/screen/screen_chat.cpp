@@ -3,7 +3,9 @@
 // windows (windows.h) on an ncurses terminal (terminal.h). I/O stays here, at the edge.
 #include "screen_chat.h"
 
+#include "chat_commands.h"
 #include "chat_model.h"
+#include "chat_support.h"
 #include "last_conversation.h"
 #include "terminal.h"
 #include "windows.h"
@@ -32,25 +34,33 @@ namespace {
 using namespace papo::tui;
 using clock_type = std::chrono::steady_clock;
 
-const char* const help_lines[] = {
+const char* const key_lines[] = {
     "keys: Alt-1..9 or Ctrl-N / Ctrl-P switch conversations; PgUp / PgDn scroll back and forth;",
-    "      Up / Down the lines you sent here; Left, Right, Home (Ctrl-A), End (Ctrl-E), Backspace,",
-    "      Delete, Ctrl-U / Ctrl-K erase before / after the cursor; Ctrl-L redraws; Ctrl-D on an empty line quits",
-    "a plain line goes to the open conversation; //text sends a line that starts with /text",
-    "/query USER [TEXT]   open the DM with USER (and send TEXT)",
-    "/join TOPIC          join a topic and open it (its last posts are shown, marked history)",
-    "/leave [TOPIC]       leave a topic (the open one without TOPIC)",
-    "/topic TOPIC         open a topic you joined",
-    "/msg USER TEXT       a DM without opening it; /post TOPIC TEXT the same for a post",
-    "/who                 users and presence; /topics topics and members",
-    "/help                this list; /quit (or /exit) leaves papo",
+    "      Up / Down the lines you sent here; Tab completes commands, users and #topics;",
+    "      Left, Right, Home (Ctrl-A), End (Ctrl-E), Backspace, Delete, Ctrl-U / Ctrl-K erase",
+    "      before / after the cursor; Ctrl-L redraws; Ctrl-D on an empty line quits",
+    "a plain line goes to the open conversation (the current one); //text sends a line that starts with /text;",
+    "the bell rings for a DM, and a post that names you, in a conversation that is not open",
 };
+
+std::vector<std::string> help_lines() {
+    std::vector<std::string> lines(std::begin(key_lines), std::end(key_lines));
+    for (const auto& c : chat_commands(chat_kind::screen)) lines.push_back(chat_help_line(c));
+    return lines;
+}
 
 // What the screen shows of events: into the model.
 class screen_events : public client_events {
 public:
     explicit screen_events(chat_model& model) : model_(model) {}
-    void message(const message_view& m) override { model_.message(m), changed = true; }
+    void message(const message_view& m) override {
+        // The bell: a new DM, or a post naming us, in a conversation that is not open.
+        const auto id = m.direct ? conversation_id::direct(m.from == model_.me() ? m.to : m.from) : conversation_id::topic(m.topic);
+        const auto* open = model_.open();
+        if (!m.history && !m.waited && m.from != model_.me() && (!open || open->id != id) && (m.direct || mentions(m.text, model_.me())))
+            ring = true;
+        model_.message(m), changed = true;
+    }
     void delivered(const std::string& reader, const outbox_entry& e) override { model_.delivered(reader, e), changed = recount = true; }
     void connection(const connection_state& state) override {
         auto& c = model_.connection();
@@ -65,6 +75,7 @@ public:
     void notice(const std::string& text) override { model_.remark(text), changed = true; }
     bool changed = true;
     bool recount = false;  // the outbox shrank: the status line's count is stale
+    bool ring = false;     // the bell is due
 
 private:
     chat_model& model_;
@@ -89,7 +100,7 @@ public:
                 for (auto& entry : log->recent(id.shown(), limit)) earlier.push_back(std::move(entry.message));
             return earlier;
         });
-        for (const char* line : help_lines) model_.remark(line);
+        for (const auto& line : help_lines()) model_.remark(line);
         paint();
         const std::string since = now_text();
         queue_.connect();
@@ -97,6 +108,10 @@ public:
         announce(true, since);
         joined_ = client_.joined_topics();
         for (const auto& topic : joined_) model_.add(conversation_id::topic(topic));
+        names_ = learn_names(client_, joined_);
+        model_.set_completer([this](const std::string& before, const std::string& word) {
+            return chat_completions(chat_kind::screen, before, word, names_);
+        });
         refresh_presence();
         refresh_members();
         open_where_we_left_off();
@@ -210,6 +225,7 @@ public:
                 remember = false;
                 next_remember = now + std::chrono::seconds(1);
             }
+            if (events_.ring) tty_->ring(), events_.ring = false;
             if (events_.changed || now >= next_paint) {
                 paint();
                 events_.changed = false;
@@ -354,7 +370,11 @@ private:
             std::string text;
             std::getline(words >> std::ws, text);
             if (command == "/quit" || command == "/exit") quit_ = true;
-            else if (command == "/help") for (const char* help : help_lines) say(help);
+            else if (command == "/help" && target.empty()) for (const auto& help : help_lines()) say(help);
+            else if (command == "/help") for (const auto& help : chat_help_for(chat_kind::screen, target)) say(help);
+            else if (command == "/me" && !target.empty()) to_open("/me " + line.substr(line.find_first_not_of(' ', 3)));
+            else if (command == "/history") show_recent(target);
+            else if (command == "/search" && !target.empty()) search(target + (text.empty() ? "" : " " + text));
             else if (command == "/query" && !target.empty()) query(target, text);
             else if (command == "/msg" && !target.empty() && !text.empty()) direct(target, text);
             else if (command == "/post" && !target.empty() && !text.empty()) post(target, text);
@@ -367,6 +387,23 @@ private:
         } catch (const error& e) {
             say("error: " + std::string(e.what()));
         }
+    }
+
+    // /history [NAME]: the conversation's recent messages from the local history, as
+    // remarks in the open one (without a name: the open one's).
+    void show_recent(std::string name) {
+        if (name.empty()) {
+            const auto* open = model_.open();
+            if (!open) throw error(error_kind::usage, "no conversation is open: /history USER or /history #TOPIC");
+            name = open->id.shown();
+        }
+        const auto recent = recent_lines(client_, name, 10, text_style{});
+        for (const auto& line : recent) say(line);
+        if (recent.empty()) say("(nothing in your history of " + name + ")");
+    }
+
+    void search(const std::string& words) {
+        for (const auto& line : search_lines(client_, words, 20, text_style{})) say(line);
     }
 
     void to_open(const std::string& text) {
@@ -397,6 +434,7 @@ private:
             if (!can_wait_in_outbox(e)) throw;  // no such user; papo-server away: as typed
         }
         if (exact == me_) throw error(error_kind::usage, "that is you");
+        names_.users.insert(exact);
         model_.open(conversation_id::direct(exact));
         if (!text.empty()) direct(exact, text);
     }
@@ -410,6 +448,7 @@ private:
         if (mirror_) throw error("this papo follows another one that holds your queue: /join there");
         const auto joined = client_.join(topic, queue_, *numbering_);
         if (std::find(joined_.begin(), joined_.end(), joined.name) == joined_.end()) joined_.push_back(joined.name);
+        names_.topics.insert(joined.name);
         const auto id = conversation_id::topic(joined.name);
         model_.open(id);
         say("joined #" + joined.name);
@@ -435,6 +474,7 @@ private:
     void who() {
         for (const auto& u : client_.users()) {
             model_.set_presence(u.name, u.online);
+            names_.users.insert(u.name);
             say(u.name + (u.name == me_ ? "  online (you)" : u.online ? "  online" : "  offline"));
         }
     }
@@ -442,6 +482,7 @@ private:
         const auto all = client_.topics();
         if (all.empty()) say("(no topics)");
         for (const auto& t : all) {
+            names_.topics.insert(t.name);
             const bool member = std::find(joined_.begin(), joined_.end(), t.name) != joined_.end();
             say("#" + t.name + "  " + std::to_string(t.members) + (t.members == 1 ? " member" : " members") + (member ? "  (joined)" : ""));
             if (auto* c = model_.find(conversation_id::topic(t.name))) c->members = t.members;
@@ -460,6 +501,7 @@ private:
     session* out_ = &queue_;
     std::string announced_since_;
     std::vector<std::string> joined_;
+    known_names names_;  // for Tab
     reader* numbering_ = nullptr;
     int page_rows_ = 10;
     bool quit_ = false;

@@ -165,6 +165,7 @@ std::vector<key_press> terminal::keys() {
         switch (key) {
             case L'\r': case L'\n': k.what = s::enter; break;
             case 127: case 8: k.what = s::backspace; break;
+            case 9: k.what = s::complete; break;  // Tab
             case 1: k.what = s::home; break;            // Ctrl-A
             case 5: k.what = s::end; break;             // Ctrl-E
             case 2: k.what = s::left; break;            // Ctrl-B
@@ -212,6 +213,8 @@ void terminal::paint(const frame& f) {
     wmove(stdscr, f.cursor_row, f.cursor_column);
     wrefresh(stdscr);
 }
+
+void terminal::ring() { beep(); }
 
 std::vector<std::string> terminal::errors() {
     std::vector<std::string> caught;

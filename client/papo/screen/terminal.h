@@ -29,6 +29,8 @@ public:
     // Every key typed since the last call (none when there is none: never blocks).
     std::vector<key_press> keys();
     void paint(const frame& f);
+    // The terminal bell (or a flash where it has none).
+    void ring();
     // Lines written to stderr meanwhile.
     std::vector<std::string> errors();
 

@@ -52,12 +52,16 @@ std::vector<row> entry_lines(const entry& e, const std::string& me) {
     if (e.what == entry::kind::remark) return {{{"-- " + safe_text(e.text), look::remark}}};
     const std::string clock = local_clock(e.sent_at);
     row first{{"[" + (clock.empty() ? std::string("unknown time") : clock) + "] ", look::dim}};
-    if (e.mine || e.from == me) first.push_back({"you", look::mine});
-    else first.push_back({safe_text(e.from), look::sender});
-    first.push_back({": ", look::plain});
+    const bool mine = e.mine || e.from == me;
+    // "/me waves" is an action: "* alice waves" (our own too, by name, as others see it).
+    const auto action = action_of(e.text);
+    if (action) first.push_back({"* ", look::plain});
+    if (mine && !action) first.push_back({"you", look::mine});
+    else first.push_back({safe_text(e.from), mine ? look::mine : look::sender});
+    first.push_back({action ? " " : ": ", look::plain});
     // A text of several lines stays one message: each further line starts with the
     // continuation marker (render.h), so it cannot pose as a message of its own.
-    const std::string text = safe_multiline(e.text);
+    const std::string text = safe_multiline(action ? *action : e.text);
     std::vector<std::string> parts;
     std::size_t start = 0;
     for (std::size_t at; (at = text.find('\n', start)) != std::string::npos; start = at + 1) parts.push_back(text.substr(start, at - start));
