@@ -14,6 +14,21 @@ _papo_options_of() {
     "$1" --help 2>/dev/null | grep -o -- '--[a-z][a-z-]*' | sort -u
 }
 
+# The options that take a value, long and short, as the Options section of --help
+# lists them (Boost: "-b [ --broker ] arg", "--color WHEN"): its words are skipped when
+# looking for the command and its first argument.
+_papo_valued_options_of() {
+    "$1" --help 2>/dev/null | sed -n -E 's/^  (-([a-z]) \[ )?--([a-z-]+)( \])? (arg|[A-Z]+).*/--\3 -\2/p' | tr ' ' '\n' | grep -v '^-$'
+}
+
+# Whether $1 is one of the valued options in $_papo_valued (one per line).
+_papo_takes_value() {
+    [[ $'\n'"$_papo_valued"$'\n' == *$'\n'"$1"$'\n'* ]]
+}
+
+# Files are the values of these; the other valued options take free text.
+_papo_file_options="--password-file --new-password-file --ca-file --state-dir --config"
+
 # The options typed so far that say where and who (passed on to a name lookup).
 _papo_login_words() {
     local i=1 out=()
@@ -38,19 +53,27 @@ _papo_names_from_json() {
     grep -o '"name": *"[^"]*"' | sed 's/.*"\([^"]*\)"$/\1/'
 }
 
+# When $1 (the word before the cursor) takes a value: files for the file options,
+# nothing to offer for the others. True when the word being typed is such a value.
+_papo_value_of() {
+    _papo_takes_value "$1" || return 1
+    [[ " $_papo_file_options " == *" $1 "* ]] && COMPREPLY=($(compgen -f -- "$cur"))
+    return 0
+}
+
 # The command word (first word that is not an option or an option's value) and its index.
 _papo_find_command() {
     local i=1
     _papo_cmd="" _papo_cmd_at=0
     while ((i < COMP_CWORD)); do
         case "${COMP_WORDS[i]}" in
-            --broker | -b | --user | -u | --password-file | --new-password-file | --ca-file | --state-dir | --timeout | \
-                --wait | --resend-after | --hold | --profile | --config | --color | --history | --history-days | \
-                --search | --since | --limit)
-                ((i += 2))
-                continue
+            -*=*) ;;
+            -*)
+                if _papo_takes_value "${COMP_WORDS[i]}"; then
+                    ((i += 2))
+                    continue
+                fi
                 ;;
-            -*) ;;
             *)
                 _papo_cmd="${COMP_WORDS[i]}"
                 _papo_cmd_at=$i
@@ -64,15 +87,12 @@ _papo_find_command() {
 _papo() {
     local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD - 1]}" program="${COMP_WORDS[0]}"
     COMPREPLY=()
-    case "$prev" in
-        --password-file | --ca-file | --state-dir | --config)
-            COMPREPLY=($(compgen -f -- "$cur"))
-            return
-            ;;
-        --broker | -b | --user | -u | --timeout | --wait | --resend-after | --hold | --profile | --history-days | --search | \
-            --since | --limit) return ;;
-        --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")) && return ;;
-    esac
+    _papo_valued="$(_papo_valued_options_of "$program")"
+    if [[ "$prev" == --color ]]; then
+        COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+        return
+    fi
+    _papo_value_of "$prev" && return
     if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "$(_papo_options_of "$program")" -- "$cur"))
         return
@@ -86,8 +106,8 @@ _papo() {
     local i=$((_papo_cmd_at + 1))
     while ((i < COMP_CWORD)); do
         case "${COMP_WORDS[i]}" in
-            --wait | --since | --search | --limit | --history-days | --timeout) ((i++)) ;;  # and its value
-            -*) ;;
+            -*=*) ;;
+            -*) _papo_takes_value "${COMP_WORDS[i]}" && ((i++)) ;;  # and its value
             *) return ;;
         esac
         ((i++))
@@ -117,13 +137,8 @@ _papo() {
 _papo_admin() {
     local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD - 1]}" program="${COMP_WORDS[0]}"
     COMPREPLY=()
-    case "$prev" in
-        --password-file | --new-password-file | --ca-file | --config)
-            COMPREPLY=($(compgen -f -- "$cur"))
-            return
-            ;;
-        --broker | -b | --timeout | --profile) return ;;
-    esac
+    _papo_valued="$(_papo_valued_options_of "$program")"
+    _papo_value_of "$prev" && return
     if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "$(_papo_options_of "$program")" -- "$cur"))
         return

@@ -52,6 +52,11 @@ TEST_F(completion, CommandsAndOptionsComeFromTheProgramsHelp) {
     EXPECT_EQ(complete({"papo-admin", ""}), (strings{"login", "logout", "queues", "topics", "users"}));
     EXPECT_EQ(complete({"papo-admin", "users", ""}), (strings{"add", "passwd", "rm", "ls"}));
     EXPECT_EQ(complete({"papo-admin", "queues", "p"}), strings{"purge"});
+    // Which options take a value comes from --help too: their values are not the command.
+    EXPECT_EQ(complete({"papo", "--timeout", "5", "-u", "alice", "se"}), strings{"send"});
+    EXPECT_EQ(complete({"papo", "--color", "n"}), strings{"never"});
+    EXPECT_TRUE(complete({"papo", "--hold", ""}).empty()) << "a number: nothing to offer";
+    EXPECT_EQ(complete({"papo-admin", "--timeout", "5", "us"}), strings{"users"});
 }
 
 TEST_F(completion, NamesComeFromPapoServerWithTheLoginTyped) {
