@@ -14,6 +14,7 @@ void note(std::vector<std::string>& examples, const std::string& example) {
 void note(verdict& v, const std::string& example) { note(v.examples, example); }
 
 std::string where(const shown& s) { return s.topic.empty() ? s.from + " -> " + s.reader : s.from + " #" + s.topic + " -> " + s.reader; }
+std::string read_no(std::size_t run) { return run ? "read " + std::to_string(run) : "a read"; }
 
 }  // namespace
 
@@ -32,9 +33,11 @@ verdict check(const std::vector<accepted>& sends, const std::vector<shown>& show
 
     using delivery = std::pair<std::string, std::string>;  // (id, reader)
     std::map<delivery, std::size_t> times_shown;
+    std::map<delivery, std::size_t> first_run;  // the read that showed it first
     std::set<delivery> cut_short;  // what a reader was showing when it was killed
     // (from, topic, reader) -> the highest number shown: each sender's order per stream
-    std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> highest, highest_sent;
+    std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> highest_sent;
+    std::map<std::tuple<std::string, std::string, std::string>, std::pair<std::uint64_t, std::size_t>> highest;  // and its read
     for (const auto& s : shows) {
         const auto it = by_id.find(s.id);
         const bool for_this_reader =
@@ -46,13 +49,14 @@ verdict check(const std::vector<accepted>& sends, const std::vector<shown>& show
             continue;
         }
         const delivery d{s.id, s.reader};
+        first_run.try_emplace(d, s.run);
         if (++times_shown[d] > 1) {
             if (s.maybe_repeat && cut_short.erase(d)) {
                 ++v.marked_repeats;
             } else {
                 ++v.duplicated;
                 note(v, std::string("duplicated") + (s.maybe_repeat ? " (marked, but not the one being shown at a kill)" : "") +
-                            ": " + s.id + " (" + where(s) + ")");
+                            ": " + s.id + " (" + where(s) + "), in " + read_no(first_run[d]) + " and again in " + read_no(s.run));
             }
             continue;
         }
@@ -69,11 +73,12 @@ verdict check(const std::vector<accepted>& sends, const std::vector<shown>& show
         }
         if (s.seq) {
             auto& top = highest[{s.from, s.topic, s.reader}];
-            if (s.seq < top) {
+            if (s.seq < top.first) {
                 ++v.out_of_order;
-                note(v, "out of order: " + where(s) + " #" + std::to_string(s.seq) + " after #" + std::to_string(top));
+                note(v, "out of order: " + where(s) + " #" + std::to_string(s.seq) + " (" + s.id + ", " + read_no(s.run) +
+                            ") after #" + std::to_string(top.first) + " (" + read_no(top.second) + ")");
             }
-            if (s.seq > top) top = s.seq;
+            if (s.seq > top.first) top = {s.seq, s.run};
         }
     }
     for (const auto& s : sends) {

@@ -34,6 +34,9 @@ struct shown {
     bool maybe_repeat = false;  // papo's own mark: "an earlier run died while showing this"
     // The last message a reader showed before it was SIGKILLed.
     bool last_before_kill = false;
+    // Which `papo read` showed it (the run's own numbering, 0: not told): named in the
+    // examples of a duplicate or a message out of order, to find those reads' logs.
+    std::size_t run = 0;
 };
 
 struct verdict {

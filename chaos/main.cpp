@@ -248,7 +248,16 @@ private:
         }
     }
 
+    // Each `papo read` gets a number, named in the verdict's examples; with --keep-logs its
+    // whole output (warnings included) is kept as read-<number>-<user>.txt.
+    std::size_t next_run(int i, const std::string& output) {
+        const std::size_t number = ++runs_;
+        if (!s_.keep_logs.empty()) std::ofstream(s_.keep_logs + "/read-" + std::to_string(number) + "-" + name(i) + ".txt") << output;
+        return number;
+    }
+
     void collect(int i, const std::string& output, bool killed = false) {
+        const std::size_t number = next_run(i, output);
         std::istringstream lines(output);
         std::lock_guard<std::mutex> lock(guard_);
         const std::size_t first = shows_.size();
@@ -258,7 +267,7 @@ private:
             const std::string kind = j.is_discarded() ? "" : j.value("kind", "");
             if (kind != "dm" && kind != "post") continue;
             shows_.push_back({name(i), j.value("from", ""), j.value("id", ""), j.value("seq", std::uint64_t{0}),
-                              j.value("topic", ""), j.value("maybe_repeat", false)});
+                              j.value("topic", ""), j.value("maybe_repeat", false), false, number});
         }
         if (killed && shows_.size() > first) shows_.back().last_before_kill = true;
     }
@@ -333,7 +342,10 @@ private:
                 if (box.exit_code != 0 || box.out.find("\"pending\"") != std::string::npos) outboxes_empty = false;
             }
             const std::size_t before = shows_.size();
-            for (int i = 0; i < s_.users; ++i) collect(i, run_command(papo_argv(i, {"--json", "read"}), 60s).out);
+            for (int i = 0; i < s_.users; ++i) {
+                const auto read = run_command(papo_argv(i, {"--json", "read"}), 60s);
+                collect(i, read.out + read.err);
+            }
             if (outboxes_empty && shows_.size() == before && queues_not_empty(1) == 0) return;
             std::this_thread::sleep_for(500ms);
         }
@@ -452,6 +464,7 @@ private:
     std::vector<papo::chaos::accepted> sends_;
     std::vector<papo::chaos::shown> shows_;
     std::atomic<int> kills_{0};
+    std::atomic<std::size_t> runs_{0};
     std::atomic<int> device_logins_{0}, device_logins_failed_{0}, replays_seen_{0};
     std::vector<std::string> timeline_;
     std::map<std::string, std::string> sent_when_;  // id -> when it was accepted (UTC)

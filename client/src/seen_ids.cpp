@@ -4,6 +4,7 @@
 #include "papo/error.h"
 #include "papo/state_file.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -26,10 +27,13 @@ seen_ids::seen_ids(std::size_t capacity, std::string file) : capacity_(capacity)
         if (line[0] == '~') announced.push_back(line.substr(1));
         else remember(line);
     }
-    // One per crash at most; the newest 100 are plenty.
+    // Most announcements were confirmed by the line after them: only the others count. One
+    // per crash at most, so the newest 100 of those are plenty. (Bounding before dropping
+    // the confirmed ones lost the mark of a crash followed by a run that showed 100 more.)
+    announced.erase(std::remove_if(announced.begin(), announced.end(), [this](const std::string& id) { return ids_.count(id) > 0; }),
+                    announced.end());
     while (announced.size() > 100) announced.pop_front();
-    for (const auto& id : announced)
-        if (!ids_.count(id)) maybe_.insert(id);
+    for (const auto& id : announced) maybe_.insert(id);
     compact();
 }
 

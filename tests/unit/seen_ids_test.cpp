@@ -141,6 +141,28 @@ TEST_F(seen_ids_file, AnIdAnnouncedButNeverRecordedIsMaybeShownAfterARestart) {
     EXPECT_TRUE(fourth.contains("y"));
 }
 
+// Found by the chaos run: a reader killed while showing X, then a run that showed 150
+// more (each announced and confirmed), then a run that got X again showed it unmarked.
+TEST_F(seen_ids_file, AKillsMarkOutlivesARunThatShowedManyMore) {
+    {
+        seen_ids killed(1000, path);
+        killed.showing("d3 x");  // and killed before it was recorded
+    }
+    {
+        seen_ids busy(1000, path);
+        EXPECT_TRUE(busy.maybe_shown("d3 x"));
+        for (int i = 0; i < 150; ++i) {
+            const std::string id = "c1 m" + std::to_string(i);
+            busy.showing(id);
+            busy.first_time(id);
+        }
+    }
+    seen_ids next(1000, path);
+    EXPECT_TRUE(next.maybe_shown("d3 x"));
+    EXPECT_FALSE(next.maybe_shown("c1 m149"));
+    EXPECT_FALSE(next.first_time("c1 m149"));
+}
+
 TEST_F(seen_ids_file, CompactionNeverLeavesAnEmptyFileBehind) {
     {
         seen_ids seen(100, path);
