@@ -1,6 +1,7 @@
 #include "papo/session.h"
 
 #include "papo/error.h"
+#include "paho_wake.h"
 #include "tcp_nodelay.h"
 
 #include <mqtt/async_client.h>
@@ -262,6 +263,7 @@ void session::connect() {
             }
             if (now >= next_nudge) {
                 impl_->nudge_a_sibling();
+                detail::wake_paho_receiver();  // out of its 100 ms sleep, to see the new socket
                 next_nudge = now + std::chrono::microseconds(500);
             }
             std::this_thread::sleep_for(std::chrono::microseconds(100));
