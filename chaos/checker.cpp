@@ -32,8 +32,10 @@ verdict check(const std::vector<accepted>& sends, const std::vector<shown>& show
     }
 
     using delivery = std::pair<std::string, std::string>;  // (id, reader)
-    std::map<delivery, std::size_t> times_shown;
-    std::map<delivery, std::size_t> first_run;  // the read that showed it first
+    struct showings {
+        std::size_t times = 0, first_run = 0;  // how often, and the read that showed it first
+    };
+    std::map<delivery, showings> shown_as;
     std::set<delivery> cut_short;  // what a reader was showing when it was killed
     // (from, topic, reader) -> the highest number shown: each sender's order per stream
     std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> highest_sent;
@@ -49,14 +51,15 @@ verdict check(const std::vector<accepted>& sends, const std::vector<shown>& show
             continue;
         }
         const delivery d{s.id, s.reader};
-        first_run.try_emplace(d, s.run);
-        if (++times_shown[d] > 1) {
+        auto& showing = shown_as[d];
+        if (++showing.times == 1) showing.first_run = s.run;
+        if (showing.times > 1) {
             if (s.maybe_repeat && cut_short.erase(d)) {
                 ++v.marked_repeats;
             } else {
                 ++v.duplicated;
                 note(v, std::string("duplicated") + (s.maybe_repeat ? " (marked, but not the one being shown at a kill)" : "") +
-                            ": " + s.id + " (" + where(s) + "), in " + read_no(first_run[d]) + " and again in " + read_no(s.run));
+                            ": " + s.id + " (" + where(s) + "), in " + read_no(showing.first_run) + " and again in " + read_no(s.run));
             }
             continue;
         }
@@ -84,7 +87,7 @@ verdict check(const std::vector<accepted>& sends, const std::vector<shown>& show
     for (const auto& s : sends) {
         if (!s.acknowledged) continue;  // may never have reached the broker
         for (const auto& reader : s.readers)
-            if (!times_shown.count({s.id, reader})) {
+            if (!shown_as.count({s.id, reader})) {
                 ++v.lost;
                 v.lost_deliveries.emplace_back(s.id, reader);
                 note(v, "lost: " + s.id + " (" + s.from + (s.topic.empty() ? "" : " #" + s.topic) + " -> " + reader + ")");
