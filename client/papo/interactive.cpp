@@ -202,8 +202,7 @@ public:
             return stop_signal_received() ? stopped_by_signal() : status;
         }
         if (status == 0) announce(false, now_text());
-        queue_.disconnect();
-        inbox.keep_the_rest();
+        inbox.keep_the_rest_after_disconnect(queue_.disconnect());
         return stop_signal_received() ? stopped_by_signal() : status;
     }
 

@@ -2,6 +2,7 @@
 
 #include "papo/clock.h"
 #include "papo/error.h"
+#include "papo/log.h"
 #include "papo/messages.h"
 #include "papo/names.h"
 #include "papo/state_file.h"
@@ -410,12 +411,10 @@ queue_for_a_moment::queue_for_a_moment(user_client& client)
 queue_for_a_moment::~queue_for_a_moment() {
     // Messages that reached a one-shot command go to the spool, shown by the next read.
     try {
-        // join/leave: what came before the disconnect is already queued; after it, a
-        // short quiet covers a message Paho acknowledged but had not handed over yet
-        // (50 ms each cost every join and leave 100 ms).
+        // join/leave: what came before the disconnect is already queued, and a
+        // confirmed disconnect leaves nothing on its way in (reader.h).
         keeper_.keep_the_rest(std::chrono::milliseconds(0));
-        queue_.disconnect();
-        keeper_.keep_the_rest(std::chrono::milliseconds(10));
+        keeper_.keep_the_rest_after_disconnect(queue_.disconnect());
     } catch (const std::exception&) {
     }
 }
@@ -424,16 +423,40 @@ queue_for_a_moment::~queue_for_a_moment() {
 
 namespace papo {
 
+namespace {
+read_result read_connected(user_client& client, const read_options& options, session& queue, const std::string& since);
+}
+
 read_result read_messages(user_client& client, const read_options& options) {
-    const auto stopped = [&options] { return options.stop && options.stop(); };
     const auto& c = client.config();
     const std::string me = client.me();
     if (me.empty()) throw error(error_kind::usage, "say who you are with --user NAME (or PAPO_USER)");
-    client_events& events = client.events();
     client.resend_unconfirmed();
     const std::string since = now_text();
     session queue(user_session_options(c, true));
     queue.connect();
+    // From here Paho acknowledges what the broker hands over: a read that fails (a
+    // papo-server killed while it asks users.pending, say) keeps what came for the next
+    // read instead of losing it with the session (the chaos run lost 27 so).
+    try {
+        return read_connected(client, options, queue, since);
+    } catch (...) {
+        try {
+            reader keeper(queue, me, c.state_dir, [](const message_view&) {});
+            keeper.keep_the_rest_after_disconnect(queue.disconnect());
+        } catch (const std::exception& e) {
+            log_warn(std::string("could not keep what this read had received: ") + e.what());
+        }
+        throw;
+    }
+}
+
+namespace {
+read_result read_connected(user_client& client, const read_options& options, session& queue, const std::string& since) {
+    const auto stopped = [&options] { return options.stop && options.stop(); };
+    const auto& c = client.config();
+    const std::string me = client.me();
+    client_events& events = client.events();
     publish_options retained;
     retained.retained = true;
     queue.publish(topics::presence(me), encode(presence{true, since}), retained);
@@ -523,8 +546,8 @@ read_result read_messages(user_client& client, const read_options& options) {
     inbox.tick();
     inbox.send_receipts();
     queue.publish(topics::presence(me), encode(presence{false, now_text()}), retained);
-    queue.disconnect();
-    inbox.keep_the_rest();  // what arrived after the last receipt is shown by the next read
+    // What arrived after the last receipt is shown by the next read.
+    inbox.keep_the_rest_after_disconnect(queue.disconnect());
     read_result result;
     result.shown = inbox.shown();
     result.held = inbox.held();
@@ -532,5 +555,6 @@ read_result read_messages(user_client& client, const read_options& options) {
     if (result.held) events.held(result.held);
     return result;
 }
+}  // namespace
 
 }  // namespace papo

@@ -97,9 +97,8 @@ struct session::impl {
     explicit impl(session_options o)
         : options(std::move(o)), client(options.broker, options.client_id, mqtt::create_options(MQTTVERSION_5)) {}
 
-    // Paho C stalls a connect for about 2 s while another client of the process is idle
-    // (its receive loop sleeps in select). Traffic on that other connection wakes the
-    // loop, so while our connect is pending we ask a connected sibling for an UNSUBACK.
+    // The connected sessions of the process: a slow operation (await) asks a connected
+    // sibling for an UNSUBACK, traffic that ends the receive loop's poll at once.
     static std::mutex& registry_guard() {
         static std::mutex guard;
         return guard;
@@ -138,6 +137,7 @@ struct session::impl {
         }
     }
     void nudge_self() {
+        detail::wake_paho_receiver();
         if (client.is_connected()) {
             try {
                 client.unsubscribe("papo/nudge");
@@ -243,15 +243,16 @@ void session::connect() {
             });
         auto token = impl_->client.connect(connect_options);
         const auto start = std::chrono::steady_clock::now();
-        // With no connected sibling to nudge, Paho's loop only notices the new socket
-        // when its poll times out (up to 1 s, twice for CONNECT and CONNACK). A wait of
-        // just --timeout lost that race for good when the retries kept the loop's phase:
-        // a chat with --timeout 1 never reconnected after a broker outage.
+        // Paho's receive loop sends CONNECT only when its poll returns, and that poll
+        // (up to 1 s) waits for a socket to become readable, which a connecting one never
+        // is: without a wake a connect waited out the poll, 10 ms for a process's first.
+        // A wait of just --timeout once lost that race for good when retries kept the
+        // loop's phase, so a connect with no connected sibling may add paho_loop_stall.
         const auto deadline = start + o.timeout + (impl_->has_a_sibling() ? std::chrono::milliseconds(0) : paho_loop_stall);
-        // Nudge at once and then every 500 us: each nudge lets Paho's loop take one
-        // more step of the connect (TCP connect, CONNECT, CONNACK). Polled, because
-        // Paho's wait_for has whole-millisecond granularity.
-        auto next_nudge = start;
+        // Wake at once and then every 200 us: each wake lets the loop take one more step
+        // of the connect (see the new socket, send CONNECT once it is writable).
+        // Polled, because Paho's wait_for has whole-millisecond granularity.
+        auto next_wake = start;
         while (!token->try_wait()) {
             const auto now = std::chrono::steady_clock::now();
             if (now > deadline) {
@@ -261,10 +262,9 @@ void session::connect() {
                             "cannot connect to the broker at " + o.broker + ": timed out after " +
                                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - start).count()) + " ms");
             }
-            if (now >= next_nudge) {
-                impl_->nudge_a_sibling();
-                detail::wake_paho_receiver();  // out of its 100 ms sleep, to see the new socket
-                next_nudge = now + std::chrono::microseconds(500);
+            if (now >= next_wake) {
+                detail::wake_paho_receiver();
+                next_wake = now + std::chrono::microseconds(200);
             }
             std::this_thread::sleep_for(std::chrono::microseconds(100));
         }
@@ -284,20 +284,22 @@ void session::connect() {
     impl_->track(true);
 }
 
-void session::disconnect() {
+bool session::disconnect() {
     impl_->track(false);
+    bool confirmed = false;
     if (impl_->client.is_connected()) {
         try {
             flush();
         } catch (const error&) {
         }
         try {
-            impl_->client.disconnect()->wait_for(impl_->options.timeout);
+            confirmed = impl_->client.disconnect()->wait_for(impl_->options.timeout);
         } catch (const mqtt::exception&) {
         }
     }
     // Consuming goes on: messages that arrived before the disconnect stay readable
     // with next(), so a reader can show or keep them instead of losing them.
+    return confirmed;
 }
 
 bool session::connected() const { return impl_->client.is_connected(); }

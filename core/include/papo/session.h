@@ -19,7 +19,9 @@
 //
 // Global state that remains, and why:
 // - impl::connected_sessions (mutex-guarded): the connected sessions of the process,
-//   so a connect can nudge an idle sibling out of Paho C's 2 s select stall.
+//   so a slow subscribe can nudge an idle sibling out of Paho C's 1 s poll.
+// - core/src/paho_wake.cpp's eventfd: poll() and usleep() of the process are papo's,
+//   so that a connect can end the wait of Paho's receive thread (paho_wake.h).
 // - leave_to_exit (atomic): set once by one-shot programs; destroyed sessions then
 //   leave Paho's client to the process exit.
 // - papo's signal flag (client/papo/signals: a volatile sig_atomic_t): set by the
@@ -89,7 +91,11 @@ public:
 
     // Throws papo::error naming the broker when it cannot be reached or refuses us.
     void connect();
-    void disconnect();
+    // True when Paho confirmed the disconnect. It closes the socket under the lock its
+    // receive thread holds while it acknowledges and hands over a message, so by then
+    // everything acknowledged is in next()'s queue; false when it did not answer in
+    // --timeout (or there was no connection), and a message may still be on its way in.
+    bool disconnect();
     bool connected() const;
     // Whether the broker still had a session for our client id at connect.
     bool session_present() const;

@@ -51,8 +51,14 @@ public:
     // Spools whatever the connection still holds (after a disconnect, or in a
     // one-shot command that shows nothing), so nothing Paho took is lost: until the
     // connection has been quiet for `quiet`. Paho C acknowledges a QoS 1 message before
-    // it hands it to us, so one may still be on its way in when a disconnect returns.
+    // it hands it to us: after a disconnect session::disconnect() confirmed, nothing is
+    // on its way (quiet 0 is enough); after one it did not, or a lost connection, a
+    // message may still be.
     void keep_the_rest(std::chrono::milliseconds quiet = std::chrono::milliseconds(50));
+    // After queue.disconnect() returned `confirmed`.
+    void keep_the_rest_after_disconnect(bool confirmed) {
+        keep_the_rest(confirmed ? std::chrono::milliseconds(0) : std::chrono::milliseconds(50));
+    }
     // Shows what an earlier one-shot command spooled.
     void show_spooled();
     // Publishes receipts for everything shown since the last call.
