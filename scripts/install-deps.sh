@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config mosquitto mosquitto-clients libmosquitto-dev tmux
   libpaho-mqtt-dev libpaho-mqttpp-dev libssl-dev nlohmann-json3-dev libboost-program-options-dev
-  libgtest-dev libgmock-dev libreadline-dev libncurses-dev libicu-dev libsqlite3-dev python3 python3-jsonschema mosquitto-dev openssl
+  libgtest-dev libgmock-dev libreadline-dev libncurses-dev libicu-dev libsqlite3-dev libcurl4-openssl-dev python3 python3-jsonschema mosquitto-dev openssl
   clang libclang-rt-14-dev help2man man-db
   python3-paho-mqtt nodejs)  # the sample devices (topics-schema/samples/) and the schema check with Ajv
 # Debian's npm; a nodejs from elsewhere (NodeSource) brings its own npm, which Debian's would conflict with.

@@ -28,6 +28,8 @@ void request_stop(int) { stop_requested = true; }
 int main(int argc, char** argv) {
     papo::server_config config;
     std::string config_file, password_file, init_security, secrets_dir = "data/secrets";
+    papo::ejabberd_api ejabberd{"", "papo-api@papo.localhost", "", "papo.localhost"};
+    std::string ejabberd_password_file;
     int snapshot_ms = 100;
     po::options_description options("papo-server options");
     options.add_options()
@@ -39,6 +41,10 @@ int main(int argc, char** argv) {
         ("init-security", po::value(&init_security)->value_name("DYNSEC_FILE"), "first-time setup, then exit: write the broker's dynamic-security file and fresh papo-server / papo-admin passwords into --secrets-dir")
         ("secrets-dir", po::value(&secrets_dir)->default_value("data/secrets"), "where --init-security writes papo-server.password and papo-admin.password")
         ("ca-file", po::value(&config.broker.ca_file), "CA certificate for ssl:// brokers")
+        ("ejabberd-api", po::value(&ejabberd.url)->value_name("URL"), "the broker is ejabberd (scripts/ejabberd-cluster.sh): manage accounts through its HTTP API at URL (http://127.0.0.1:PORT/api) instead of Mosquitto's dynamic security")
+        ("ejabberd-api-user", po::value(&ejabberd.user)->default_value(ejabberd.user), "the account the HTTP API is called as")
+        ("ejabberd-api-password-file", po::value(&ejabberd_password_file)->value_name("FILE"), "file (mode 0600) holding that account's password")
+        ("ejabberd-host", po::value(&ejabberd.host)->default_value(ejabberd.host), "ejabberd's virtual host the accounts live in")
         ("state-dir", po::value(&config.state_dir)->default_value("data/server")->value_name("DIR"), "papo-server's own folder (made 0700): a copy of the registry, saved before each answer, that restores what a crash of the broker and papo-server together lost; and the message store (messages.sqlite), which keeps every message until its reader confirms it and publishes again what a restarted broker lost")
         ("history", po::value(&config.history_posts)->default_value(config.history_posts)->value_name("N"), "posts kept per topic for topics.history (the last N, also once every member confirmed them)")
         ("snapshot-interval-ms", po::value(&snapshot_ms)->default_value(100), "how often changed queue counts are saved to the registry")
@@ -69,6 +75,11 @@ int main(int argc, char** argv) {
             std::cout << "papo-server: wrote " << init_security << ", " << secrets_dir << "/papo-server.password and "
                       << secrets_dir << "/papo-admin.password\n";
             return 0;
+        }
+        if (!ejabberd.url.empty()) {
+            if (ejabberd_password_file.empty()) throw papo::error("--ejabberd-api needs --ejabberd-api-password-file");
+            ejabberd.password = papo::read_password_file(ejabberd_password_file);
+            config.ejabberd = ejabberd;
         }
         if (!config.no_accounts || !password_file.empty() || std::getenv("PAPO_SERVER_PASSWORD"))
             config.broker.password = papo::resolve_password(

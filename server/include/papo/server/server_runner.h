@@ -4,6 +4,7 @@
 #include "papo/server/broker_backend.h"
 #include "papo/server/message_store.h"
 #include "papo/server/registry_file.h"
+#include "papo/server/ejabberd_backend.h"
 #include "papo/server/server_core.h"
 #include "papo/session.h"
 
@@ -23,6 +24,8 @@ struct server_config {
     std::string state_dir = "data/server";  // papo-server's own copy of the registry, and its message store
     std::size_t history_posts = 50;         // --history: posts kept per topic for topics.history
     std::size_t replay_connections = 8;     // queue sessions remade at once after a broker restart
+    // Set: the broker is ejabberd (accounts through its HTTP API); else Mosquitto's dynsec.
+    std::optional<ejabberd_api> ejabberd;
 };
 
 class server_runner {

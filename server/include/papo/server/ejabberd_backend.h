@@ -1,0 +1,52 @@
+#pragma once
+// broker_backend for ejabberd 23.01's mod_mqtt (a clustered MQTT 5 broker; issue 16):
+// accounts through its HTTP API (mod_http_api, as the papo-api account), queues as
+// persistent sessions. Topic rights are global patterns in ejabberd.yml
+// (scripts/ejabberd/ejabberd.yml.in), so granting and revoking a topic does nothing here.
+// ejabberd keys a session by (account, client id): only a login as the user itself
+// reaches the user's session. So papo-server wipes a queue (mod_papo's
+// mqtt_remove_sessions) but does not make it: the user's first login does, and until
+// then, or after a node that held it died, papo-server's store keeps what waits.
+#include "papo/server/broker_backend.h"
+
+#include "papo/session.h"
+
+#include <string>
+
+namespace papo {
+
+struct ejabberd_api {
+    std::string url;       // http://127.0.0.1:PORT/api
+    std::string user;      // papo-api@HOST (HTTP Basic needs the full form)
+    std::string password;
+    std::string host;      // the virtual host accounts live in (papo.localhost)
+};
+
+class ejabberd_backend : public broker_backend {
+public:
+    // `base`: the broker URI and papo-server's own login (for nothing but the options).
+    ejabberd_backend(session_options base, ejabberd_api api);
+    ~ejabberd_backend() override;
+
+    void create_account(const std::string& name, const std::string& password, bool is_queue) override;
+    void delete_account(const std::string& name) override;
+    void set_password(const std::string& name, const std::string& password) override;
+    void grant_topics(const std::vector<std::string>&) override {}
+    void revoke_topic(const std::string&) override {}
+    void open_queue(const std::string& name, const queue_subscriptions& subscriptions) override;
+    // Without the user's password papo-server cannot reach the session: nothing is taken,
+    // and a reader that finds its session gone subscribes again and asks for users.replay.
+    std::vector<inbound> repair_queue(const std::string& name, const queue_subscriptions& subscriptions,
+                                      const std::vector<std::string>& dropped) override;
+    void wipe_queue(const std::string& name) override;
+
+    // One API call: POST url/command with `body`; returns the HTTP status and fills `answer`.
+    long call(const std::string& command, const std::string& body, std::string& answer) const;
+
+private:
+    void require(const std::string& command, const std::string& body, bool result_code = false) const;
+    session_options base_;
+    ejabberd_api api_;
+};
+
+}  // namespace papo

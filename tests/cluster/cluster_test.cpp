@@ -1,0 +1,186 @@
+// papo, unchanged, on a 2-node ejabberd cluster (issue 16): alice on node 1, bob on node 2,
+// papo-server on node 1 managing accounts through ejabberd's HTTP API. One cluster for
+// the suite (scripts/ejabberd-cluster.sh start), each test with its own user names.
+#include "files.h"
+#include "papo/credentials.h"
+#include "process.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+namespace papo::cluster_test {
+namespace {
+
+using namespace std::chrono_literals;
+using test::command_result;
+using test::env_or;
+using test::run_command;
+
+struct cluster {
+    std::string dir, script;
+    std::map<std::string, std::string> env;  // cluster.env
+    std::unique_ptr<test::process> server;
+    std::string mqtt(int node) const { return "tcp://127.0.0.1:" + env.at(node == 1 ? "MQTT1_PORT" : "MQTT2_PORT"); }
+};
+cluster* the_cluster = nullptr;
+
+command_result script(const std::string& command, const std::string& extra = "") {
+    std::vector<std::string> argv{"bash", the_cluster->script, command, the_cluster->dir};
+    if (!extra.empty()) argv.push_back(extra);
+    return run_command(argv, 90s);
+}
+
+class on_cluster : public ::testing::Test {
+protected:
+    static int round;
+    std::string tag_, state_, password_file_;
+    void SetUp() override {
+        tag_ = std::to_string(++round);
+        state_ = the_cluster->dir + "/state-" + tag_;
+        password_file_ = the_cluster->dir + "/user.password";
+        ASSERT_TRUE(the_cluster->server->running()) << the_cluster->server->output();
+    }
+    std::string name(const std::string& who) const { return who + tag_; }
+    command_result admin(std::vector<std::string> args) {
+        std::vector<std::string> argv{env_or("PAPO_ADMIN_BIN", PAPO_ADMIN_BIN_DEFAULT), "--broker", the_cluster->mqtt(1),
+                                      "--password-file", the_cluster->env.at("PAPO_ADMIN_PASSWORD_FILE"),
+                                      "--new-password-file", password_file_};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run_command(argv, 60s);
+    }
+    command_result papo(int node, const std::string& user, std::vector<std::string> args) {
+        std::vector<std::string> argv{env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", the_cluster->mqtt(node), "--user", user,
+                                      "--password-file", password_file_, "--state-dir", state_};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run_command(argv, 60s);
+    }
+    static std::vector<nlohmann::json> messages_in(const std::string& out) {
+        std::vector<nlohmann::json> found;
+        std::istringstream lines(out);
+        for (std::string line; std::getline(lines, line);) {
+            auto j = nlohmann::json::parse(line, nullptr, false);
+            if (!j.is_discarded() && j.is_object() && (j.value("kind", "") == "dm" || j.value("kind", "") == "post"))
+                found.push_back(j);
+        }
+        return found;
+    }
+    std::vector<std::string> texts_read(int node, const std::string& user) {
+        std::vector<std::string> texts;
+        const auto r = papo(node, user, {"read", "--json"});
+        EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+        for (const auto& m : messages_in(r.out)) texts.push_back(m.value("text", ""));
+        return texts;
+    }
+};
+int on_cluster::round = 0;
+
+// The walkthrough of "Scaling out": bob, offline, has his queue on node 2; alice sends
+// from node 1; node 2 is SIGKILLed (its sessions die with it: ejabberd keeps them in RAM)
+// and restarted; bob reads every message once, in order, from papo-server's store.
+TEST_F(on_cluster, ANodeSigkillLosesNothingOfAnOfflineUsersQueue) {
+    const std::string alice = name("alice"), bob = name("bob");
+    ASSERT_EQ(admin({"users", "add", alice}).exit_code, 0);
+    ASSERT_EQ(admin({"users", "add", bob}).exit_code, 0);
+    ASSERT_EQ(papo(1, alice, {"send", bob, "first, to a queue made by papo-server"}).exit_code, 0);
+    EXPECT_EQ(texts_read(2, bob), std::vector<std::string>{"first, to a queue made by papo-server"});
+    for (int i = 1; i <= 3; ++i) ASSERT_EQ(papo(1, alice, {"send", bob, "before the kill " + std::to_string(i)}).exit_code, 0);
+    ASSERT_EQ(script("kill", "2").exit_code, 0);
+    ASSERT_EQ(papo(1, alice, {"send", bob, "while node 2 is down"}).exit_code, 0);
+    const auto back = script("restart-node", "2");
+    ASSERT_EQ(back.exit_code, 0) << back.err;
+    EXPECT_EQ(texts_read(2, bob), (std::vector<std::string>{"before the kill 1", "before the kill 2", "before the kill 3",
+                                                            "while node 2 is down"}));
+    EXPECT_TRUE(texts_read(2, bob).empty());  // shown once
+}
+
+// The same guarantees as papo_guard where they matter: nobody sends under another's
+// name, reads another's inbox or sees the requests (they carry passwords).
+TEST_F(on_cluster, NobodyForgesOrReadsWhatIsNotTheirs) {
+    const std::string alice = name("alice"), bob = name("bob"), mallory = name("mallory");
+    for (const auto& who : {alice, bob, mallory}) ASSERT_EQ(admin({"users", "add", who}).exit_code, 0);
+    ASSERT_EQ(papo(2, bob, {"read"}).exit_code, 0);
+    const std::string password = test::read_file(password_file_).substr(0, test::read_file(password_file_).find('\n'));
+    auto as_mallory = [&](const char* program, std::vector<std::string> rest) {
+        std::vector<std::string> argv{program, "-V", "5", "-h", "127.0.0.1", "-p", the_cluster->env.at("MQTT1_PORT"), "-q", "1",
+                                      "-u", mallory, "-P", password, "-i", mallory + "~attack"};
+        argv.insert(argv.end(), rest.begin(), rest.end());
+        return run_command(argv, 10s);
+    };
+    const std::string forged = R"({"id":"forged-1","text":"I am alice","sent_at":"2026-12-03T10:00:00.000Z"})";
+    const auto publish = as_mallory("mosquitto_pub", {"-t", "users/" + bob + "/inbox/" + alice, "-m", forged});
+    EXPECT_NE(publish.err.find("forbidden"), std::string::npos) << publish.out << publish.err;
+    for (const std::string& filter : std::vector<std::string>{"users/" + bob + "/inbox/+", "server/v1/request/+", "#"}) {
+        const auto sub = as_mallory("mosquitto_sub", {"-E", "-t", filter});
+        EXPECT_NE(sub.err.find("denied"), std::string::npos) << filter << ": " << sub.out << sub.err;
+    }
+    EXPECT_TRUE(texts_read(2, bob).empty());
+}
+
+// ejabberd leaves a removed account's connections up; papo-server ends them (mod_papo's
+// mqtt_remove_sessions on unregister), so a removed user stops receiving at once.
+TEST_F(on_cluster, ARemovedUsersLiveReadIsEndedAndItsLoginRefused) {
+    const std::string carol = name("carol");
+    ASSERT_EQ(admin({"users", "add", carol}).exit_code, 0);
+    test::process reader({env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", the_cluster->mqtt(2), "--user", carol,
+                          "--password-file", password_file_, "--state-dir", state_, "read", "--wait", "120"});
+    // Online once papo-server lists carol so (her reader published its presence).
+    bool online = false;
+    for (int i = 0; i < 300 && !online; ++i) {
+        const auto ls = nlohmann::json::parse(admin({"--json", "users", "ls"}).out, nullptr, false);
+        if (ls.is_array())
+            for (const auto& u : ls)
+                if (u.value("name", "") == carol && u.value("online", false)) online = true;
+        if (!online) std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_TRUE(online) << reader.output();
+    const auto removed = admin({"users", "rm", carol});
+    ASSERT_EQ(removed.exit_code, 0) << removed.out << removed.err;
+    EXPECT_TRUE(reader.wait_for(30s).has_value()) << "the removed user's read went on: " << reader.output();
+    EXPECT_NE(papo(2, carol, {"read"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace papo::cluster_test
+
+int main(int argc, char** argv) {
+    using namespace papo;
+    using namespace std::chrono_literals;
+    ::testing::InitGoogleTest(&argc, argv);
+    if (::geteuid() != 0 || test::find_program("ejabberdctl").empty() || test::find_program("curl").empty()) {
+        std::cout << "cluster tests skipped: they need root, ejabberd and curl (scripts/test-cluster.sh installs them)\n";
+        return 77;
+    }
+    cluster_test::cluster c;
+    cluster_test::the_cluster = &c;
+    c.dir = test::make_temp_dir("papo-cluster");
+    c.script = test::env_or("PAPO_SOURCE_DIR", PAPO_SOURCE_DIR_DEFAULT) + "/scripts/ejabberd-cluster.sh";
+    int status = 1;
+    const auto started = cluster_test::script("start");
+    if (started.exit_code != 0) {
+        std::cerr << "cannot start the cluster:\n" << started.err << "\n";
+    } else {
+        std::istringstream lines(started.out);
+        for (std::string line; std::getline(lines, line);)
+            if (const auto eq = line.find('='); eq != std::string::npos) c.env[line.substr(0, eq)] = line.substr(eq + 1);
+        write_secret_file(c.dir + "/user.password", "password-of-everyone\n");
+        c.server = std::make_unique<test::process>(std::vector<std::string>{
+            test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", c.mqtt(1), "--password-file",
+            c.env.at("PAPO_SERVER_PASSWORD_FILE"), "--state-dir", c.dir + "/papo-server", "--ejabberd-api", c.env.at("API1_URL"),
+            "--ejabberd-api-password-file", c.env.at("API_PASSWORD_FILE")});
+        if (!c.server->wait_for_output("serving on", 60s)) std::cerr << "papo-server did not serve:\n" << c.server->output();
+        else status = RUN_ALL_TESTS();
+        c.server->stop();
+        if (status != 0) std::cerr << "---- papo-server output ----\n" << c.server->output() << "\n";
+    }
+    cluster_test::script("stop");
+    test::remove_tree(c.dir);
+    return status;
+}
