@@ -101,6 +101,49 @@ TEST_F(on_cluster, ANodeSigkillLosesNothingOfAnOfflineUsersQueue) {
     EXPECT_TRUE(texts_read(2, bob).empty());  // shown once
 }
 
+// The seed capabilities across the nodes: users (a duplicate refused), a queue per user
+// and its count, topics, joining, posting to every member, leaving, an online DM.
+TEST_F(on_cluster, TheSeedCapabilitiesWorkAcrossTheNodes) {
+    const std::string alice = name("alice"), bob = name("bob"), topic = name("lobby");
+    ASSERT_EQ(admin({"users", "add", alice}).exit_code, 0);
+    ASSERT_EQ(admin({"users", "add", bob}).exit_code, 0);
+    const auto again = admin({"users", "add", bob});
+    EXPECT_EQ(again.exit_code, 1);
+    EXPECT_NE(again.err.find("exists"), std::string::npos) << again.err;
+    ASSERT_EQ(admin({"topics", "add", topic}).exit_code, 0);
+    ASSERT_EQ(papo(1, alice, {"join", topic}).exit_code, 0);
+    ASSERT_EQ(papo(2, bob, {"join", topic}).exit_code, 0);
+    ASSERT_EQ(papo(1, alice, {"post", topic, "to everyone in it"}).exit_code, 0);
+    ASSERT_EQ(papo(1, alice, {"send", bob, "a DM while bob is away"}).exit_code, 0);
+    const auto queues = admin({"--json", "queues", "ls"});
+    EXPECT_NE(queues.out.find("\"" + bob + "\""), std::string::npos) << queues.out;
+    const auto listed = nlohmann::json::parse(queues.out, nullptr, false);
+    int waiting = -1;
+    if (listed.is_array())
+        for (const auto& q : listed)
+            if (q.value("name", "") == bob) waiting = q.value("messages", -1);
+    EXPECT_EQ(waiting, 2) << queues.out;
+    EXPECT_EQ(texts_read(2, bob), (std::vector<std::string>{"to everyone in it", "a DM while bob is away"}));
+    // Online: bob reads on node 2 while alice sends from node 1.
+    test::process reader({env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", the_cluster->mqtt(2), "--user", bob, "--password-file",
+                          password_file_, "--state-dir", state_, "read", "--json", "--wait", "60"});
+    bool online = false;
+    for (int i = 0; i < 300 && !online; ++i) {
+        const auto ls = nlohmann::json::parse(admin({"--json", "users", "ls"}).out, nullptr, false);
+        if (ls.is_array())
+            for (const auto& u : ls)
+                if (u.value("name", "") == bob && u.value("online", false)) online = true;
+        if (!online) std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_TRUE(online) << reader.output();
+    ASSERT_EQ(papo(1, alice, {"send", bob, "are you there?"}).exit_code, 0);
+    EXPECT_TRUE(reader.wait_for_output("are you there?", 30s)) << reader.output();
+    ASSERT_EQ(papo(2, bob, {"leave", topic}).exit_code, 0);  // (takes over bob's queue from the reader)
+    ASSERT_EQ(papo(1, alice, {"post", topic, "after bob left"}).exit_code, 0);
+    reader.stop();
+    for (const auto& text : texts_read(2, bob)) EXPECT_NE(text, "after bob left");
+}
+
 // The same guarantees as papo_guard where they matter: nobody sends under another's
 // name, reads another's inbox or sees the requests (they carry passwords).
 TEST_F(on_cluster, NobodyForgesOrReadsWhatIsNotTheirs) {
