@@ -22,11 +22,7 @@ std::string account(const std::string& name, const std::string& host) { return j
 
 }  // namespace
 
-ejabberd_backend::ejabberd_backend(session_options base, ejabberd_api api) : base_(std::move(base)), api_(std::move(api)) {
-    base_.will.reset();
-    base_.auto_reconnect = false;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+ejabberd_backend::ejabberd_backend(ejabberd_api api) : api_(std::move(api)) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 ejabberd_backend::~ejabberd_backend() { curl_global_cleanup(); }
 

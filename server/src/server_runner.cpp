@@ -435,7 +435,7 @@ void server_runner::publish_status(bool online, const std::string& since) {
 void server_runner::run(const std::atomic<bool>& stop) {
     saved_ = std::make_unique<registry_file>(config_.state_dir);  // first: refuses a second server on it
     store_ = std::make_unique<message_store>(config_.state_dir, config_.history_posts);
-    if (config_.ejabberd) backend_ = std::make_unique<ejabberd_backend>(options_for("papo-server", false), *config_.ejabberd);
+    if (config_.ejabberd) backend_ = std::make_unique<ejabberd_backend>(*config_.ejabberd);
     else backend_ = std::make_unique<mosquitto_backend>(options_for("papo-server", false), !config_.no_accounts);
     backend_->prepare();
     const auto repairs = load_registry();

@@ -2,8 +2,10 @@
 // papo-server on node 1 managing accounts through ejabberd's HTTP API. One cluster for
 // the suite (scripts/ejabberd-cluster.sh start), each test with its own user names.
 #include "files.h"
+#include "papo_output.h"
 #include "papo/credentials.h"
 #include "process.h"
+#include "wait.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -14,7 +16,6 @@
 #include <map>
 #include <memory>
 #include <sstream>
-#include <thread>
 
 namespace papo::cluster_test {
 namespace {
@@ -62,21 +63,21 @@ protected:
         argv.insert(argv.end(), args.begin(), args.end());
         return run_command(argv, 60s);
     }
-    static std::vector<nlohmann::json> messages_in(const std::string& out) {
-        std::vector<nlohmann::json> found;
-        std::istringstream lines(out);
-        for (std::string line; std::getline(lines, line);) {
-            auto j = nlohmann::json::parse(line, nullptr, false);
-            if (!j.is_discarded() && j.is_object() && (j.value("kind", "") == "dm" || j.value("kind", "") == "post"))
-                found.push_back(j);
-        }
-        return found;
+    // Online once papo-server lists `user` so (its reader published its presence).
+    bool wait_until_online(const std::string& user) {
+        return test::wait_until([&] {
+            const auto ls = nlohmann::json::parse(admin({"--json", "users", "ls"}).out, nullptr, false);
+            if (ls.is_array())
+                for (const auto& u : ls)
+                    if (u.value("name", "") == user) return u.value("online", false);
+            return false;
+        });
     }
     std::vector<std::string> texts_read(int node, const std::string& user) {
         std::vector<std::string> texts;
         const auto r = papo(node, user, {"read", "--json"});
         EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-        for (const auto& m : messages_in(r.out)) texts.push_back(m.value("text", ""));
+        for (const auto& m : test::messages_in(r.out)) texts.push_back(m.value("text", ""));
         return texts;
     }
 };
@@ -127,15 +128,7 @@ TEST_F(on_cluster, TheSeedCapabilitiesWorkAcrossTheNodes) {
     // Online: bob reads on node 2 while alice sends from node 1.
     test::process reader({env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", the_cluster->mqtt(2), "--user", bob, "--password-file",
                           password_file_, "--state-dir", state_, "read", "--json", "--wait", "60"});
-    bool online = false;
-    for (int i = 0; i < 300 && !online; ++i) {
-        const auto ls = nlohmann::json::parse(admin({"--json", "users", "ls"}).out, nullptr, false);
-        if (ls.is_array())
-            for (const auto& u : ls)
-                if (u.value("name", "") == bob && u.value("online", false)) online = true;
-        if (!online) std::this_thread::sleep_for(100ms);
-    }
-    ASSERT_TRUE(online) << reader.output();
+    ASSERT_TRUE(wait_until_online(bob)) << reader.output();
     ASSERT_EQ(papo(1, alice, {"send", bob, "are you there?"}).exit_code, 0);
     EXPECT_TRUE(reader.wait_for_output("are you there?", 30s)) << reader.output();
     ASSERT_EQ(papo(2, bob, {"leave", topic}).exit_code, 0);  // (takes over bob's queue from the reader)
@@ -150,7 +143,8 @@ TEST_F(on_cluster, NobodyForgesOrReadsWhatIsNotTheirs) {
     const std::string alice = name("alice"), bob = name("bob"), mallory = name("mallory");
     for (const auto& who : {alice, bob, mallory}) ASSERT_EQ(admin({"users", "add", who}).exit_code, 0);
     ASSERT_EQ(papo(2, bob, {"read"}).exit_code, 0);
-    const std::string password = test::read_file(password_file_).substr(0, test::read_file(password_file_).find('\n'));
+    const std::string stored = test::read_file(password_file_);
+    const std::string password = stored.substr(0, stored.find('\n'));
     auto as_mallory = [&](const char* program, std::vector<std::string> rest) {
         std::vector<std::string> argv{program, "-V", "5", "-h", "127.0.0.1", "-p", the_cluster->env.at("MQTT1_PORT"), "-q", "1",
                                       "-u", mallory, "-P", password, "-i", mallory + "~attack"};
@@ -174,16 +168,7 @@ TEST_F(on_cluster, ARemovedUsersLiveReadIsEndedAndItsLoginRefused) {
     ASSERT_EQ(admin({"users", "add", carol}).exit_code, 0);
     test::process reader({env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", the_cluster->mqtt(2), "--user", carol,
                           "--password-file", password_file_, "--state-dir", state_, "read", "--wait", "120"});
-    // Online once papo-server lists carol so (her reader published its presence).
-    bool online = false;
-    for (int i = 0; i < 300 && !online; ++i) {
-        const auto ls = nlohmann::json::parse(admin({"--json", "users", "ls"}).out, nullptr, false);
-        if (ls.is_array())
-            for (const auto& u : ls)
-                if (u.value("name", "") == carol && u.value("online", false)) online = true;
-        if (!online) std::this_thread::sleep_for(100ms);
-    }
-    ASSERT_TRUE(online) << reader.output();
+    ASSERT_TRUE(wait_until_online(carol)) << reader.output();
     const auto removed = admin({"users", "rm", carol});
     ASSERT_EQ(removed.exit_code, 0) << removed.out << removed.err;
     EXPECT_TRUE(reader.wait_for(30s).has_value()) << "the removed user's read went on: " << reader.output();

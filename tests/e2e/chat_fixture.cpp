@@ -1,5 +1,7 @@
 #include "chat_fixture.h"
 
+#include "papo_output.h"
+
 #include "papo/credentials.h"
 
 #include <stdlib.h>
@@ -180,16 +182,7 @@ int chat_test::settled_depth(const std::string& queue, int expected) {
     return depth;
 }
 
-std::vector<nlohmann::json> chat_test::messages_in(const std::string& json_lines) {
-    std::vector<nlohmann::json> messages;
-    std::istringstream lines(json_lines);
-    for (std::string line; std::getline(lines, line);)
-        if (!line.empty() && line[0] == '{') {
-            auto j = nlohmann::json::parse(line);
-            if (j.value("kind", "") == "dm" || j.value("kind", "") == "post") messages.push_back(std::move(j));
-        }
-    return messages;
-}
+std::vector<nlohmann::json> chat_test::messages_in(const std::string& json_lines) { return test::messages_in(json_lines); }
 
 std::vector<std::string> chat_test::listed_users() {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);

@@ -9,8 +9,6 @@
 // then, or after a node that held it died, papo-server's store keeps what waits.
 #include "papo/server/broker_backend.h"
 
-#include "papo/session.h"
-
 #include <string>
 
 namespace papo {
@@ -24,8 +22,7 @@ struct ejabberd_api {
 
 class ejabberd_backend : public broker_backend {
 public:
-    // `base`: the broker URI and papo-server's own login (for nothing but the options).
-    ejabberd_backend(session_options base, ejabberd_api api);
+    explicit ejabberd_backend(ejabberd_api api);
     ~ejabberd_backend() override;
 
     void create_account(const std::string& name, const std::string& password, bool is_queue) override;
@@ -40,12 +37,10 @@ public:
                                       const std::vector<std::string>& dropped) override;
     void wipe_queue(const std::string& name) override;
 
+private:
     // One API call: POST url/command with `body`; returns the HTTP status and fills `answer`.
     long call(const std::string& command, const std::string& body, std::string& answer) const;
-
-private:
     void require(const std::string& command, const std::string& body, bool result_code = false) const;
-    session_options base_;
     ejabberd_api api_;
 };
 
