@@ -21,11 +21,17 @@
 %%    its sessions (after a password change: the client must log in again);
 %%    mqtt_remove_sessions ends them and destroys the sessions with their queues, and runs
 %%    when an account is unregistered.
+%% 4. Presence after a node crash. A session's will lives in its process: when a node
+%%    dies, the wills of everyone connected there are never published, and their
+%%    retained presence stays "online". mqtt_without_session tells papo-server which of
+%%    the accounts it believes online have no live session process on any node (the
+%%    sessions of a dead node died with it; a disconnected persistent session stays
+%%    alive until it expires, and its will was sent), so that it marks them offline.
 -module(mod_papo).
 -behaviour(gen_mod).
 
 -export([start/2, stop/1, reload/3, depends/2, mod_options/1, mod_opt_type/1, mod_doc/0]).
--export([mqtt_publish/3, remove_user/2, mqtt_kick_user/2, mqtt_remove_sessions/2]).
+-export([mqtt_publish/3, remove_user/2, mqtt_kick_user/2, mqtt_remove_sessions/2, mqtt_without_session/2]).
 
 -include("ejabberd_commands.hrl").
 -include("mqtt.hrl").
@@ -128,6 +134,23 @@ mqtt_remove_sessions(User, Server) ->
     [ejabberd_cluster:send(Pid, {replaced, self()}) || Pid <- Pids],
     length(Pids).
 
+%% --- 4. presence after a node crash -------------------------------------------------
+
+%% Those of Users with no live session process anywhere. A pid of a node that is down
+%% (or does not answer within 2 s) counts as dead: its wills will never come.
+mqtt_without_session(Users, Server) ->
+    [U || U <- Users, not lists:any(fun alive/1, session_pids(U, Server))].
+
+alive(Pid) when node(Pid) =:= node() -> is_process_alive(Pid);
+alive(Pid) ->
+    case lists:member(node(Pid), nodes()) of
+        false -> false;
+        true ->
+            try erpc:call(node(Pid), erlang, is_process_alive, [Pid], 2000)
+            catch _:_ -> false
+            end
+    end.
+
 commands() ->
     [#ejabberd_commands{name = mqtt_kick_user, tags = [session],
                         desc = "End every MQTT connection of an account, on every node; "
@@ -144,4 +167,12 @@ commands() ->
                         args = [{user, binary}, {host, binary}],
                         args_example = [<<"alice">>, <<"papo.localhost">>],
                         result = {sessions, integer},
-                        result_desc = "How many sessions were ended"}].
+                        result_desc = "How many sessions were ended"},
+     #ejabberd_commands{name = mqtt_without_session, tags = [session],
+                        desc = "Those of the given accounts that have no live MQTT session "
+                               "on any node (their node died: their wills never came)",
+                        module = ?MODULE, function = mqtt_without_session,
+                        args = [{users, {list, {user, binary}}}, {host, binary}],
+                        args_example = [[<<"alice">>, <<"bob">>], <<"papo.localhost">>],
+                        result = {users, {list, {user, string}}},
+                        result_desc = "The accounts without a live session"}].

@@ -96,6 +96,20 @@ std::vector<inbound> ejabberd_backend::repair_queue(const std::string& name, con
     return {};
 }
 
+std::vector<std::string> ejabberd_backend::without_session(const std::vector<std::string>& users) const {
+    if (users.empty()) return {};
+    std::string answer;
+    const long status = call("mqtt_without_session", json{{"users", users}, {"host", api_.host}}.dump(), answer);
+    const auto names = json::parse(answer, nullptr, false);
+    if (status != 200 || !names.is_array())
+        throw error(error_kind::broker_refused,
+                    "ejabberd refused mqtt_without_session (HTTP " + std::to_string(status) + "): " + answer.substr(0, 200));
+    std::vector<std::string> out;
+    for (const auto& n : names)
+        if (n.is_string()) out.push_back(n.get<std::string>());
+    return out;
+}
+
 void ejabberd_backend::wipe_queue(const std::string& name) { require("mqtt_remove_sessions", account(name, api_.host)); }
 
 }  // namespace papo

@@ -132,4 +132,11 @@ bool registry::online(const std::string& name) const {
     return it != online_.end() && it->second;
 }
 
+std::vector<std::string> registry::online_users() const {
+    std::vector<std::string> names;
+    for (const auto& [name, online] : online_)
+        if (online) names.push_back(name);
+    return names;
+}
+
 }  // namespace papo

@@ -391,6 +391,7 @@ void server_runner::dispatch(const inbound& message) {
             }
             case k::epoch: on_epoch(message); break;
             case k::presence:
+                ++presence_seen_[route->user];
                 core_.on_presence(route->user, !message.payload.empty() && decode<presence>(message.payload).online);
                 break;
             default: break;
@@ -430,6 +431,45 @@ void server_runner::publish_status(bool online, const std::string& since) {
         // Askers then wait for their timeout, as without the status.
         log_warn(std::string("could not publish ") + topics::server_status + ": " + e.what());
     }
+}
+
+void server_runner::check_presence() {
+    if (!backend_->loses_wills()) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (presence_check_.valid()) {
+        if (presence_check_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+        next_presence_check_ = now + config_.presence_check_interval;
+        std::vector<std::string> gone;
+        try {
+            gone = presence_check_.get();
+        } catch (const std::exception& e) {
+            log_warn(std::string("could not ask the broker who is connected: ") + e.what());
+            return;
+        }
+        publish_options retained;
+        retained.retained = true;
+        for (const auto& name : gone) {
+            // A presence that came since the question was asked is newer than its answer.
+            if (!core_.state().online(name) || presence_seen_[name] != presence_asked_[name]) continue;
+            try {
+                main_->publish(topics::presence(name), encode(presence{false, now_text()}), retained);
+                core_.on_presence(name, false);
+                log_info(name + " was online on a broker node that is gone (its will never came): marked offline");
+            } catch (const error& e) {
+                log_warn("could not mark " + name + " offline: " + e.what());
+                return;  // asked again at the next check
+            }
+        }
+        return;
+    }
+    if (now < next_presence_check_ || !main_->connected()) return;
+    next_presence_check_ = now + config_.presence_check_interval;
+    const auto online = core_.state().online_users();
+    if (online.empty()) return;
+    presence_asked_.clear();
+    for (const auto& name : online) presence_asked_[name] = presence_seen_[name];
+    const broker_backend* backend = backend_.get();
+    presence_check_ = std::async(std::launch::async, [backend, online] { return backend->without_session(online); });
 }
 
 void server_runner::run(const std::atomic<bool>& stop) {
@@ -515,7 +555,9 @@ void server_runner::run(const std::atomic<bool>& stop) {
             if (main_->connected()) execute(core_.take_snapshots(), failure);
             next_snapshot = std::chrono::steady_clock::now() + config_.snapshot_interval;
         }
+        check_presence();
     }
+    if (presence_check_.valid()) presence_check_.wait();  // it uses the backend
     // Drain what already arrived, then save the counts before leaving.
     while (auto message = main_->next(std::chrono::milliseconds(0))) {
         if (message->connection_lost) break;

@@ -63,15 +63,27 @@ protected:
         argv.insert(argv.end(), args.begin(), args.end());
         return run_command(argv, 60s);
     }
-    // Online once papo-server lists `user` so (its reader published its presence).
-    bool wait_until_online(const std::string& user) {
-        return test::wait_until([&] {
-            const auto ls = nlohmann::json::parse(admin({"--json", "users", "ls"}).out, nullptr, false);
-            if (ls.is_array())
-                for (const auto& u : ls)
-                    if (u.value("name", "") == user) return u.value("online", false);
-            return false;
-        });
+    // Once papo-server lists `user` online (its reader published its presence) or offline.
+    bool wait_until_online(const std::string& user, bool online = true) {
+        return test::wait_until(
+            [&] {
+                const auto ls = nlohmann::json::parse(admin({"--json", "users", "ls"}).out, nullptr, false);
+                if (ls.is_array())
+                    for (const auto& u : ls)
+                        if (u.value("name", "") == user) return u.value("online", false) == online;
+                return false;
+            },
+            60s, 100ms);
+    }
+    // The retained presence/<user> as any user sees it (mosquitto_sub, on `node`).
+    std::string retained_presence(int node, const std::string& user, const std::string& as) {
+        const std::string stored = test::read_file(password_file_);
+        const auto r = run_command({"mosquitto_sub", "-V", "5", "-h", "127.0.0.1", "-p",
+                                    the_cluster->env.at(node == 1 ? "MQTT1_PORT" : "MQTT2_PORT"), "-u", as, "-P",
+                                    stored.substr(0, stored.find('\n')), "-i", as + "~look", "-t", "presence/" + user,
+                                    "-C", "1", "-W", "5", "--retained-only"},
+                                   10s);
+        return r.out;
     }
     std::vector<std::string> texts_read(int node, const std::string& user) {
         std::vector<std::string> texts;
@@ -159,6 +171,28 @@ TEST_F(on_cluster, NobodyForgesOrReadsWhatIsNotTheirs) {
         EXPECT_NE(sub.err.find("denied"), std::string::npos) << filter << ": " << sub.out << sub.err;
     }
     EXPECT_TRUE(texts_read(2, bob).empty());
+}
+
+// A node that dies takes its sessions' wills along: papo-server marks those who were
+// connected there offline (mod_papo's mqtt_without_session), for its own list and for
+// everyone (the retained presence); their reader comes back online with the node.
+TEST_F(on_cluster, WhoWasOnlineOnADeadNodeIsShownOfflineAndComesBack) {
+    const std::string dave = name("dave"), erin = name("erin");
+    ASSERT_EQ(admin({"users", "add", dave}).exit_code, 0);
+    ASSERT_EQ(admin({"users", "add", erin}).exit_code, 0);
+    test::process reader({env_or("PAPO_BIN", PAPO_BIN_DEFAULT), "--broker", the_cluster->mqtt(2), "--user", dave,
+                          "--password-file", password_file_, "--state-dir", state_, "read", "--wait", "180"});
+    ASSERT_TRUE(wait_until_online(dave)) << reader.output();
+    EXPECT_NE(retained_presence(1, dave, erin).find("\"status\":\"online\""), std::string::npos);
+    ASSERT_EQ(script("kill", "2").exit_code, 0);
+    EXPECT_TRUE(wait_until_online(dave, false)) << the_cluster->server->output();
+    EXPECT_NE(retained_presence(1, dave, erin).find("\"status\":\"offline\""), std::string::npos);
+    const auto back = script("restart-node", "2");
+    ASSERT_EQ(back.exit_code, 0) << back.err;
+    EXPECT_TRUE(wait_until_online(dave)) << reader.output();
+    EXPECT_TRUE(reader.running()) << reader.output();
+    reader.stop();
+    EXPECT_TRUE(wait_until_online(dave, false));  // its own will, or the reader's last word
 }
 
 // ejabberd leaves a removed account's connections up; papo-server ends them (mod_papo's

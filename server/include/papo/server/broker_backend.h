@@ -44,6 +44,13 @@ public:
     // (subscriptions of clean sessions) must be set up again.
     virtual void reconnected() {}
 
+    // Whether the broker can lose wills: a node of a cluster that dies takes the wills of
+    // everyone connected to it along (Mosquitto sends every will it holds, so: no).
+    virtual bool loses_wills() const { return false; }
+    // Those of `users` who have no live connection or session at the broker (only asked
+    // when loses_wills(); may be called from another thread).
+    virtual std::vector<std::string> without_session(const std::vector<std::string>&) const { return {}; }
+
     // Carries out one of a plan's actions, except publish_retained (the runner's); returns
     // the messages a repair_queue took from the session.
     std::vector<inbound> carry_out(const server_action& action);

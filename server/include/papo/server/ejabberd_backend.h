@@ -36,6 +36,9 @@ public:
     std::vector<inbound> repair_queue(const std::string& name, const queue_subscriptions& subscriptions,
                                       const std::vector<std::string>& dropped) override;
     void wipe_queue(const std::string& name) override;
+    // A node that dies takes its sessions' wills along (mod_papo's mqtt_without_session).
+    bool loses_wills() const override { return true; }
+    std::vector<std::string> without_session(const std::vector<std::string>& users) const override;
 
 private:
     // One API call: POST url/command with `body`; returns the HTTP status and fills `answer`.

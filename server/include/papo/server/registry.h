@@ -46,6 +46,7 @@ public:
 
     void set_online(const std::string& name, bool online);
     bool online(const std::string& name) const;
+    std::vector<std::string> online_users() const;
 
     const std::map<std::string, user_record>& users() const { return users_; }
     const std::map<std::string, topic_record>& topics() const { return topics_; }

@@ -10,6 +10,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <future>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -24,6 +27,9 @@ struct server_config {
     std::string state_dir = "data/server";  // papo-server's own copy of the registry, and its message store
     std::size_t history_posts = 50;         // --history: posts kept per topic for topics.history
     std::size_t replay_connections = 8;     // queue sessions remade at once after a broker restart
+    // A broker that loses wills (ejabberd: a node that dies): how often those online are
+    // checked for a live session.
+    std::chrono::milliseconds presence_check_interval{3000};
     // Set: the broker is ejabberd (accounts through its HTTP API); else Mosquitto's dynsec.
     std::optional<ejabberd_api> ejabberd;
 };
@@ -61,6 +67,9 @@ private:
     bool replay();
     // Ends the store's open batch when it is due (one fsync per batch).
     void commit_store(bool now);
+    // A broker that loses wills: those believed online without a live session are marked
+    // offline, as their will would have. The broker is asked in the background.
+    void check_presence();
 
     server_config config_;
     server_core core_;
@@ -73,6 +82,10 @@ private:
     std::chrono::steady_clock::time_point batch_started_{};
     std::unique_ptr<broker_backend> backend_;  // accounts, topic rights, queue sessions
     session_ptr main_;
+    std::future<std::vector<std::string>> presence_check_;  // a question to the backend under way
+    std::map<std::string, std::uint64_t> presence_seen_;     // presence messages taken, per user
+    std::map<std::string, std::uint64_t> presence_asked_;    // ... when the question was asked
+    std::chrono::steady_clock::time_point next_presence_check_{};
     std::size_t malformed_ = 0;
     std::size_t refused_ = 0;  // requests whose response topic was not the asker's
 };
