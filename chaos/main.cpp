@@ -4,7 +4,10 @@
 // a fresh connection each time, never seen again); readers are killed at random, the
 // broker is SIGKILLed twice and papo-server once. Then everything is drained, and
 // checker.h counts lost, duplicated, out-of-order and unexpected messages. Exit status 0
-// only when all four are 0 and papo-server counts every queue empty.
+// only when all four are 0 and papo-server counts every queue empty. With --cluster the
+// same runs on a 2-node ejabberd cluster, users and devices spread over both nodes, and the
+// broker SIGKILLs are SIGKILLs of node 2 (brokers.h).
+#include "brokers.h"
 #include "checker.h"
 
 #include "broker.h"
@@ -44,6 +47,8 @@ struct settings {
     std::string json_file;
     std::vector<std::string> broker_config;  // extra mosquitto.conf lines (e.g. "log_type all")
     std::string keep_logs;                   // a folder for the broker's and papo-server's logs
+    bool cluster = false;                    // a 2-node ejabberd cluster instead of Mosquitto
+    int kill_node = 2;                       // ... and the node its broker SIGKILLs hit
 };
 
 class run {
@@ -53,7 +58,12 @@ public:
           papo_(papo::test::env_or("PAPO_BIN", PAPO_BIN_DEFAULT)),
           admin_(papo::test::env_or("PAPO_ADMIN_BIN", PAPO_ADMIN_BIN_DEFAULT)),
           server_bin_(papo::test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT)) {}
-    ~run() { papo::test::remove_tree(dir_); }
+    ~run() {
+        server_.reset();
+        brokers_.reset();
+        papo::test::remove_tree(dir_);
+        if (!cluster_dir_.empty()) papo::test::remove_tree(cluster_dir_);
+    }
 
     int go() {
         setup();
@@ -95,7 +105,7 @@ private:
     }
     std::string password_file(int i) const { return dir_ + "/" + name(i) + ".password"; }
     std::vector<std::string> papo_argv(int i, std::vector<std::string> rest) const {
-        std::vector<std::string> argv{papo_, "--broker", broker_->uri(), "--user", name(i), "--password-file",
+        std::vector<std::string> argv{papo_, "--broker", brokers_->uri_for(i), "--user", name(i), "--password-file",
                                       password_file(i), "--state-dir", dir_ + "/state", "--timeout", "3"};
         argv.insert(argv.end(), rest.begin(), rest.end());
         return argv;
@@ -111,10 +121,11 @@ private:
 
     void start_server() {
         if (server_) earlier_server_logs_ += server_->output();
-        server_ = std::make_unique<papo::test::process>(std::vector<std::string>{
-            server_bin_, "--broker", broker_->uri(), "--password-file", broker_->password_file("papo-server"),
-            "--state-dir", dir_ + "/papo-server"});  // the same folder after its SIGKILL
-        if (!server_->wait_for_output("serving", 10s)) throw std::runtime_error("papo-server did not start: " + server_->output());
+        std::vector<std::string> argv{server_bin_};
+        for (auto& option : brokers_->server_options()) argv.push_back(std::move(option));
+        argv.insert(argv.end(), {"--state-dir", dir_ + "/papo-server"});  // the same folder after its SIGKILL
+        server_ = std::make_unique<papo::test::process>(argv);
+        if (!server_->wait_for_output("serving", 60s)) throw std::runtime_error("papo-server did not start: " + server_->output());
     }
 
     // How many replays the running papo-server has logged (one per new broker epoch).
@@ -126,7 +137,9 @@ private:
     }
 
     void setup() {
-        broker_ = std::make_unique<papo::test::broker>(s_.broker_config);
+        // The cluster's folder of its own: user ejabberd cannot pass a folder closed to others.
+        if (s_.cluster) cluster_dir_ = papo::test::make_temp_dir("papo-chaos-cluster");
+        brokers_ = s_.cluster ? papo::chaos::start_ejabberd_cluster(cluster_dir_, s_.kill_node) : papo::chaos::start_mosquitto(s_.broker_config);
         start_server();
         std::vector<std::string> accounts;
         for (int i = 0; i < s_.users; ++i) accounts.push_back(name(i));
@@ -134,14 +147,14 @@ private:
         for (const auto& user : accounts) {
             const auto file = dir_ + "/" + user + ".password";
             papo::write_secret_file(file, password_of(user));
-            const auto added = run_command({admin_, "--broker", broker_->uri(), "--password-file",
-                                            broker_->password_file("papo-admin"), "users", "add", user,
+            const auto added = run_command({admin_, "--broker", brokers_->admin_uri(), "--password-file",
+                                            brokers_->admin_password_file(), "users", "add", user,
                                             "--new-password-file", file},
                                            30s);
             if (added.exit_code != 0) throw std::runtime_error("cannot create " + user + ": " + added.err);
         }
-        const auto topic = run_command({admin_, "--broker", broker_->uri(), "--password-file",
-                                        broker_->password_file("papo-admin"), "topics", "add", topic_},
+        const auto topic = run_command({admin_, "--broker", brokers_->admin_uri(), "--password-file",
+                                        brokers_->admin_password_file(), "topics", "add", topic_},
                                        30s);
         if (topic.exit_code != 0) throw std::runtime_error("cannot create #" + topic_ + ": " + topic.err);
         for (int i = 0; i < s_.users; ++i) {
@@ -152,9 +165,9 @@ private:
         // SIGKILL below then tests messages, not users created seconds before it.
         // papo_guard announces a new epoch at this start too: wait until papo-server has
         // reconnected and remade the queues, so the traffic starts on a settled broker.
+        if (!brokers_->announces_restarts()) return;  // ejabberd: accounts are on disc already
         const auto before = replays_logged();
-        broker_->stop();
-        broker_->start();
+        brokers_->restart_cleanly();
         if (!papo::test::wait_until([&] { return replays_logged() > before; }, 30s, 50ms))
             throw std::runtime_error("papo-server did not settle after the broker's clean restart: " + server_->output());
     }
@@ -198,7 +211,7 @@ private:
         std::uint64_t counter = 0;
         for (int round = 0; std::chrono::steady_clock::now() < end && round < 10000; ++round) {
             papo::session_options login;
-            login.broker = broker_->uri();
+            login.broker = brokers_->uri_for(d);
             login.client_id = me + "~dev-" + papo::random_hex(8);
             login.username = me;
             login.password = password_of(me);
@@ -317,12 +330,12 @@ private:
 
     void kill_broker(int nth) {
         const auto before = replays_logged();
-        event("SIGKILL broker (" + std::to_string(nth) + " of 2)");
-        broker_->kill();
-        std::this_thread::sleep_for(1s);
-        broker_->start();
+        event(brokers_->crash_name() + " (" + std::to_string(nth) + " of 2)");
+        brokers_->crash();
         const auto back = std::chrono::steady_clock::now();
-        event("broker started again (same data folder)");
+        event(s_.cluster ? "node " + std::to_string(s_.kill_node) + " started again (its sessions are gone)"
+                          : "broker started again (same data folder)");
+        if (!brokers_->announces_restarts()) return;  // readers ask users.replay themselves
         if (papo::test::wait_until([&] { return replays_logged() > before; }, 20s, 50ms)) {
             event("papo-server replayed " + ms_since(back) + " after the broker was back");
             ++replays_seen_;
@@ -357,8 +370,8 @@ private:
     int queues_not_empty(int attempts = 50) {
         int wrong = -1;
         for (int attempt = 0; attempt < attempts && wrong != 0; ++attempt) {
-            const auto ls = run_command({admin_, "--broker", broker_->uri(), "--password-file",
-                                         broker_->password_file("papo-admin"), "--json", "queues", "ls"},
+            const auto ls = run_command({admin_, "--broker", brokers_->admin_uri(), "--password-file",
+                                         brokers_->admin_password_file(), "--json", "queues", "ls"},
                                         30s);
             const auto rows = nlohmann::json::parse(ls.out, nullptr, false);
             if (rows.is_array()) {
@@ -390,8 +403,8 @@ private:
             if (sent.sent_order) ++device_sent, device_acknowledged += sent.acknowledged;
         const bool ok = v.ok() && miscounted == 0;
         std::cout << "chaos run: " << s_.users << " users, " << s_.devices << " devices, " << s_.seconds << " s, seed "
-                  << s_.seed << ", " << kills_.load() << " readers killed, 2 broker SIGKILLs (" << replays_seen_.load()
-                  << " replays seen), 1 papo-server SIGKILL\n"
+                  << s_.seed << ", " << kills_.load() << " readers killed, 2 x " << brokers_->crash_name() << " ("
+                  << replays_seen_.load() << " replays seen), 1 papo-server SIGKILL\n"
                   << "accepted " << v.accepted - v.unacknowledged << " messages (" << v.deliveries << " deliveries), shown "
                   << v.shown << "\n"
                   << "devices: " << device_logins_.load() << " logins (" << device_logins_failed_.load()
@@ -429,14 +442,15 @@ private:
         for (const auto& line : timeline_) std::cout << "  " << line << "\n";
         std::cout << "papo-server:\n";
         for (const auto& line : server_log_lines(!ok)) std::cout << "  " << line << "\n";
-        if (!ok) broker_->print_log_tail(std::cout, 40);
+        if (!ok) brokers_->print_log_tail(std::cout, 40);
         if (!s_.keep_logs.empty()) {
-            std::ofstream(s_.keep_logs + "/broker.log") << broker_->log_text();
+            std::ofstream(s_.keep_logs + "/broker.log") << brokers_->log_text();
             std::ofstream(s_.keep_logs + "/papo-server.log") << earlier_server_logs_ << server_->output();
         }
         if (!s_.json_file.empty())
             std::ofstream(s_.json_file) << nlohmann::json{{"users", s_.users}, {"devices", s_.devices}, {"seconds", s_.seconds},
                                                           {"seed", s_.seed}, {"readers_killed", kills_.load()},
+                                                          {"broker", s_.cluster ? "ejabberd cluster" : "mosquitto"},
                                                           {"broker_kills", 2}, {"replays_seen", replays_seen_.load()},
                                                           {"accepted", v.accepted - v.unacknowledged}, {"deliveries", v.deliveries},
                                                           {"device_logins", device_logins_.load()},
@@ -458,7 +472,8 @@ private:
     std::mt19937 rng_;
     std::string dir_, papo_, admin_, server_bin_;
     const std::string topic_ = "chaos";
-    std::unique_ptr<papo::test::broker> broker_;
+    std::string cluster_dir_;  // --cluster: the nodes' folders
+    std::unique_ptr<papo::chaos::brokers> brokers_;
     std::unique_ptr<papo::test::process> server_;
     std::mutex guard_;
     std::vector<papo::chaos::accepted> sends_;
@@ -491,7 +506,12 @@ int main(int argc, char** argv) {
         "json", po::value(&s.json_file), "also write the verdict to this JSON file")(
         "broker-config", po::value(&s.broker_config)->composing(),
         "an extra mosquitto.conf line for the run's broker (repeatable), e.g. 'log_type all' to trace a loss")(
-        "keep-logs", po::value(&s.keep_logs), "write broker.log and papo-server.log into this existing folder");
+        "keep-logs", po::value(&s.keep_logs), "write broker.log and papo-server.log into this existing folder")(
+        "cluster", po::bool_switch(&s.cluster),
+        "run on a 2-node ejabberd cluster (scripts/ejabberd-cluster.sh; needs root and ejabberd): users on both "
+        "nodes, node 2 SIGKILLed twice")(
+        "kill-node", po::value(&s.kill_node)->default_value(2),
+        "with --cluster: the node to SIGKILL (1 is also papo-server's: see docs/reliability.md)");
     try {
         po::variables_map values;
         po::store(po::parse_command_line(argc, argv, options), values);
@@ -500,6 +520,7 @@ int main(int argc, char** argv) {
             std::cout << "Usage: papo-chaos [options]\n\n" << options;
             return 0;
         }
+        if (s.kill_node != 1 && s.kill_node != 2) throw std::runtime_error("--kill-node is 1 or 2");
         if (s.users < 2 || s.seconds < 5 || s.devices < 0) throw std::runtime_error("at least 2 users, 5 seconds, 0 devices");
         return run(s).go();
     } catch (const std::exception& e) {

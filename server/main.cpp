@@ -29,19 +29,21 @@ int main(int argc, char** argv) {
     papo::server_config config;
     std::string config_file, password_file, init_security, secrets_dir = "data/secrets";
     papo::ejabberd_api ejabberd{"", "papo-api@papo.localhost", "", "papo.localhost"};
+    std::vector<std::string> ejabberd_urls;
     std::string ejabberd_password_file;
     int snapshot_ms = 100;
     po::options_description options("papo-server options");
     options.add_options()
         ("help,h", "show this help")
         ("broker,b", po::value(&config.broker.broker)->default_value("tcp://127.0.0.1:1883"), "broker URL (tcp://host:port or ssl://host:port); or PAPO_BROKER")
+        ("other-broker", po::value(&config.broker.other_brokers)->value_name("URL")->composing(), "another node of the same broker cluster (repeatable): tried in turn when --broker cannot be reached")
         ("username", po::value(&config.broker.username)->default_value("papo-server"), "papo-server's account on the broker")
         ("password-file", po::value(&password_file), "file (mode 0600) holding papo-server's broker password; or PAPO_SERVER_PASSWORD_FILE, or PAPO_SERVER_PASSWORD")
         ("no-accounts", po::bool_switch(&config.no_accounts), "the broker has no dynamic-security plugin (an open broker, e.g. for benchmarks): manage no accounts")
         ("init-security", po::value(&init_security)->value_name("DYNSEC_FILE"), "first-time setup, then exit: write the broker's dynamic-security file and fresh papo-server / papo-admin passwords into --secrets-dir")
         ("secrets-dir", po::value(&secrets_dir)->default_value("data/secrets"), "where --init-security writes papo-server.password and papo-admin.password")
         ("ca-file", po::value(&config.broker.ca_file), "CA certificate for ssl:// brokers")
-        ("ejabberd-api", po::value(&ejabberd.url)->value_name("URL"), "the broker is ejabberd (scripts/ejabberd-cluster.sh): manage accounts through its HTTP API at URL (http://127.0.0.1:PORT/api) instead of Mosquitto's dynamic security")
+        ("ejabberd-api", po::value(&ejabberd_urls)->value_name("URL")->composing(), "the broker is ejabberd (scripts/ejabberd-cluster.sh): manage accounts through its HTTP API at URL (http://127.0.0.1:PORT/api) instead of Mosquitto's dynamic security; repeatable, one per node, tried in turn when one cannot be reached")
         ("ejabberd-api-user", po::value(&ejabberd.user)->default_value(ejabberd.user), "the account the HTTP API is called as")
         ("ejabberd-api-password-file", po::value(&ejabberd_password_file)->value_name("FILE"), "file (mode 0600) holding that account's password")
         ("ejabberd-host", po::value(&ejabberd.host)->default_value(ejabberd.host), "ejabberd's virtual host the accounts live in")
@@ -76,7 +78,9 @@ int main(int argc, char** argv) {
                       << secrets_dir << "/papo-admin.password\n";
             return 0;
         }
-        if (!ejabberd.url.empty()) {
+        if (!ejabberd_urls.empty()) {
+            ejabberd.url = ejabberd_urls.front();
+            config.ejabberd_other_urls.assign(ejabberd_urls.begin() + 1, ejabberd_urls.end());
             if (ejabberd_password_file.empty()) throw papo::error("--ejabberd-api needs --ejabberd-api-password-file");
             ejabberd.password = papo::read_password_file(ejabberd_password_file);
             config.ejabberd = ejabberd;

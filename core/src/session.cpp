@@ -208,6 +208,11 @@ void session::connect() {
     if (o.will) {
         connect_options.set_will_message(mqtt::message(o.will->topic, o.will->payload, 1, o.will->retained));
     }
+    if (!o.other_brokers.empty()) {
+        auto servers = mqtt::string_collection::create(o.broker);
+        for (const auto& other : o.other_brokers) servers->push_back(other);
+        connect_options.set_servers(servers);
+    }
     if (!o.username.empty()) connect_options.set_user_name(o.username);
     if (!o.password.empty()) connect_options.set_password(o.password);
     if (o.broker.rfind("ssl://", 0) == 0 || o.broker.rfind("mqtts://", 0) == 0) {

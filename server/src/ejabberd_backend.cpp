@@ -22,32 +22,46 @@ std::string account(const std::string& name, const std::string& host) { return j
 
 }  // namespace
 
-ejabberd_backend::ejabberd_backend(ejabberd_api api) : api_(std::move(api)) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+ejabberd_backend::ejabberd_backend(ejabberd_api api, std::vector<std::string> other_urls)
+    : api_(std::move(api)), other_urls_(std::move(other_urls)) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 ejabberd_backend::~ejabberd_backend() { curl_global_cleanup(); }
 
 long ejabberd_backend::call(const std::string& command, const std::string& body, std::string& answer) const {
-    std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-    if (!curl) throw error(error_kind::broker_refused, "cannot start an HTTP request to ejabberd");
-    const std::string url = api_.url + "/" + command;
-    std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(curl_slist_append(nullptr, "Content-Type: application/json"),
-                                                               curl_slist_free_all);
-    curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(curl.get(), CURLOPT_USERNAME, api_.user.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_PASSWORD, api_.password.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &answer);
-    const CURLcode done = curl_easy_perform(curl.get());
-    if (done != CURLE_OK)
-        throw error(error_kind::unreachable, "ejabberd's HTTP API at " + api_.url + ": " + curl_easy_strerror(done));
-    long status = 0;
-    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-    return status;
+    std::string failures;
+    std::vector<std::string> urls{api_.url};
+    urls.insert(urls.end(), other_urls_.begin(), other_urls_.end());
+    for (const auto& base : urls) {
+        std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
+        if (!curl) throw error(error_kind::broker_refused, "cannot start an HTTP request to ejabberd");
+        const std::string url = base + "/" + command;
+        std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(curl_slist_append(nullptr, "Content-Type: application/json"),
+                                                                   curl_slist_free_all);
+        curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+        curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+        curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.c_str());
+        curl_easy_setopt(curl.get(), CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(curl.get(), CURLOPT_USERNAME, api_.user.c_str());
+        curl_easy_setopt(curl.get(), CURLOPT_PASSWORD, api_.password.c_str());
+        curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+        curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 10000L);
+        curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &answer);
+        const CURLcode done = curl_easy_perform(curl.get());
+        if (done == CURLE_OK) {
+            long status = 0;
+            curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+            return status;
+        }
+        // Only a node that took no request is skipped: one that timed out may have done it.
+        failures += (failures.empty() ? "" : "; ") + base + ": " + curl_easy_strerror(done);
+        if (done != CURLE_COULDNT_CONNECT) break;
+        answer.clear();
+    }
+    throw error(error_kind::unreachable, "ejabberd's HTTP API: " + failures);
 }
 
 void ejabberd_backend::require(const std::string& command, const std::string& body, bool result_code) const {

@@ -127,7 +127,7 @@ bool server_runner::execute(const std::vector<server_action>& actions, std::stri
                 publish_options options;
                 options.retained = true;
                 options.user_properties = action.user_properties;
-                main_->publish(action.topic, action.payload, options);
+                out_->publish(action.topic, action.payload, options);
             } else {
                 const auto taken = backend_->carry_out(action);
                 if (!taken.empty()) keep_taken(action.name, taken);
@@ -228,7 +228,12 @@ void server_runner::answer(const inbound& request) {
     publish_options options;
     options.correlation_data = request.correlation_data;
     options.expiry_seconds = 60;
-    main_->publish_async(request.response_topic, encode(plan.response), options);
+    try {
+        out_->publish_async(request.response_topic, encode(plan.response), options);
+    } catch (const error& e) {
+        // What the request changed is done and saved; the asker times out and asks again.
+        log_warn("could not answer " + route->from + "'s " + plan.command + ": " + e.what());
+    }
 }
 
 void server_runner::store_plan(const server_plan& plan) {
@@ -426,7 +431,7 @@ void server_runner::publish_status(bool online, const std::string& since) {
     try {
         publish_options retained;
         retained.retained = true;
-        main_->publish(topics::server_status, encode(server_status{online, since}), retained);
+        out_->publish(topics::server_status, encode(server_status{online, since}), retained);
     } catch (const error& e) {
         // Askers then wait for their timeout, as without the status.
         log_warn(std::string("could not publish ") + topics::server_status + ": " + e.what());
@@ -452,7 +457,7 @@ void server_runner::check_presence() {
             // A presence that came since the question was asked is newer than its answer.
             if (!core_.state().online(name) || presence_seen_[name] != presence_asked_[name]) continue;
             try {
-                main_->publish(topics::presence(name), encode(presence{false, now_text()}), retained);
+                out_->publish(topics::presence(name), encode(presence{false, now_text()}), retained);
                 core_.on_presence(name, false);
                 log_info(name + " was online on a broker node that is gone (its will never came): marked offline");
             } catch (const error& e) {
@@ -475,7 +480,7 @@ void server_runner::check_presence() {
 void server_runner::run(const std::atomic<bool>& stop) {
     saved_ = std::make_unique<registry_file>(config_.state_dir);  // first: refuses a second server on it
     store_ = std::make_unique<message_store>(config_.state_dir, config_.history_posts);
-    if (config_.ejabberd) backend_ = std::make_unique<ejabberd_backend>(*config_.ejabberd);
+    if (config_.ejabberd) backend_ = std::make_unique<ejabberd_backend>(*config_.ejabberd, config_.ejabberd_other_urls);
     else backend_ = std::make_unique<mosquitto_backend>(options_for("papo-server", false), !config_.no_accounts);
     backend_->prepare();
     const auto repairs = load_registry();
@@ -490,6 +495,14 @@ void server_runner::run(const std::atomic<bool>& stop) {
     options.will = will_message{topics::server_status, encode(server_status{false, ""}), true};
     main_ = std::make_unique<session>(options);
     main_->connect();
+    out_ = main_.get();
+    if (backend_->publishing_ends_sessions()) {
+        auto out_options = options_for("papo-server~out", false);
+        out_options.auto_reconnect = true;
+        own_out_ = std::make_unique<session>(out_options);
+        own_out_->connect();
+        out_ = own_out_.get();
+    }
     const std::vector<std::string> watched{topics::all_requests, topics::all_inboxes, topics::all_posts,
                                            topics::all_receipts, topics::all_presence, topics::broker_epoch};
     // No Local: what papo-server publishes again (a replay, a QoS 0 message) is not taken twice.
@@ -540,6 +553,10 @@ void server_runner::run(const std::atomic<bool>& stop) {
                 log_warn("lost the broker again while reconnecting (" + std::string(e.what()) + "); reconnecting");
             }
         }
+        if (own_out_)
+            while (own_out_->next(std::chrono::milliseconds(0))) {
+                // (it subscribes nothing: only its lost connections, which Paho repairs)
+            }
         commit_store(false);
         if (new_epoch_ && !reconnecting && main_->connected() && std::chrono::steady_clock::now() >= next_replay_) {
             if (replay()) {
@@ -566,6 +583,7 @@ void server_runner::run(const std::atomic<bool>& stop) {
     commit_store(true);
     execute(core_.take_snapshots(), failure);
     publish_status(false, "");  // a clean DISCONNECT does not send the will
+    if (own_out_) own_out_->disconnect();
     main_->disconnect();
     backend_.reset();
     log_info("papo-server stopped");

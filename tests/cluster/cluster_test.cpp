@@ -234,9 +234,10 @@ int main(int argc, char** argv) {
             if (const auto eq = line.find('='); eq != std::string::npos) c.env[line.substr(0, eq)] = line.substr(eq + 1);
         write_secret_file(c.dir + "/user.password", "password-of-everyone\n");
         c.server = std::make_unique<test::process>(std::vector<std::string>{
-            test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", c.mqtt(1), "--password-file",
-            c.env.at("PAPO_SERVER_PASSWORD_FILE"), "--state-dir", c.dir + "/papo-server", "--ejabberd-api", c.env.at("API1_URL"),
-            "--ejabberd-api-password-file", c.env.at("API_PASSWORD_FILE")});
+            test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", c.mqtt(1), "--other-broker", c.mqtt(2),
+            "--password-file", c.env.at("PAPO_SERVER_PASSWORD_FILE"), "--state-dir", c.dir + "/papo-server", "--ejabberd-api",
+            c.env.at("API1_URL"), "--ejabberd-api", c.env.at("API2_URL"), "--ejabberd-api-password-file",
+            c.env.at("API_PASSWORD_FILE")});
         if (!c.server->wait_for_output("serving on", 60s)) std::cerr << "papo-server did not serve:\n" << c.server->output();
         else status = RUN_ALL_TESTS();
         c.server->stop();

@@ -47,6 +47,8 @@ struct will_message {
 
 struct session_options {
     std::string broker = "tcp://127.0.0.1:1883";
+    // Other nodes of the same cluster: each (re)connect tries `broker`, then these in turn.
+    std::vector<std::string> other_brokers;
     std::string client_id;
     // A persistent session (clean start off, never expires) is a user's offline queue.
     bool persistent = false;

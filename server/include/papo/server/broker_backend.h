@@ -50,6 +50,10 @@ public:
     // Those of `users` who have no live connection or session at the broker (only asked
     // when loses_wills(); may be called from another thread).
     virtual std::vector<std::string> without_session(const std::vector<std::string>&) const { return {}; }
+    // Whether papo-server's watching session must not publish: ejabberd 23.01 ends the
+    // session of a client that publishes while a node leaves or joins the cluster, and
+    // the session, its subscriptions and what waits in it are gone with it.
+    virtual bool publishing_ends_sessions() const { return false; }
 
     // Carries out one of a plan's actions, except publish_retained (the runner's); returns
     // the messages a repair_queue took from the session.

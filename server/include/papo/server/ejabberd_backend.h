@@ -10,6 +10,7 @@
 #include "papo/server/broker_backend.h"
 
 #include <string>
+#include <vector>
 
 namespace papo {
 
@@ -22,7 +23,8 @@ struct ejabberd_api {
 
 class ejabberd_backend : public broker_backend {
 public:
-    explicit ejabberd_backend(ejabberd_api api);
+    // other_urls: the other nodes' APIs, tried in turn when `api.url` cannot be reached.
+    explicit ejabberd_backend(ejabberd_api api, std::vector<std::string> other_urls = {});
     ~ejabberd_backend() override;
 
     void create_account(const std::string& name, const std::string& password, bool is_queue) override;
@@ -39,12 +41,17 @@ public:
     // A node that dies takes its sessions' wills along (mod_papo's mqtt_without_session).
     bool loses_wills() const override { return true; }
     std::vector<std::string> without_session(const std::vector<std::string>& users) const override;
+    // mod_mqtt_mnesia's find_subscriber asks every node and crashes the publisher's session
+    // when one is down (a badmatch) or starting (badrpc): PLATFORM-NOTES.
+    bool publishing_ends_sessions() const override { return true; }
 
 private:
     // One API call: POST url/command with `body`; returns the HTTP status and fills `answer`.
+    // A node that cannot be reached is skipped for the next (the nodes share the accounts).
     long call(const std::string& command, const std::string& body, std::string& answer) const;
     void require(const std::string& command, const std::string& body, bool result_code = false) const;
     ejabberd_api api_;
+    std::vector<std::string> other_urls_;
 };
 
 }  // namespace papo

@@ -32,6 +32,7 @@ struct server_config {
     std::chrono::milliseconds presence_check_interval{3000};
     // Set: the broker is ejabberd (accounts through its HTTP API); else Mosquitto's dynsec.
     std::optional<ejabberd_api> ejabberd;
+    std::vector<std::string> ejabberd_other_urls;  // the other nodes' HTTP APIs
 };
 
 class server_runner {
@@ -82,6 +83,11 @@ private:
     std::chrono::steady_clock::time_point batch_started_{};
     std::unique_ptr<broker_backend> backend_;  // accounts, topic rights, queue sessions
     session_ptr main_;
+    // Where answers, the registry, snapshots and the status are published: main_, or
+    // (publishing_ends_sessions) a connection of its own, so that a crash of a publisher's
+    // session never takes papo-server's subscriptions and the traffic waiting for it.
+    session* out_ = nullptr;
+    session_ptr own_out_;
     std::future<std::vector<std::string>> presence_check_;  // a question to the backend under way
     std::map<std::string, std::uint64_t> presence_seen_;     // presence messages taken, per user
     std::map<std::string, std::uint64_t> presence_asked_;    // ... when the question was asked
