@@ -75,7 +75,14 @@ public:
             threads.emplace_back([this, i, end] { read_loop(i, end); });
         }
         for (int d = 0; d < s_.devices; ++d) threads.emplace_back([this, d, end] { device_loop(d, end); });
-        threads.emplace_back([this, start] { crash_loop(start); });
+        threads.emplace_back([this, start] {
+            try {
+                crash_loop(start);
+            } catch (const std::exception& e) {  // the run goes on, fails, and stops its brokers
+                event(std::string("FAILED to crash and restart: ") + e.what());
+                crash_failed_ = true;
+            }
+        });
         for (auto& t : threads) t.join();
         say("traffic over: " + std::to_string(sends_.size()) + " sends (papo and devices); draining");
         const auto drain_started = std::chrono::steady_clock::now();
@@ -84,7 +91,7 @@ public:
         const auto v = papo::chaos::check(sends_, shows_);
         const int miscounted = queues_not_empty();
         report(v, miscounted);
-        return v.ok() && miscounted == 0 ? 0 : 1;
+        return v.ok() && miscounted == 0 && !crash_failed_ ? 0 : 1;
     }
 
 private:
@@ -479,6 +486,7 @@ private:
     std::vector<papo::chaos::accepted> sends_;
     std::vector<papo::chaos::shown> shows_;
     std::atomic<int> kills_{0};
+    std::atomic<bool> crash_failed_{false};
     std::atomic<std::size_t> runs_{0};
     std::atomic<int> device_logins_{0}, device_logins_failed_{0}, replays_seen_{0};
     std::vector<std::string> timeline_;

@@ -8,15 +8,6 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/install-deps.sh"
-case " $* " in
-  *" --cluster "*)  # ejabberd and curl, as scripts/test-cluster.sh installs them
-    for p in ejabberd curl; do
-      if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ejabberd curl
-        break
-      fi
-    done ;;
-esac
+case " $* " in *" --cluster "*) bash "$root/scripts/install-cluster-deps.sh" ;; esac
 bash "$root/scripts/build.sh" --target papo-chaos papo papo-admin papo-server papo_guard
 exec "$root/build/chaos/papo-chaos" --users 20 --devices 5 --seconds 60 "$@"
