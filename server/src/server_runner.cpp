@@ -438,6 +438,81 @@ void server_runner::publish_status(bool online, const std::string& since) {
     }
 }
 
+void server_runner::keep_second_watch() {
+    if (!second_watch_ || second_watch_subscribed_) return;
+    // Never a blocking connect here: the serving loop must go on taking (and storing) what
+    // main_ brings while the other node is away. The first connect runs in the background;
+    // after it Paho reconnects by itself.
+    if (second_watch_connecting_.valid()) {
+        if (second_watch_connecting_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+        try {
+            second_watch_connecting_.get();
+            second_watch_connected_once_ = true;
+        } catch (const error& e) {
+            log_warn(std::string("the second watching session (papo-server~watch) is not up yet: ") + e.what());
+            next_second_watch_try_ = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            return;
+        }
+    }
+    if (!second_watch_connected_once_) {
+        if (std::chrono::steady_clock::now() < next_second_watch_try_) return;
+        session* watch = second_watch_.get();
+        second_watch_connecting_ = std::async(std::launch::async, [watch] { watch->connect(); });
+        return;
+    }
+    if (!second_watch_->connected()) return;
+    try {
+        // What this session's node lost when it died (the subscriptions) is made again.
+        second_watch_->subscribe({topics::all_requests, topics::all_inboxes, topics::all_posts, topics::all_receipts,
+                                  topics::all_presence},
+                                 1, /*no_local=*/true);
+        second_watch_subscribed_ = true;
+    } catch (const error& e) {
+        log_warn(std::string("could not subscribe papo-server~watch again: ") + e.what());
+    }
+}
+
+std::optional<inbound> server_runner::next_watched(std::chrono::milliseconds timeout) {
+    if (!second_watch_ || second_watch_connecting_.valid()) return main_->next(timeout);  // (connect swaps its client)
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        if (auto message = main_->next(std::chrono::milliseconds(0))) return message;
+        if (auto message = second_watch_->next(std::chrono::milliseconds(0))) {
+            // Presences in the order one session saw them: the second's only while main_ is away.
+            const auto route = message->connection_lost ? std::nullopt : topics::parse(message->topic);
+            if (route && route->type == topics::route::kind::presence && main_->connected()) continue;
+            if (!message->connection_lost) return message;
+            log_warn("the second watching session lost its node; reconnecting");
+            second_watch_subscribed_ = false;  // subscribed again once back (its node may have lost them)
+            continue;
+        }
+        if (std::chrono::steady_clock::now() >= until) return std::nullopt;
+        if (auto message = main_->next(std::chrono::milliseconds(5))) return message;
+    }
+}
+
+bool server_runner::first_copy(const inbound& message) {
+    if (!second_watch_) return true;
+    // A presence is a state, not an event (and comes from one session, next_watched): the
+    // same "online" again after papo-server marked its user offline must be taken.
+    if (const auto route = topics::parse(message.topic); route && route->type == topics::route::kind::presence) return true;
+    const auto now = std::chrono::steady_clock::now();
+    while (!recent_order_.empty() &&
+           (now - recent_order_.front().first > std::chrono::minutes(2) || recent_order_.size() > 500000)) {
+        recent_.erase(recent_order_.front().second);
+        recent_order_.pop_front();
+    }
+    std::string key = message.topic;
+    key += '\0';
+    key += message.correlation_data;
+    key += '\0';
+    key += message.payload;
+    const std::size_t hash = std::hash<std::string>{}(key);
+    if (!recent_.insert(hash).second) return false;
+    recent_order_.emplace_back(now, hash);
+    return true;
+}
+
 void server_runner::check_presence() {
     if (!backend_->loses_wills()) return;
     const auto now = std::chrono::steady_clock::now();
@@ -496,6 +571,15 @@ void server_runner::run(const std::atomic<bool>& stop) {
     main_ = std::make_unique<session>(options);
     main_->connect();
     out_ = main_.get();
+    if (backend_->publishing_ends_sessions() && !config_.broker.other_brokers.empty()) {
+        // The other node first, this one as its fallback.
+        auto second = options_for("papo-server~watch", true);
+        second.clean_start = false;
+        second.auto_reconnect = true;
+        second.broker = config_.broker.other_brokers.front();
+        second.other_brokers = {config_.broker.broker};
+        second_watch_ = std::make_unique<session>(second);
+    }
     if (backend_->publishing_ends_sessions()) {
         auto out_options = options_for("papo-server~out", false);
         out_options.auto_reconnect = true;
@@ -525,13 +609,14 @@ void server_runner::run(const std::atomic<bool>& stop) {
     auto next_snapshot = std::chrono::steady_clock::now() + config_.snapshot_interval;
     bool reconnecting = false;
     while (!stop) {
-        auto message = main_->next(std::chrono::milliseconds(store_->pending_writes() ? 0 : 50));
+        keep_second_watch();
+        auto message = next_watched(std::chrono::milliseconds(store_->pending_writes() ? 0 : 50));
         if (!message) commit_store(true);  // traffic paused: the batch so far becomes durable
         if (message && !message->connection_lost && !store_->pending_writes()) batch_started_ = std::chrono::steady_clock::now();
         if (message && message->connection_lost) {
             log_warn("lost the broker; reconnecting");
             reconnecting = true;
-        } else if (message) {
+        } else if (message && first_copy(*message)) {
             dispatch(*message);
             // A queue that became full (or stopped being full) is told at once, not at the next snapshot.
             if (main_->connected()) execute(core_.take_full_changes(), failure);
@@ -576,14 +661,16 @@ void server_runner::run(const std::atomic<bool>& stop) {
     }
     if (presence_check_.valid()) presence_check_.wait();  // it uses the backend
     // Drain what already arrived, then save the counts before leaving.
-    while (auto message = main_->next(std::chrono::milliseconds(0))) {
+    while (auto message = next_watched(std::chrono::milliseconds(0))) {
         if (message->connection_lost) break;
-        dispatch(*message);
+        if (first_copy(*message)) dispatch(*message);
     }
     commit_store(true);
     execute(core_.take_snapshots(), failure);
     publish_status(false, "");  // a clean DISCONNECT does not send the will
     if (own_out_) own_out_->disconnect();
+    if (second_watch_connecting_.valid()) second_watch_connecting_.wait();
+    if (second_watch_) second_watch_->disconnect();
     main_->disconnect();
     backend_.reset();
     log_info("papo-server stopped");

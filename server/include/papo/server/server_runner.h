@@ -11,6 +11,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
+#include <unordered_set>
 #include <future>
 #include <map>
 #include <memory>
@@ -88,6 +90,21 @@ private:
     // session never takes papo-server's subscriptions and the traffic waiting for it.
     session* out_ = nullptr;
     session_ptr own_out_;
+    // On a cluster (publishing_ends_sessions and --other-broker): a second watching session
+    // on the other node, so that a message published while main_'s node dies and papo-server
+    // moves is still seen. Every message then comes twice: the second copy is dropped.
+    session_ptr second_watch_;
+    bool second_watch_subscribed_ = false;
+    bool second_watch_connected_once_ = false;  // from then on Paho reconnects it by itself
+    std::future<void> second_watch_connecting_;  // a first connect, off the serving loop
+    std::chrono::steady_clock::time_point next_second_watch_try_{};
+    std::unordered_set<std::size_t> recent_;                              // copies taken lately
+    std::deque<std::pair<std::chrono::steady_clock::time_point, std::size_t>> recent_order_;
+    // The next message of either watching session, or nullopt within `timeout`.
+    std::optional<inbound> next_watched(std::chrono::milliseconds timeout);
+    // False for a copy of a message taken in the last 2 minutes (second_watch_ only).
+    bool first_copy(const inbound& message);
+    void keep_second_watch();
     std::future<std::vector<std::string>> presence_check_;  // a question to the backend under way
     std::map<std::string, std::uint64_t> presence_seen_;     // presence messages taken, per user
     std::map<std::string, std::uint64_t> presence_asked_;    // ... when the question was asked
