@@ -25,6 +25,12 @@ session_options login_as(const target& t, const std::string& user, const std::st
     return o;
 }
 
+session_options receiver_login(const target& t, const std::string& user, const std::string& client_id, bool persistent) {
+    session_options o = login_as(t, user, client_id, persistent);
+    if (!t.receiver_broker.empty()) o.broker = t.receiver_broker;
+    return o;
+}
+
 dynsec_control::dynsec_control(const target& t)
     : control_(std::make_unique<session>(login_as(t, broker_security::server_account, std::string(broker_security::server_account) + "~bench-" + random_hex(6), false))) {
     control_->connect();
@@ -61,7 +67,7 @@ void dynsec_control::run(std::vector<nlohmann::json> commands) {
 }
 
 void grant_raw_topics(const target& t) {
-    if (!t.accounts) return;
+    if (!t.accounts || t.on_ejabberd) return;
     std::vector<nlohmann::json> commands;
     for (const char* type : {"publishClientSend", "subscribePattern"})
         commands.push_back({{"command", "addRoleACL"}, {"rolename", broker_security::user_role}, {"acltype", type},

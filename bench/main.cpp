@@ -10,6 +10,9 @@
 // A third broker, the real configuration with no limit lifted, runs what fits within
 // the limits, to show their effect. Prints the tables side by side (also written as
 // JSON). A run that loses a message fails the benchmark.
+// Apart (--config cluster; not in `all`: it needs root and ejabberd): the core scenarios
+// on a 2-node ejabberd cluster (scripts/ejabberd-cluster.sh, with bench/# allowed for the
+// raw side), papo-server on node 1, senders on node 1 and receivers on node 2.
 #include "accounts.h"
 #include "broker.h"
 #include "files.h"
@@ -23,12 +26,16 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <thread>
+
+#include <unistd.h>
 
 namespace po = boost::program_options;
 using namespace papo::bench;
@@ -76,6 +83,13 @@ const configuration real_config{"real", "real configuration (accounts + papo_gua
                                 {"publish_rate 0", "request_rate 0"},
                                 {"--max-waiting-messages", "0", "--max-waiting-bytes", "0"}};
 const configuration as_configured{"real_as_configured", "real configuration, every limit as configured", true, {}, {}};
+// ejabberd has no papo_guard (no rate limits); papo-server's queue limits lifted as on `real`.
+const configuration cluster_config{"cluster",
+                                   "2-node ejabberd 23.01 cluster: senders on node 1, receivers on node 2 (accounts; "
+                                   "papo-server's queue limits lifted)",
+                                   true,
+                                   {},
+                                   {"--max-waiting-messages", "0", "--max-waiting-bytes", "0"}};
 
 std::string trimmed_file(const std::string& path) {
     std::string text = papo::test::read_file(path);
@@ -121,6 +135,84 @@ struct stack {
     }
 };
 
+// The 2-node ejabberd cluster of scripts/ejabberd-cluster.sh, started for the benchmark
+// (PAPO_CLUSTER_BENCH=1: bench/# allowed for the users), and papo-server on node 1 as
+// tests/cluster starts it; everything stopped and removed in the destructor.
+struct cluster_stack {
+    std::string dir, script;
+    std::map<std::string, std::string> env;  // cluster.env
+    std::unique_ptr<papo::test::process> server;
+    target t;
+
+    papo::test::command_result run_script(const std::string& command, std::vector<std::string> before = {}) {
+        before.insert(before.end(), {"bash", script, command, dir});
+        return papo::test::run_command(before, std::chrono::seconds(120));
+    }
+    // A node's beam.smp, from `status`'s "nodeN ... pid=PID ..." line.
+    static int node_pid(const std::string& status, int node) {
+        std::istringstream lines(status);
+        for (std::string line; std::getline(lines, line);)
+            if (line.rfind("node" + std::to_string(node) + " ", 0) == 0)
+                if (const auto at = line.find(" pid="); at != std::string::npos) return std::atoi(line.c_str() + at + 5);
+        return 0;
+    }
+
+    // receiver_node 2: receivers on the other node than senders (the default); 1: the same node.
+    cluster_stack(const configuration& c, int receiver_node) {
+        dir = papo::test::make_temp_dir("papo-bench-cluster");
+        script = papo::test::env_or("PAPO_SOURCE_DIR", PAPO_SOURCE_DIR_DEFAULT) + "/scripts/ejabberd-cluster.sh";
+        try {
+            std::cerr << "starting the 2-node ejabberd cluster in " << dir << "\n";
+            const auto started = run_script("start", {"env", "PAPO_CLUSTER_BENCH=1"});
+            if (started.exit_code != 0) throw papo::error("cannot start the ejabberd cluster:\n" + started.err);
+            std::istringstream lines(started.out);
+            for (std::string line; std::getline(lines, line);)
+                if (const auto eq = line.find('='); eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+            const auto status = run_script("status");
+            t.broker_pid = node_pid(status.out, 1);
+            t.second_broker_pid = node_pid(status.out, 2);
+            if (!t.broker_pid || !t.second_broker_pid) throw papo::error("cannot find the nodes' pids:\n" + status.out);
+            t.broker = "tcp://127.0.0.1:" + env.at("MQTT1_PORT");
+            t.receiver_broker = "tcp://127.0.0.1:" + env.at(receiver_node == 1 ? "MQTT1_PORT" : "MQTT2_PORT");
+            t.on_ejabberd = true;
+            t.ejabberd = {env.at("API1_URL"), env.at("API_USER"), trimmed_file(env.at("API_PASSWORD_FILE")), env.at("XMPP_HOST")};
+            std::vector<std::string> argv{papo::test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", t.broker,
+                                          "--password-file", env.at("PAPO_SERVER_PASSWORD_FILE"), "--state-dir",
+                                          dir + "/papo-server", "--ejabberd-api", env.at("API1_URL"),
+                                          "--ejabberd-api-password-file", env.at("API_PASSWORD_FILE")};
+            argv.insert(argv.end(), c.server_options.begin(), c.server_options.end());
+            server = std::make_unique<papo::test::process>(argv);
+            if (!server->wait_for_output("papo-server serving", std::chrono::seconds(60)))
+                throw papo::error("papo-server did not come up on the cluster:\n" + server->output());
+            t.server_pid = server->pid();
+            t.papo_bin = papo::test::env_or("PAPO_BIN", PAPO_BIN_DEFAULT);
+            t.accounts = true;
+            t.admin_password = trimmed_file(env.at("PAPO_ADMIN_PASSWORD_FILE"));
+            t.server_password = trimmed_file(env.at("PAPO_SERVER_PASSWORD_FILE"));
+        } catch (...) {
+            stop();
+            throw;
+        }
+    }
+    void stop() {
+        if (dir.empty()) return;
+        close_connections(t);
+        if (server) server->stop();
+        server.reset();
+        run_script("stop");
+        papo::test::remove_tree(dir);
+        dir.clear();
+    }
+    ~cluster_stack() { stop(); }
+};
+
+bool cluster_can_run(std::string& why) {
+    if (::geteuid() != 0) why = "it needs root (the nodes run as user ejabberd)";
+    else if (papo::test::find_program("ejabberdctl").empty()) why = "ejabberd is not installed (scripts/test-cluster.sh installs it)";
+    else if (papo::test::find_program("curl").empty()) why = "curl is not installed";
+    return why.empty();
+}
+
 struct sizes {
     int dms, drain, latency_s, users, members, posts, scale, burst, command_runs;
 };
@@ -135,7 +227,8 @@ std::string load_average() {
     return text.substr(0, text.find(' ', text.find(' ', text.find(' ') + 1) + 1));
 }
 
-// Every scenario, on one configuration.
+// Every scenario, on one configuration. On the ejabberd cluster only the core ones: the
+// one-shot commands, memory and scale read Mosquitto (its pid, dynsec) or need its tools.
 table run_all(const target& t, const sizes& n, int pairs, const std::string& only) {
     table out;
     auto add = [&](const std::string& scenario, int pairs_here, const std::function<measurements(bool)>& run,
@@ -153,7 +246,12 @@ table run_all(const target& t, const sizes& n, int pairs, const std::string& onl
     add("DM latency at 100/s for " + std::to_string(n.latency_s) + " s", pairs,
         [&](bool p) { return dm_latency(t, p, 100, n.latency_s); }, {"p50_ms", "p99_ms", "max_ms"});
     add("create " + std::to_string(n.users) + " users with queues", 1,
-        [&](bool p) { return create_users(t, p, n.users); }, {"seconds"});
+        [&](bool p) { return create_users(t, p, n.users); },
+        t.on_ejabberd ? std::vector<std::string>{"seconds", "login_retries"} : std::vector<std::string>{"seconds"});
+    if (t.on_ejabberd) {
+        out.costs = server_costs(t);
+        return out;
+    }
     add("one-shot commands as processes, median of " + std::to_string(n.command_runs), 1,
         [&](bool p) { return one_shot_commands(t, p, n.command_runs); }, {"send_ms", "read_empty_ms", "join_ms", "leave_ms"});
     // Memory and scale: papo alone (the raw side has no server and no registry).
@@ -198,6 +296,13 @@ nlohmann::json configuration_json(const configuration& c) {
 // Two tables side by side: a row of `left` and the same scenario and metric of `right`.
 void print_side_by_side(const std::string& left_title, const std::vector<row>& left, const std::string& right_title,
                         const std::vector<row>& right) {
+    if (right_title.empty()) {  // one table
+        std::printf("\n%-50s %-22s | %-31s\n", "", "", left_title.c_str());
+        std::printf("%-50s %-22s | %9s %9s %11s\n", "scenario", "metric", "papo", "raw", "papo/raw");
+        for (const auto& l : left)
+            std::printf("%-50s %-22s | %9.2f %9.2f %11.2f\n", l.scenario.c_str(), l.metric.c_str(), l.papo, l.raw, l.ratio());
+        return;
+    }
     std::printf("\n%-50s %-21s | %-31s | %-31s | %s\n", "", "", left_title.c_str(), right_title.c_str(), "right/left");
     std::printf("%-50s %-21s | %9s %9s %11s | %9s %9s %11s | %6s %6s\n", "scenario", "metric", "papo", "raw", "papo/raw",
                 "papo", "raw", "papo/raw", "papo", "raw");
@@ -212,10 +317,51 @@ void print_side_by_side(const std::string& left_title, const std::vector<row>& l
     }
 }
 
+// --config cluster: the core scenarios on the ejabberd cluster, printed and written apart.
+int run_cluster(int pairs, bool quick, int receiver_node, const std::string& only, const std::string& json_file,
+                const std::string& commit) {
+    // Smaller than on Mosquitto: ejabberd keeps one QoS 1 message in flight per client
+    // (docs/performance.md); each run stays well inside its 60 s bound.
+    const sizes n = quick ? sizes{100, 100, 1, 5, 3, 20, 0, 0, 0} : sizes{5000, 5000, 10, 100, 10, 500, 0, 0, 0};
+    const std::string load_before = load_average();
+    table cluster_table;
+    {
+        cluster_stack s(cluster_config, receiver_node);
+        cluster_table = run_all(s.t, n, pairs, only);
+    }
+    const std::string load_after = load_average();
+    const std::string placement = receiver_node == 1 ? "node 1 -> node 1" : "node 1 -> node 2";
+    print_side_by_side("ejabberd cluster, " + placement, cluster_table.rows, "", {});
+    std::printf("\n%s%s\n(papo-server and the manager on node 1; the raw side logs in with the same accounts and "
+                "publishes on bench/..., allowed for it by PAPO_CLUSTER_BENCH=1)\n",
+                cluster_config.title.c_str(),
+                receiver_node == 1 ? "\n--receiver-node 1: here the receivers are on node 1 as well" : "");
+    std::printf("\n%-42s %-26s %12s\n", "papo alone", "metric", "cluster");
+    for (const auto& [k, v] : cluster_table.costs) std::printf("%-42s %-26s %12.2f\n", "", k.c_str(), v);
+    std::printf("load average before / after: %s / %s (%u cores)\n", load_before.c_str(), load_after.c_str(),
+                std::thread::hardware_concurrency());
+    if (!json_file.empty()) {
+        auto j = configuration_json(cluster_config);
+        j["rows"] = rows_json(cluster_table.rows);
+        j["server"] = cluster_table.costs;
+        j["receiver_node"] = receiver_node;
+        nlohmann::json out{{"date", papo::now_text()},
+                           {"commit", commit},
+                           {"pairs", pairs},
+                           {"quick", quick},
+                           {"cores", std::thread::hardware_concurrency()},
+                           {"load_average_before", load_before},
+                           {"load_average_after", load_after},
+                           {"configurations", {{cluster_config.key, j}}}};
+        std::ofstream(json_file) << out.dump(2) << "\n";
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    int pairs = 3;
+    int pairs = 3, receiver_node = 2;
     bool quick = false;
     std::string json_file, only, commit, which = "all";
     po::options_description options("papo-bench options");
@@ -223,7 +369,10 @@ int main(int argc, char** argv) {
         "quick", po::bool_switch(&quick), "tiny counts: a smoke run that only proves the benchmark works")(
         "json", po::value(&json_file), "also write the results to this JSON file")(
         "only", po::value(&only), "run only the scenarios whose name contains this text (e.g. users, fan-out)")(
-        "config", po::value(&which)->default_value("all"), "open, real or all: which broker configurations to run")(
+        "config", po::value(&which)->default_value("all"), "open, real or all: which broker configurations to run; or cluster (a 2-node ejabberd cluster, apart: needs root "
+        "and ejabberd, exits 77 without them)")(
+        "receiver-node", po::value(&receiver_node)->default_value(2),
+        "--config cluster: the node the receivers log in on (senders, papo-server and the manager are on node 1)")(
         "commit", po::value(&commit), "the commit measured, written into the JSON (bench/run.sh passes it)");
     po::variables_map values;
     try {
@@ -237,9 +386,25 @@ int main(int argc, char** argv) {
         std::cout << options;
         return 0;
     }
-    if (which != "all" && which != "open" && which != "real") {
-        std::cerr << "papo-bench: --config is open, real or all\n";
+    if (which != "all" && which != "open" && which != "real" && which != "cluster") {
+        std::cerr << "papo-bench: --config is open, real, all or cluster\n";
         return 2;
+    }
+    if (receiver_node != 1 && receiver_node != 2) {
+        std::cerr << "papo-bench: --receiver-node is 1 or 2\n";
+        return 2;
+    }
+    if (std::string why; which == "cluster" && !cluster_can_run(why)) {
+        std::cout << "papo-bench: skipped the cluster configuration: " << why << "\n";
+        return 77;
+    }
+    if (which == "cluster") {
+        try {
+            return run_cluster(pairs, quick, receiver_node, only, json_file, commit);
+        } catch (const std::exception& e) {
+            std::cerr << "papo-bench: FAILED: " << e.what() << "\n";
+            return 1;
+        }
     }
     const sizes n = quick ? sizes{200, 200, 1, 20, 5, 50, 50, 200, 3} : sizes{100000, 20000, 10, 1000, 50, 10000, 10000, 1500, 20};
     try {

@@ -42,6 +42,14 @@ double cpu_ms(int pid) {
     return (utime + stime) * 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+double broker_cpu_ms(const target& t) {
+    return (t.broker_pid ? cpu_ms(t.broker_pid) : 0) + (t.second_broker_pid ? cpu_ms(t.second_broker_pid) : 0);
+}
+
+double broker_rss_kb(const target& t) {
+    return (t.broker_pid ? rss_kb(t.broker_pid) : 0) + (t.second_broker_pid ? rss_kb(t.second_broker_pid) : 0);
+}
+
 namespace {
 
 session_options admin_options(const target& t) {

@@ -118,6 +118,16 @@ std::string outgoing(bool papo_side, const std::string& body) {
     return papo_side ? encode(make_message(body)) : body;
 }
 
+// The subscriptions a receiving end's first login makes: the raw topic; papo's inbox and
+// receipts where the broker's queue is made by that login (ejabberd), as papo's reader
+// does (user_client.cpp); on Mosquitto papo-server made papo's queue subscribed.
+void subscribe_receiver(const target& t, session& s, bool papo_side, const pair_of_ends& e) {
+    if (!papo_side)
+        s.subscribe({e.topic}, 1);
+    else if (t.on_ejabberd)
+        s.subscribe({topics::inbox_filter(e.recipient), topics::receipt_filter(e.recipient)}, 1);
+}
+
 
 // A sender and an online receiver of direct messages (papo) or of a raw topic.
 struct live_link {
@@ -125,10 +135,10 @@ struct live_link {
     session rx, tx;
     live_link(const target& t, bool papo_side)
         : e(ends(t, papo_side)),
-          rx(login_as(t, e.recipient, e.recipient, true)),
+          rx(receiver_login(t, e.recipient, e.recipient, true)),
           tx(login_as(t, e.sender, e.sender + "~bench", false)) {
         rx.connect();
-        if (!papo_side) rx.subscribe({e.topic}, 1);
+        subscribe_receiver(t, rx, papo_side, e);
         tx.connect();
     }
 };
@@ -145,6 +155,23 @@ void send_while_receiving(receiver& in, int expected, const std::function<void()
     sender.join();
 }
 
+// A first login right after the account was made, on the cluster's other node: ejabberd
+// refused some of them (seen twice in full runs), so a refusal is tried again for up to
+// 10 s, both sides alike, and counted.
+void connect_new_account(session& s, int& retries) {
+    const auto deadline = clock_type::now() + std::chrono::seconds(10);
+    for (;;) {
+        try {
+            s.connect();
+            return;
+        } catch (const error&) {
+            if (clock_type::now() > deadline) throw;
+            ++retries;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+}
+
 }  // namespace
 
 void close_connections(const target& t) { admin_clients().erase(t.broker); }
@@ -154,7 +181,7 @@ measurements dm_throughput(const target& t, bool papo_side, int messages) {
     receiver in(link.rx, papo_side, link.e.recipient);
     // CPU time, counted rather than timed (this VM has no hardware counters for perf):
     // the broker, papo-server, and this process (the sender and the receiver).
-    const double broker_cpu = cpu_ms(t.broker_pid), server_cpu = cpu_ms(t.server_pid), clients_cpu = cpu_ms(0);
+    const double broker_cpu = broker_cpu_ms(t), server_cpu = cpu_ms(t.server_pid), clients_cpu = cpu_ms(0);
     const auto start = clock_type::now();
     send_while_receiving(in, messages, [&] {
         const std::string body = body_of_100_bytes();
@@ -164,7 +191,7 @@ measurements dm_throughput(const target& t, bool papo_side, int messages) {
     const double elapsed = std::chrono::duration<double>(in.last - start).count();
     const auto us_per_message = [&](double ms) { return ms * 1000 / messages; };
     return {{"messages_per_s", messages / elapsed},
-            {"broker_cpu_us_per_msg", us_per_message(cpu_ms(t.broker_pid) - broker_cpu)},
+            {"broker_cpu_us_per_msg", us_per_message(broker_cpu_ms(t) - broker_cpu)},
             // papo-server subscribes to every DM (to count queues), also on the raw side's broker
             {"server_cpu_us_per_msg", us_per_message(cpu_ms(t.server_pid) - server_cpu)},
             {"clients_cpu_us_per_msg", us_per_message(cpu_ms(0) - clients_cpu)}};
@@ -197,10 +224,10 @@ measurements dm_latency(const target& t, bool papo_side, int per_second, int sec
 
 measurements offline_drain(const target& t, bool papo_side, int messages) {
     auto e = ends(t, papo_side);
-    if (!papo_side) {  // the raw queue: a persistent session subscribed, then offline
-        session q(login_as(t, e.recipient, e.recipient, true));
+    if (!papo_side || t.on_ejabberd) {  // the queue: a persistent session subscribed, then offline
+        session q(receiver_login(t, e.recipient, e.recipient, true));
         q.connect();
-        q.subscribe({e.topic}, 1);
+        subscribe_receiver(t, q, papo_side, e);
         q.disconnect();
     }
     {
@@ -211,7 +238,7 @@ measurements offline_drain(const target& t, bool papo_side, int messages) {
         tx.flush();
     }
     const auto start = clock_type::now();
-    session rx(login_as(t, e.recipient, e.recipient, true));
+    session rx(receiver_login(t, e.recipient, e.recipient, true));
     receiver in(rx, papo_side, e.recipient);
     rx.connect();
     in.take(static_cast<std::size_t>(messages));
@@ -231,7 +258,7 @@ measurements topic_fanout(const target& t, bool papo_side, int members, int post
     }
     if (papo_side) admin(t).call("topics.add", {{"name", topic_name}});
     std::vector<session_options> member_options;
-    for (const auto& name : names) member_options.push_back(login_as(t, name, name, true));
+    for (const auto& name : names) member_options.push_back(receiver_login(t, name, name, true));
     auto sessions = connect_all(member_options);
     for (std::size_t i = 0; i < sessions.size(); ++i) {
         sessions[i]->subscribe({papo_side ? topics::post_filter(topic_name) : topic}, 1, papo_side);
@@ -266,19 +293,30 @@ measurements topic_fanout(const target& t, bool papo_side, int members, int post
 
 measurements create_users(const target& t, bool papo_side, int users) {
     const std::string prefix = unique("u");
-    const double broker_before = rss_kb(t.broker_pid);
-    // The raw side makes its accounts itself, with the commands papo-server sends dynsec.
-    std::unique_ptr<dynsec_control> accounts;
-    if (!papo_side && t.accounts) accounts = std::make_unique<dynsec_control>(t);
+    const double broker_before = broker_rss_kb(t);
+    // The raw side makes its accounts itself, with the commands papo-server sends dynsec,
+    // or the calls it makes to ejabberd's HTTP API (check_account, register).
+    std::unique_ptr<dynsec_control> dynsec;
+    std::unique_ptr<ejabberd_backend> ejabberd;
+    if (!papo_side && t.accounts && t.on_ejabberd) ejabberd = std::make_unique<ejabberd_backend>(t.ejabberd);
+    else if (!papo_side && t.accounts) dynsec = std::make_unique<dynsec_control>(t);
+    int login_retries = 0;
     const auto start = clock_type::now();
     for (int i = 0; i < users; ++i) {
         const std::string name = prefix + "-" + std::to_string(i);
         if (papo_side) {
             add_user(t, name);
+            if (t.on_ejabberd) {  // the queue: made by the user's first login (ejabberd_backend.h)
+                session q(receiver_login(t, name, name, true));
+                connect_new_account(q, login_retries);
+                q.subscribe({topics::inbox_filter(name), topics::receipt_filter(name)}, 1);
+                q.disconnect();
+            }
         } else {  // the raw equivalent: (its account, then) one persistent session per user, subscribed to its inbox
-            if (accounts) accounts->run(create_account_commands(name));
-            session q(login_as(t, name, name, true));
-            q.connect();
+            if (dynsec) dynsec->run(create_account_commands(name));
+            if (ejabberd) ejabberd->create_account(name, bench_password, false);
+            session q(receiver_login(t, name, name, true));
+            connect_new_account(q, login_retries);
             q.subscribe({topics::inbox_filter(name)}, 1);
             q.disconnect();
         }
@@ -288,7 +326,8 @@ measurements create_users(const target& t, bool papo_side, int users) {
     }
     const double seconds = seconds_since(start);
     return {{"seconds", seconds}, {"users_per_s", users / seconds},
-            {"broker_kb_per_user", (rss_kb(t.broker_pid) - broker_before) / users}};
+            {"broker_kb_per_user", (broker_rss_kb(t) - broker_before) / users},
+            {"login_retries", login_retries}};
 }
 
 measurements server_costs(const target& t) {

@@ -2,6 +2,8 @@
 // Benchmark scenarios. Each runs one side (papo or the raw Paho baseline) once on a
 // broker and papo-server that the caller started, and returns its measurements.
 // Every run is bounded in count and time, and checks its delivery count exactly.
+#include "papo/server/ejabberd_backend.h"
+
 #include <map>
 #include <string>
 
@@ -16,6 +18,14 @@ struct target {
     // papo's and the raw side's alike, logs in as a real account (accounts.h).
     bool accounts = false;
     std::string admin_password, server_password;
+    // The 2-node ejabberd cluster: receivers log in on node 2 (receiver_broker), senders,
+    // papo-server and the manager on node 1; its second node's pid for the broker's CPU
+    // and memory. Accounts are ejabberd's (its HTTP API), and a user's queue is made by
+    // the user's first login, papo's and raw's alike (server/.../ejabberd_backend.h).
+    std::string receiver_broker;  // "": broker
+    int second_broker_pid = 0;
+    bool on_ejabberd = false;
+    ejabberd_api ejabberd;
 };
 
 using measurements = std::map<std::string, double>;
@@ -41,5 +51,8 @@ measurements client_memory(const target& t);
 double rss_kb(int pid);
 // A process's CPU time so far (user + system, all threads), in ms; pid 0: this process.
 double cpu_ms(int pid);
+// The broker's CPU time and resident set: both nodes' on the cluster.
+double broker_cpu_ms(const target& t);
+double broker_rss_kb(const target& t);
 
 }  // namespace papo::bench

@@ -14,6 +14,9 @@
 # Ports are picked free on 127.0.0.1 at the first start, unless given: MQTT1_PORT,
 # MQTT2_PORT, API1_PORT, API2_PORT, EPMD_PORT, DIST1_PORT, DIST2_PORT. START_TIMEOUT
 # (seconds, default 60) bounds start and restart-node. Run as root or as user ejabberd.
+# PAPO_CLUSTER_BENCH=1 at the first start of DIR (kept in DIR for later starts): the
+# users may also publish and subscribe under bench/#, where papo-bench's raw baseline
+# runs (bench/run.sh --config cluster). Without it the access rules are papo's alone.
 set -euo pipefail
 
 readonly EJ_USER=ejabberd
@@ -22,6 +25,7 @@ readonly XMPP_HOST=papo.localhost
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/ejabberd"
 readonly HERE TEMPLATE=$HERE/ejabberd.yml.in
 START_TIMEOUT=${START_TIMEOUT:-60}
+BENCH_TOPICS=0  # from DIR/state.env once started (PAPO_CLUSTER_BENCH)
 
 say() { echo "ejabberd-cluster: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -176,8 +180,12 @@ die_started() {
 write_node_config() { # N
     local n=$1 d=$DIR/node$1 mq="MQTT${1}_PORT" ap="API${1}_PORT" dp="DIST${1}_PORT"
     install -d -o "$EJ_USER" -g "$EJ_USER" -m 0750 "$d" "$d/conf" "$d/spool" "$d/logs"
+    local bench=()
+    # papo-bench's raw baseline (PAPO_CLUSTER_BENCH): bench/# for the users, in both lists.
+    [ "${BENCH_TOPICS:-0}" != 1 ] ||
+        bench=(-e '/^    access_publish:$/a\      "bench/#": papo_user' -e '/^    access_subscribe:$/a\      "bench/#": papo_user')
     sed -e "s/@XMPP_HOST@/$XMPP_HOST/g" -e "s/@MQTT_PORT@/${!mq}/g" -e "s/@API_PORT@/${!ap}/g" \
-        -e "s/@API_USER@/$API_USER_NAME/g" "$TEMPLATE" >"$d/conf/ejabberd.yml"
+        -e "s/@API_USER@/$API_USER_NAME/g" "${bench[@]}" "$TEMPLATE" >"$d/conf/ejabberd.yml"
     # Read by ejabberdctl (a shell fragment). The node listens for the other node on one
     # port of its own (FIREWALL_WINDOW), on loopback; epmd is ours (ERL_EPMD_PORT comes
     # from as_ej), so the nodes must not start another one.
@@ -303,7 +311,9 @@ cmd_start() {
         rm -rf "$DIR/node1" "$DIR/node2" "$STATE"
         UNIQ=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
         for v in MQTT1_PORT MQTT2_PORT API1_PORT API2_PORT EPMD_PORT DIST1_PORT DIST2_PORT; do pick_port "$v"; done
-        for v in UNIQ MQTT1_PORT MQTT2_PORT API1_PORT API2_PORT EPMD_PORT DIST1_PORT DIST2_PORT; do
+        BENCH_TOPICS=${PAPO_CLUSTER_BENCH:-0}
+        [[ $BENCH_TOPICS =~ ^[01]$ ]] || die "PAPO_CLUSTER_BENCH is 0 or 1"
+        for v in UNIQ MQTT1_PORT MQTT2_PORT API1_PORT API2_PORT EPMD_PORT DIST1_PORT DIST2_PORT BENCH_TOPICS; do
             echo "$v=${!v}"
         done >"$STATE"
     fi
