@@ -176,10 +176,12 @@ struct cluster_stack {
             t.receiver_broker = "tcp://127.0.0.1:" + env.at(receiver_node == 1 ? "MQTT1_PORT" : "MQTT2_PORT");
             t.on_ejabberd = true;
             t.ejabberd = {env.at("API1_URL"), env.at("API_USER"), trimmed_file(env.at("API_PASSWORD_FILE")), env.at("XMPP_HOST")};
+            // As README "Scaling out" runs it: watching from both nodes.
             std::vector<std::string> argv{papo::test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker", t.broker,
+                                          "--other-broker", "tcp://127.0.0.1:" + env.at("MQTT2_PORT"),
                                           "--password-file", env.at("PAPO_SERVER_PASSWORD_FILE"), "--state-dir",
-                                          dir + "/papo-server", "--ejabberd-api", env.at("API1_URL"),
-                                          "--ejabberd-api-password-file", env.at("API_PASSWORD_FILE")};
+                                          dir + "/papo-server", "--ejabberd-api", env.at("API1_URL"), "--ejabberd-api",
+                                          env.at("API2_URL"), "--ejabberd-api-password-file", env.at("API_PASSWORD_FILE")};
             argv.insert(argv.end(), c.server_options.begin(), c.server_options.end());
             server = std::make_unique<papo::test::process>(argv);
             if (!server->wait_for_output("papo-server serving", std::chrono::seconds(60)))
