@@ -290,6 +290,18 @@ nlohmann::json rows_json(const std::vector<row>& rows) {
     return out;
 }
 
+// What every results file says about its run, before its configurations.
+nlohmann::json run_json(const std::string& commit, int pairs, bool quick, const std::string& load_before,
+                        const std::string& load_after) {
+    return {{"date", papo::now_text()},
+            {"commit", commit},
+            {"pairs", pairs},
+            {"quick", quick},
+            {"cores", std::thread::hardware_concurrency()},
+            {"load_average_before", load_before},
+            {"load_average_after", load_after}};
+}
+
 nlohmann::json configuration_json(const configuration& c) {
     return {{"title", c.title}, {"accounts", c.accounts}, {"guard_options_over_project", c.guard_options},
             {"server_options", c.server_options}};
@@ -347,14 +359,8 @@ int run_cluster(int pairs, bool quick, int receiver_node, const std::string& onl
         j["rows"] = rows_json(cluster_table.rows);
         j["server"] = cluster_table.costs;
         j["receiver_node"] = receiver_node;
-        nlohmann::json out{{"date", papo::now_text()},
-                           {"commit", commit},
-                           {"pairs", pairs},
-                           {"quick", quick},
-                           {"cores", std::thread::hardware_concurrency()},
-                           {"load_average_before", load_before},
-                           {"load_average_after", load_after},
-                           {"configurations", {{cluster_config.key, j}}}};
+        auto out = run_json(commit, pairs, quick, load_before, load_after);
+        out["configurations"] = {{cluster_config.key, j}};
         std::ofstream(json_file) << out.dump(2) << "\n";
     }
     return 0;
@@ -467,15 +473,9 @@ int main(int argc, char** argv) {
         std::printf("load average before / after: %s / %s (%u cores)\n", load_before.c_str(), load_after.c_str(),
                     std::thread::hardware_concurrency());
 
-        nlohmann::json out{{"date", papo::now_text()},
-                           {"commit", commit},
-                           {"pairs", pairs},
-                           {"quick", quick},
-                           {"cores", std::thread::hardware_concurrency()},
-                           {"load_average_before", load_before},
-                           {"load_average_after", load_after},
-                           {"targets", targets},
-                           {"configurations", nlohmann::json::object()}};
+        auto out = run_json(commit, pairs, quick, load_before, load_after);
+        out["targets"] = targets;
+        out["configurations"] = nlohmann::json::object();
         auto put = [&](const configuration& c, const std::vector<row>& rows, const measurements* costs) {
             auto j = configuration_json(c);
             j["rows"] = rows_json(rows);
