@@ -79,17 +79,36 @@ message_store::message_store(const std::string& state_dir, std::size_t history_p
             "INSERT OR IGNORE INTO bodies(topic, id, sender, post_topic, payload) VALUES(?1, ?2, ?3, ?4, ?5)");
         find_body_ = prepare("SELECT body FROM bodies WHERE topic = ?1 AND id = ?2");
         insert_waiting_ = prepare("INSERT OR IGNORE INTO waiting(queue, sender, id, body, bytes) VALUES(?1, ?2, ?3, ?4, ?5)");
-        find_waiting_ = prepare("SELECT body FROM waiting WHERE queue = ?1 AND sender = ?2 AND id = ?3");
-        delete_waiting_ = prepare("DELETE FROM waiting WHERE queue = ?1 AND sender = ?2 AND id = ?3");
+        // One statement per confirmed message: it says which body it referred to.
+        delete_waiting_ = prepare("DELETE FROM waiting WHERE queue = ?1 AND sender = ?2 AND id = ?3 RETURNING body");
+        // A DM's body goes with its one waiting entry; a post's is kept for the history (below).
+        delete_unused_dm_body_ = prepare(
+            "DELETE FROM bodies WHERE body = ?1 AND post_topic = '' AND NOT EXISTS (SELECT 1 FROM waiting WHERE body = ?1)");
         unused_body_ = prepare(
             "SELECT post_topic FROM bodies WHERE body = ?1 AND NOT EXISTS (SELECT 1 FROM waiting WHERE body = ?1)");
         delete_body_ = prepare("DELETE FROM bodies WHERE body = ?1");
         ids_of_queue_ = prepare("SELECT sender, id, body FROM waiting WHERE queue = ?1 AND id = ?2");
-        // History keeps the newest posts of a topic; older ones go once nobody waits for them.
-        prune_history_ = prepare(
-            "DELETE FROM bodies WHERE post_topic = ?1 AND body < (SELECT COALESCE(MIN(body), 9223372036854775807) FROM "
-            "(SELECT body FROM bodies WHERE post_topic = ?1 ORDER BY body DESC LIMIT ?2)) "
-            "AND NOT EXISTS (SELECT 1 FROM waiting w WHERE w.body = bodies.body)");
+        // History keeps the newest posts of a topic; older ones go once nobody waits for
+        // them. Every statement here looks at no more than the newest history_posts of one
+        // topic: a scan of all its older posts, per post, was quadratic in the posts
+        // waiting for an offline member (9 ms a post with 20,000 waiting).
+        leaving_history_ = prepare(
+            "SELECT body FROM bodies WHERE post_topic = ?1 ORDER BY body DESC LIMIT 1 OFFSET ?2");
+        delete_unused_body_ = prepare(
+            "DELETE FROM bodies WHERE body = ?1 AND NOT EXISTS (SELECT 1 FROM waiting WHERE body = ?1)");
+        newer_posts_ = prepare(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM bodies WHERE post_topic = ?1 AND body > ?2 LIMIT ?3)");
+        // Once at opening (history_posts may have changed since): every post outside its
+        // topic's newest that nobody waits for.
+        sqlite3_stmt* prune = prepare(
+            "DELETE FROM bodies WHERE post_topic <> '' AND NOT EXISTS (SELECT 1 FROM waiting w WHERE w.body = bodies.body) "
+            "AND body NOT IN (SELECT body FROM (SELECT body, ROW_NUMBER() OVER (PARTITION BY post_topic ORDER BY body DESC) "
+            "AS newest FROM bodies WHERE post_topic <> '') WHERE newest <= ?1)");
+        sqlite3_bind_int64(prune, 1, static_cast<std::int64_t>(history_posts_));
+        const int rc = sqlite3_step(prune);
+        sqlite3_finalize(prune);
+        statements_.pop_back();
+        if (rc != SQLITE_DONE) fail(db_, "pruning the topics' history");
     } catch (...) {
         for (auto* s : statements_) sqlite3_finalize(s);
         sqlite3_close(db_);
@@ -147,14 +166,16 @@ void message_store::add(const std::string& topic, const std::string& payload, co
         sqlite3_bind_blob(insert_body_, 5, payload.data(), static_cast<int>(payload.size()), SQLITE_STATIC);
         if (sqlite3_step(insert_body_) != SQLITE_DONE) fail(db_, "storing a message");
     }
-    std::int64_t body = 0;
-    {
+    // A new body's number is the row just made; only a repeat needs looking up.
+    std::int64_t body = sqlite3_changes(db_) == 1 ? sqlite3_last_insert_rowid(db_) : 0;
+    if (!body) {
         step_guard g(find_body_);
         bind(find_body_, 1, topic);
         bind(find_body_, 2, id);
         if (sqlite3_step(find_body_) != SQLITE_ROW) fail(db_, "finding a stored message");
         body = sqlite3_column_int64(find_body_, 0);
     }
+    bool waits = false;
     for (const auto& queue : queues) {
         step_guard g(insert_waiting_);
         bind(insert_waiting_, 1, queue);
@@ -163,13 +184,25 @@ void message_store::add(const std::string& topic, const std::string& payload, co
         sqlite3_bind_int64(insert_waiting_, 4, body);
         sqlite3_bind_int64(insert_waiting_, 5, static_cast<std::int64_t>(payload.size()));
         if (sqlite3_step(insert_waiting_) != SQLITE_DONE) fail(db_, "storing a waiting message");
+        waits = waits || sqlite3_changes(db_) == 1;
     }
     if (!post_topic.empty()) {
-        step_guard g(prune_history_);
-        bind(prune_history_, 1, post_topic);
-        sqlite3_bind_int64(prune_history_, 2, static_cast<std::int64_t>(history_posts_));
-        if (sqlite3_step(prune_history_) != SQLITE_DONE) fail(db_, "pruning a topic's history");
-    } else {
+        // This post pushed one out of the topic's newest: it goes unless someone waits for it.
+        std::int64_t leaving = 0;
+        {
+            step_guard g(leaving_history_);
+            bind(leaving_history_, 1, post_topic);
+            sqlite3_bind_int64(leaving_history_, 2, static_cast<std::int64_t>(history_posts_));
+            const int rc = sqlite3_step(leaving_history_);
+            if (rc == SQLITE_ROW) leaving = sqlite3_column_int64(leaving_history_, 0);
+            else if (rc != SQLITE_DONE) fail(db_, "pruning a topic's history");
+        }
+        if (leaving) {
+            step_guard g(delete_unused_body_);
+            sqlite3_bind_int64(delete_unused_body_, 1, leaving);
+            if (sqlite3_step(delete_unused_body_) != SQLITE_DONE) fail(db_, "pruning a topic's history");
+        }
+    } else if (!waits) {
         drop_unused_body(body);  // a repeat of a DM already confirmed everywhere
     }
 }
@@ -186,11 +219,12 @@ void message_store::drop_unused_body(std::int64_t body) {
     if (!post_topic) return;  // still waited for
     if (!post_topic->empty()) {
         // A post stays for the topic's history while it is among the newest.
-        step_guard g(prune_history_);
-        bind(prune_history_, 1, *post_topic);
-        sqlite3_bind_int64(prune_history_, 2, static_cast<std::int64_t>(history_posts_));
-        if (sqlite3_step(prune_history_) != SQLITE_DONE) fail(db_, "pruning a topic's history");
-        return;
+        step_guard g(newer_posts_);
+        bind(newer_posts_, 1, *post_topic);
+        sqlite3_bind_int64(newer_posts_, 2, body);
+        sqlite3_bind_int64(newer_posts_, 3, static_cast<std::int64_t>(history_posts_));
+        if (sqlite3_step(newer_posts_) != SQLITE_ROW) fail(db_, "pruning a topic's history");
+        if (static_cast<std::size_t>(sqlite3_column_int64(newer_posts_, 0)) < history_posts_) return;
     }
     step_guard g(delete_body_);
     sqlite3_bind_int64(delete_body_, 1, body);
@@ -199,26 +233,27 @@ void message_store::drop_unused_body(std::int64_t body) {
 
 void message_store::remove(const std::string& queue, const std::string& sender, const std::vector<std::string>& ids) {
     for (const auto& id : ids) {
-        std::int64_t body = 0;
-        {
-            step_guard g(find_waiting_);
-            bind(find_waiting_, 1, queue);
-            bind(find_waiting_, 2, sender);
-            bind(find_waiting_, 3, id);
-            const int rc = sqlite3_step(find_waiting_);
-            if (rc == SQLITE_DONE) continue;  // not waiting: a repeated receipt
-            if (rc != SQLITE_ROW) fail(db_, "finding a waiting message");
-            body = sqlite3_column_int64(find_waiting_, 0);
-        }
         begin();
+        std::int64_t body = 0;
         {
             step_guard g(delete_waiting_);
             bind(delete_waiting_, 1, queue);
             bind(delete_waiting_, 2, sender);
             bind(delete_waiting_, 3, id);
+            const int rc = sqlite3_step(delete_waiting_);
+            if (rc == SQLITE_DONE) continue;  // not waiting: a repeated receipt
+            if (rc != SQLITE_ROW) fail(db_, "removing a confirmed message");
+            body = sqlite3_column_int64(delete_waiting_, 0);
+            // RETURNING: the row is deleted once the statement has run to its end.
             if (sqlite3_step(delete_waiting_) != SQLITE_DONE) fail(db_, "removing a confirmed message");
         }
-        drop_unused_body(body);
+        {
+            step_guard g(delete_unused_dm_body_);
+            sqlite3_bind_int64(delete_unused_dm_body_, 1, body);
+            if (sqlite3_step(delete_unused_dm_body_) != SQLITE_DONE) fail(db_, "removing a confirmed message");
+            if (sqlite3_changes(db_) == 1) continue;  // the common case: a DM read
+        }
+        drop_unused_body(body);  // a post (kept for its topic's history while among the newest)
     }
 }
 

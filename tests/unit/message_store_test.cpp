@@ -2,6 +2,7 @@
 #include "papo/server/message_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <stdlib.h>
@@ -19,6 +20,18 @@ protected:
     void TearDown() override { std::filesystem::remove_all(dir_); }
     std::string dir_;
 };
+
+// Rows of a table of the store's file, read beside the store (WAL: readers see commits).
+long long rows_in(const std::string& dir, const std::string& table) {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2((dir + "/messages.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, ("SELECT COUNT(*) FROM " + table).c_str(), -1, &s, nullptr);
+    const long long n = s && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
 
 std::vector<std::string> ids_of(const std::vector<stored_message>& messages) {
     std::vector<std::string> ids;
@@ -103,6 +116,42 @@ TEST_F(message_store_test, AnUnconfirmedPostOutlivesTheHistoryWindow) {
     EXPECT_EQ(ids_of(store.unconfirmed()), (std::vector<std::string>{"old", "new"}));
     store.remove("bob", "alice", {"old"});
     EXPECT_EQ(ids_of(store.history("lobby", 10)), (std::vector<std::string>{"new"}));
+}
+
+TEST_F(message_store_test, ReadDirectMessagesLeaveNothingBehind) {
+    message_store store(dir_);
+    for (int i = 0; i < 100; ++i) store.add("users/bob/inbox/alice", "m", "alice", std::to_string(i), {"bob"});
+    store.add("users/bob/inbox/alice", "m", "alice", "7", {"bob"});  // a QoS 1 repeat
+    store.commit();
+    EXPECT_EQ(rows_in(dir_, "bodies"), 100);
+    for (int i = 99; i >= 0; --i) store.remove("bob", "alice", {std::to_string(i)});
+    store.remove("bob", "alice", {"7"});  // a repeated receipt
+    store.commit();
+    EXPECT_EQ(rows_in(dir_, "bodies"), 0);
+    EXPECT_EQ(rows_in(dir_, "waiting"), 0);
+}
+
+TEST_F(message_store_test, PostsWaitingForAnOfflineMemberGoOnceReadOutsideTheHistory) {
+    {
+        message_store store(dir_, 5);
+        for (int i = 0; i < 200; ++i) {
+            const std::string id = "p" + std::to_string(i);
+            store.add("topics/lobby/alice", id, "alice", id, {"bob", "carol"}, "lobby");
+            store.remove("carol", "alice", {id});  // carol is online, bob is away
+        }
+        store.commit();
+        EXPECT_EQ(rows_in(dir_, "bodies"), 200);  // bob waits for every one
+        EXPECT_EQ(store.unconfirmed().size(), 200u);
+        // bob reads them back to front: each goes at once, but the newest 5 stay as history.
+        for (int i = 199; i >= 0; --i) store.remove("bob", "alice", {"p" + std::to_string(i)});
+        store.commit();
+        EXPECT_EQ(rows_in(dir_, "bodies"), 5);
+        EXPECT_EQ(ids_of(store.history("lobby", 50)), (std::vector<std::string>{"p195", "p196", "p197", "p198", "p199"}));
+    }
+    // A smaller window at the next start prunes what fell out of it.
+    message_store store(dir_, 2);
+    EXPECT_EQ(rows_in(dir_, "bodies"), 2);
+    EXPECT_EQ(ids_of(store.history("lobby", 50)), (std::vector<std::string>{"p198", "p199"}));
 }
 
 TEST_F(message_store_test, MetaValuesSurviveReopening) {

@@ -93,8 +93,9 @@ private:
     bool in_transaction_ = false;
     std::vector<sqlite3_stmt*> statements_;
     sqlite3_stmt *insert_body_ = nullptr, *find_body_ = nullptr, *insert_waiting_ = nullptr,
-                 *find_waiting_ = nullptr, *delete_waiting_ = nullptr, *unused_body_ = nullptr,
-                 *delete_body_ = nullptr, *ids_of_queue_ = nullptr, *prune_history_ = nullptr;
+                 *delete_unused_dm_body_ = nullptr, *delete_waiting_ = nullptr, *unused_body_ = nullptr,
+                 *delete_body_ = nullptr, *ids_of_queue_ = nullptr, *leaving_history_ = nullptr,
+                 *delete_unused_body_ = nullptr, *newer_posts_ = nullptr;
 };
 
 }  // namespace papo
