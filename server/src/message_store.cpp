@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS bodies(
   UNIQUE(topic, id));
 CREATE TABLE IF NOT EXISTS waiting(
   queue TEXT NOT NULL, sender TEXT NOT NULL, id TEXT NOT NULL,
-  body INTEGER NOT NULL, bytes INTEGER NOT NULL,
+  body INTEGER NOT NULL, bytes INTEGER NOT NULL, post INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY(queue, sender, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS waiting_by_body ON waiting(body);
 CREATE INDEX IF NOT EXISTS posts_by_topic ON bodies(post_topic, body) WHERE post_topic <> '';
@@ -75,12 +75,15 @@ message_store::message_store(const std::string& state_dir, std::size_t history_p
         exec("PRAGMA synchronous=FULL");
         exec("PRAGMA foreign_keys=OFF");
         exec(schema_sql);
+        // Stores made before waiting.post: their rows read as DMs, which only costs a
+        // post's receipt one statement more (the DM body delete spares posts).
+        if (!has_column("waiting", "post")) exec("ALTER TABLE waiting ADD COLUMN post INTEGER NOT NULL DEFAULT 0");
         insert_body_ = prepare(
             "INSERT OR IGNORE INTO bodies(topic, id, sender, post_topic, payload) VALUES(?1, ?2, ?3, ?4, ?5)");
         find_body_ = prepare("SELECT body FROM bodies WHERE topic = ?1 AND id = ?2");
-        insert_waiting_ = prepare("INSERT OR IGNORE INTO waiting(queue, sender, id, body, bytes) VALUES(?1, ?2, ?3, ?4, ?5)");
+        insert_waiting_ = prepare("INSERT OR IGNORE INTO waiting(queue, sender, id, body, bytes, post) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
         // One statement per confirmed message: it says which body it referred to.
-        delete_waiting_ = prepare("DELETE FROM waiting WHERE queue = ?1 AND sender = ?2 AND id = ?3 RETURNING body");
+        delete_waiting_ = prepare("DELETE FROM waiting WHERE queue = ?1 AND sender = ?2 AND id = ?3 RETURNING body, post");
         // A DM's body goes with its one waiting entry; a post's is kept for the history (below).
         delete_unused_dm_body_ = prepare(
             "DELETE FROM bodies WHERE body = ?1 AND post_topic = '' AND NOT EXISTS (SELECT 1 FROM waiting WHERE body = ?1)");
@@ -141,6 +144,16 @@ sqlite3_stmt* message_store::prepare(const char* sql) {
     return s;
 }
 
+bool message_store::has_column(const char* table, const char* column) {
+    sqlite3_stmt* s = prepare((std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name = ?1").c_str());
+    sqlite3_bind_text(s, 1, column, -1, SQLITE_STATIC);
+    const int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    statements_.pop_back();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) fail(db_, "reading the schema");
+    return rc == SQLITE_ROW;
+}
+
 void message_store::begin() {
     if (in_transaction_) return;
     exec("BEGIN IMMEDIATE");
@@ -183,6 +196,7 @@ void message_store::add(const std::string& topic, const std::string& payload, co
         bind(insert_waiting_, 3, id);
         sqlite3_bind_int64(insert_waiting_, 4, body);
         sqlite3_bind_int64(insert_waiting_, 5, static_cast<std::int64_t>(payload.size()));
+        sqlite3_bind_int(insert_waiting_, 6, post_topic.empty() ? 0 : 1);
         if (sqlite3_step(insert_waiting_) != SQLITE_DONE) fail(db_, "storing a waiting message");
         waits = waits || sqlite3_changes(db_) == 1;
     }
@@ -235,6 +249,7 @@ void message_store::remove(const std::string& queue, const std::string& sender, 
     for (const auto& id : ids) {
         begin();
         std::int64_t body = 0;
+        bool post = false;
         {
             step_guard g(delete_waiting_);
             bind(delete_waiting_, 1, queue);
@@ -244,10 +259,11 @@ void message_store::remove(const std::string& queue, const std::string& sender, 
             if (rc == SQLITE_DONE) continue;  // not waiting: a repeated receipt
             if (rc != SQLITE_ROW) fail(db_, "removing a confirmed message");
             body = sqlite3_column_int64(delete_waiting_, 0);
+            post = sqlite3_column_int(delete_waiting_, 1) != 0;
             // RETURNING: the row is deleted once the statement has run to its end.
             if (sqlite3_step(delete_waiting_) != SQLITE_DONE) fail(db_, "removing a confirmed message");
         }
-        {
+        if (!post) {
             step_guard g(delete_unused_dm_body_);
             sqlite3_bind_int64(delete_unused_dm_body_, 1, body);
             if (sqlite3_step(delete_unused_dm_body_) != SQLITE_DONE) fail(db_, "removing a confirmed message");

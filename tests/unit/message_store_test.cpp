@@ -154,6 +154,33 @@ TEST_F(message_store_test, PostsWaitingForAnOfflineMemberGoOnceReadOutsideTheHis
     EXPECT_EQ(ids_of(store.history("lobby", 50)), (std::vector<std::string>{"p198", "p199"}));
 }
 
+TEST_F(message_store_test, AStoreMadeBeforeThePostColumnOpensAndKeepsWorking) {
+    {  // the schema of the first stores, with one DM and one post waiting
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open((dir_ + "/messages.sqlite").c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db,
+                               "CREATE TABLE bodies(body INTEGER PRIMARY KEY, topic TEXT NOT NULL, id TEXT NOT NULL, "
+                               "sender TEXT NOT NULL, post_topic TEXT NOT NULL DEFAULT '', payload BLOB NOT NULL, UNIQUE(topic, id));"
+                               "CREATE TABLE waiting(queue TEXT NOT NULL, sender TEXT NOT NULL, id TEXT NOT NULL, "
+                               "body INTEGER NOT NULL, bytes INTEGER NOT NULL, PRIMARY KEY(queue, sender, id)) WITHOUT ROWID;"
+                               "INSERT INTO bodies VALUES(1, 'users/bob/inbox/alice', 'd', 'alice', '', 'dm');"
+                               "INSERT INTO bodies VALUES(2, 'topics/lobby/alice', 'p', 'alice', 'lobby', 'post');"
+                               "INSERT INTO waiting VALUES('bob', 'alice', 'd', 1, 2);"
+                               "INSERT INTO waiting VALUES('bob', 'alice', 'p', 2, 4);",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    }
+    message_store store(dir_);
+    EXPECT_EQ(ids_of(store.unconfirmed()), (std::vector<std::string>{"d", "p"}));
+    store.remove("bob", "alice", {"d", "p"});
+    store.add("users/bob/inbox/alice", "dm2", "alice", "d2", {"bob"});
+    store.commit();
+    EXPECT_EQ(ids_of(store.unconfirmed()), (std::vector<std::string>{"d2"}));
+    EXPECT_EQ(ids_of(store.history("lobby", 10)), (std::vector<std::string>{"p"}));  // kept as history
+    EXPECT_EQ(rows_in(dir_, "bodies"), 2);
+}
+
 TEST_F(message_store_test, MetaValuesSurviveReopening) {
     {
         message_store store(dir_);

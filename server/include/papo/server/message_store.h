@@ -83,6 +83,7 @@ public:
 private:
     void exec(const char* sql);
     void begin();
+    bool has_column(const char* table, const char* column);
     sqlite3_stmt* prepare(const char* sql);
     void drop_unused_body(std::int64_t body);
 
