@@ -13,14 +13,20 @@
 // Apart (--config cluster; not in `all`: it needs root and ejabberd): the core scenarios
 // on a 2-node ejabberd cluster (scripts/ejabberd-cluster.sh, with bench/# allowed for the
 // raw side), papo-server on node 1, senders on node 1 and receivers on node 2.
+// Apart as well, neither in `all` nor in CI (bench/scale.h): --config scale, papo-server
+// with 100,000 users on the open broker; --config growth, papo against raw as the
+// members, the waiting messages and the users grow, on the real configuration.
 #include "accounts.h"
 #include "broker.h"
 #include "files.h"
 #include "process.h"
+#include "scale.h"
 #include "scenarios.h"
 
 #include "papo/clock.h"
 #include "papo/error.h"
+#include "papo/rpc.h"
+#include "papo/server/server_core.h"  // admin_name
 
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
@@ -55,9 +61,10 @@ struct row {
 };
 
 // Runs `run` for papo and raw alternately, `pairs` times each, and keeps per-metric medians.
+// Without the warm-up where one run is itself long (1,000 members, 100,000 waiting).
 std::vector<row> compare(const std::string& scenario, int pairs, const std::function<measurements(bool)>& run,
-                         const std::vector<std::string>& metrics) {
-    run(true), run(false);  // warm-up
+                         const std::vector<std::string>& metrics, bool warm_up = true) {
+    if (warm_up) run(true), run(false);
     std::map<std::string, std::vector<double>> papo_values, raw_values;
     for (int i = 0; i < pairs; ++i)
         for (bool papo_side : {true, false})
@@ -101,11 +108,12 @@ std::string trimmed_file(const std::string& path) {
 struct stack {
     std::unique_ptr<papo::test::broker> broker;
     std::unique_ptr<papo::test::process> server;
+    std::vector<std::string> server_argv;
     target t;
 
-    explicit stack(const configuration& c) {
+    explicit stack(const configuration& c, std::vector<std::string> broker_config = {}) {
         using access = papo::test::broker::access;
-        broker = std::make_unique<papo::test::broker>(std::vector<std::string>{}, c.accounts ? access::project : access::open,
+        broker = std::make_unique<papo::test::broker>(std::move(broker_config), c.accounts ? access::project : access::open,
                                                       c.guard_options);
         std::vector<std::string> argv{papo::test::env_or("PAPO_SERVER_BIN", PAPO_SERVER_BIN_DEFAULT), "--broker",
                                       broker->uri(), "--state-dir", broker->data_dir() + "/papo-server"};
@@ -114,6 +122,7 @@ struct stack {
         else
             argv.push_back("--no-accounts");
         argv.insert(argv.end(), c.server_options.begin(), c.server_options.end());
+        server_argv = argv;
         server = std::make_unique<papo::test::process>(argv);
         if (!server->wait_for_output("papo-server serving", std::chrono::seconds(30)))
             throw papo::error("papo-server did not come up:\n" + server->output());
@@ -132,6 +141,16 @@ struct stack {
         close_connections(t);
         server.reset();
         broker.reset();
+    }
+    // papo-server stopped and started again as it was (bench/scale.h).
+    server_handle restartable() {
+        return {[this] { return server->stop(); },
+                [this] {
+                    server = std::make_unique<papo::test::process>(server_argv);
+                    return t.server_pid = server->pid();
+                },
+                [this](std::chrono::milliseconds timeout) { return server->wait_for_output("papo-server serving", timeout); },
+                broker->data_dir() + "/papo-server"};
     }
 };
 
@@ -366,10 +385,155 @@ int run_cluster(int pairs, bool quick, int receiver_node, const std::string& onl
     return 0;
 }
 
+// --config scale: papo-server with many users, on the open broker (bench/scale.h).
+int run_scale(const scale_sizes& n, int pairs, bool quick, const std::string& json_file, const std::string& commit) {
+    const std::string why_open =
+        "on the open broker: with accounts on, Mosquitto's dynamic-security plugin rewrites its whole JSON file at every "
+        "account change (85 ms per user at 5,000 users), so 100,000 accounts cannot be made in bounded time";
+    std::printf("scale step: %d users, %s\n", n.users, why_open.c_str());
+    std::fflush(stdout);
+    const std::string load_before = load_average();
+    scale_result result;
+    {
+        std::vector<std::string> broker_config;
+        if (n.packet_limit_bytes != 4194304)
+            broker_config.push_back("max_packet_size " + std::to_string(static_cast<long>(n.packet_limit_bytes)));
+        stack s(open_broker, broker_config);
+        result = scale_step(s.t, s.restartable(), n);
+    }
+    const std::string load_after = load_average();
+    const auto& v = result.values;
+    auto value = [&](const std::string& k) { return v.count(k) ? v.at(k) : -1.0; };
+    const bool reached = value("users_made") == n.users;
+    std::printf("\n%-40s %14s\n", "scale step (open broker)", "value");
+    for (const auto& [k, x] : v) std::printf("%-40s %14.2f\n", k.c_str(), x);
+    std::printf("users.add ms per user, each tenth of the users made:");
+    for (double ms : result.ms_per_user_by_tenth) std::printf(" %.2f", ms);
+    std::printf("\n");
+    struct goal {
+        const char* name;
+        std::string key;
+        double maximum;
+    };
+    const goal goals[] = {{"queues ls at N users, ms", "at_n_queues_ls_ms", 200},
+                          {"papo-server RSS per user, KB", "server_kb_per_user", 5},
+                          {"papo-server restart to first answer, ms", "restart_to_first_answer_ms", 5000}};
+    nlohmann::json targets = nlohmann::json::array();
+    std::printf("\ntargets (at %d users):\n", n.users);
+    for (const auto& g : goals) {
+        const double x = value(g.key);
+        const bool met = reached && x >= 0 && x < g.maximum;
+        std::printf("  %-42s under %-6g %10.2f  %s\n", g.name, g.maximum, x,
+                    x < 0 ? "NOT MEASURED" : !reached ? "not at N (fewer users made)" : met ? "met" : "MISSED");
+        targets.push_back({{"name", g.name}, {"maximum", g.maximum}, {"value", x}, {"at_users", value("users_made")}, {"met", met}});
+    }
+    for (const auto& note : result.notes) std::printf("note: %s\n", note.c_str());
+    std::printf("load average before / after: %s / %s (%u cores)\n", load_before.c_str(), load_after.c_str(),
+                std::thread::hardware_concurrency());
+    if (!json_file.empty()) {
+        auto j = configuration_json(open_broker);
+        j["why"] = why_open;
+        j["scale"] = v;
+        j["users_add_ms_per_user_by_tenth"] = result.ms_per_user_by_tenth;
+        j["notes"] = result.notes;
+        auto out = run_json(commit, pairs, quick, load_before, load_after);
+        out["targets"] = targets;
+        out["configurations"] = {{open_broker.key, j}};
+        std::ofstream(json_file) << out.dump(2) << "\n";
+    }
+    return 0;
+}
+
+// --config growth: papo against raw on the real configuration as the members of a topic,
+// the waiting messages and the users grow; each run bounded (fewer posts for more
+// members), the whole table by 30 minutes.
+int run_growth(int pairs, bool quick, const std::string& only, const std::string& json_file, const std::string& commit) {
+    struct fanout_size {
+        int members, posts;
+    };
+    const std::vector<fanout_size> fanouts = quick ? std::vector<fanout_size>{{3, 50}, {5, 20}, {10, 10}}
+                                                   : std::vector<fanout_size>{{10, 5000}, {100, 500}, {1000, 50}};
+    const std::vector<int> drains = quick ? std::vector<int>{50, 100, 200} : std::vector<int>{1000, 10000, 100000};
+    const int latency_users = quick ? 20 : 1000, latency_requests = quick ? 20 : 200;
+    const auto bound = std::chrono::minutes(30);
+    const std::string load_before = load_average();
+    std::vector<row> rows;
+    measurements costs;
+    std::vector<std::string> notes;
+    nlohmann::json row_seconds = nlohmann::json::object();
+    {
+        stack s(real_config);
+        const auto start = std::chrono::steady_clock::now();
+        auto within_bound = [&](const std::string& next) {
+            if (std::chrono::steady_clock::now() - start < bound) return true;
+            notes.push_back("stopped before '" + next + "': the table's 30-minute bound");
+            return false;
+        };
+        auto add = [&](const std::string& scenario, bool warm_up, const std::function<measurements(bool)>& run,
+                       const std::vector<std::string>& metrics) {
+            if ((!only.empty() && scenario.find(only) == std::string::npos) || !within_bound(scenario)) return std::vector<row>{};
+            const auto began = std::chrono::steady_clock::now();
+            auto got = compare(scenario, pairs, run, metrics, warm_up);
+            row_seconds[scenario] = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+            rows.insert(rows.end(), got.begin(), got.end());
+            return got;
+        };
+        for (const auto& f : fanouts)
+            add("topic fan-out 1->" + std::to_string(f.members) + ", " + std::to_string(f.posts) + " posts", f.members < 1000,
+                [&](bool p) { return topic_fanout(s.t, p, f.members, f.posts); }, {"deliveries_per_s"});
+        for (int waiting : drains) {
+            const std::string scenario = "offline drain, " + std::to_string(waiting) + " waiting";
+            const auto got = add(scenario, waiting < 100000, [&](bool p) { return offline_drain(s.t, p, waiting); },
+                                 {"first_login_to_all_ms", "login_to_first_ms"});
+            if (!got.empty())  // per message: login to the last one
+                rows.push_back({scenario, "us_per_message", got[0].papo * 1000 / waiting, got[0].raw * 1000 / waiting});
+        }
+        // papo-server's request latency with latency_users users (papo alone: raw has no server).
+        if ((only.empty() || std::string("request latency").find(only) != std::string::npos) && within_bound("request latency")) {
+            papo::rpc_client admin(login_as(s.t, papo::admin_name, "", false), papo::admin_name);
+            const auto listed = admin.call("queues.ls", {}, std::chrono::seconds(30));
+            const int present = static_cast<int>(listed.size());
+            std::vector<double> done_at;
+            std::string failure;
+            const int made = make_users(s.t, "growth-", 0, std::max(0, latency_users - present), 4,
+                                        start + bound + std::chrono::minutes(5), done_at, failure);
+            if (!failure.empty()) notes.push_back("making users for the request latency: " + failure);
+            const std::string asked_about = listed.empty() ? "growth-0" : listed.front().value("name", "growth-0");
+            costs = request_costs(s.t, asked_about, latency_requests, "", failure, true);
+            costs["users"] = present + made;
+            if (!failure.empty()) notes.push_back("queues.ls: " + failure);
+        }
+    }
+    const std::string load_after = load_average();
+    print_side_by_side("real configuration", rows, "", {});
+    if (!costs.empty()) {
+        std::printf("\n%-42s %-26s %12s\n", "papo-server alone", "metric", "real");
+        for (const auto& [k, v] : costs) std::printf("%-42s %-26s %12.2f\n", "", k.c_str(), v);
+        std::printf("(the same at 100,000 users, on the open broker: papo-bench --config scale)\n");
+    }
+    for (const auto& note : notes) std::printf("note: %s\n", note.c_str());
+    std::printf("load average before / after: %s / %s (%u cores)\n", load_before.c_str(), load_after.c_str(),
+                std::thread::hardware_concurrency());
+    if (!json_file.empty()) {
+        auto j = configuration_json(real_config);
+        j["rows"] = rows_json(rows);
+        j["server"] = costs;
+        j["row_seconds"] = row_seconds;
+        j["notes"] = notes;
+        auto out = run_json(commit, pairs, quick, load_before, load_after);
+        out["configurations"] = {{real_config.key, j}};
+        std::ofstream(json_file) << out.dump(2) << "\n";
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     int pairs = 3, receiver_node = 2;
+    scale_sizes scale;
+    int scale_minutes = 40;
+    long scale_max_packet = 4194304;
     bool quick = false;
     std::string json_file, only, commit, which = "all";
     po::options_description options("papo-bench options");
@@ -378,7 +542,19 @@ int main(int argc, char** argv) {
         "json", po::value(&json_file), "also write the results to this JSON file")(
         "only", po::value(&only), "run only the scenarios whose name contains this text (e.g. users, fan-out)")(
         "config", po::value(&which)->default_value("all"), "open, real or all: which broker configurations to run; or cluster (a 2-node ejabberd cluster, apart: needs root "
-        "and ejabberd, exits 77 without them)")(
+        "and ejabberd, exits 77 without them); or, apart as well: scale (papo-server with --scale-users users on the open "
+        "broker, at most --scale-minutes) or growth (fan-out to 10/100/1,000 members, drains of 1,000/10,000/100,000, "
+        "request latency at 1,000 users, on the real configuration; --pairs 1 unless given)")(
+        "scale-users", po::value(&scale.users)->default_value(100000), "--config scale: how many users to make")(
+        "scale-clients", po::value(&scale.admin_clients)->default_value(4),
+        "--config scale: users.add requests in flight at once (one manager connection each)")(
+        "scale-minutes", po::value(&scale_minutes)->default_value(40),
+        "--config scale: the step's bound; where it is hit, the step stops making users and says how far it got")(
+        "scale-max-packet", po::value(&scale_max_packet)->default_value(4194304),
+        "--config scale: the broker's max_packet_size (mosquitto.conf's 4 MiB by default); smaller shows at a few "
+        "thousand users what papo-server's one-packet answers meet at 100,000")(
+        "scale-messages", po::value(&scale.waiting_messages)->default_value(20000),
+        "--config scale: DMs left waiting for offline users, for the store's bytes per waiting message")(
         "receiver-node", po::value(&receiver_node)->default_value(2),
         "--config cluster: the node the receivers log in on (senders, papo-server and the manager are on node 1)")(
         "commit", po::value(&commit), "the commit measured, written into the JSON (bench/run.sh passes it)");
@@ -394,9 +570,28 @@ int main(int argc, char** argv) {
         std::cout << options;
         return 0;
     }
-    if (which != "all" && which != "open" && which != "real" && which != "cluster") {
-        std::cerr << "papo-bench: --config is open, real, all or cluster\n";
+    if (which != "all" && which != "open" && which != "real" && which != "cluster" && which != "scale" && which != "growth") {
+        std::cerr << "papo-bench: --config is open, real, all, cluster, scale or growth\n";
         return 2;
+    }
+    if (scale.users < 1 || scale.admin_clients < 1 || scale.waiting_messages < 0) {
+        std::cerr << "papo-bench: --scale-users and --scale-clients are at least 1, --scale-messages at least 0\n";
+        return 2;
+    }
+    if (which == "scale" || which == "growth") {
+        try {
+            if (which == "growth") return run_growth(values["pairs"].defaulted() ? 1 : pairs, quick, only, json_file, commit);
+            if (quick && values["scale-users"].defaulted()) scale.users = 300;
+            if (quick && values["scale-messages"].defaulted()) scale.waiting_messages = 2000;
+            scale.first_checkpoint = std::min(1000, scale.users);
+            scale.bound = std::chrono::minutes(std::max(1, scale_minutes));
+            scale.packet_limit_bytes = static_cast<double>(std::max(10000L, scale_max_packet));
+            if (quick) scale.latency_requests = 50;
+            return run_scale(scale, 0, quick, json_file, commit);
+        } catch (const std::exception& e) {
+            std::cerr << "papo-bench: FAILED: " << e.what() << "\n";
+            return 1;
+        }
     }
     if (receiver_node != 1 && receiver_node != 2) {
         std::cerr << "papo-bench: --receiver-node is 1 or 2\n";
