@@ -30,8 +30,9 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
     throw error(error_kind::storage, "message store: " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
 }
 
-// Binds text without copying: the statement runs before the strings go.
-void bind(sqlite3_stmt* s, int i, const std::string& v) {
+// Binds text without copying: the statement runs before the strings go. (Not "bind":
+// for a non-const std::string argument, ADL may pick std::bind, which binds nothing.)
+void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
     sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
 }
 
@@ -172,10 +173,10 @@ void message_store::add(const std::string& topic, const std::string& payload, co
     begin();
     {
         step_guard g(insert_body_);
-        bind(insert_body_, 1, topic);
-        bind(insert_body_, 2, id);
-        bind(insert_body_, 3, sender);
-        bind(insert_body_, 4, post_topic);
+        bind_text(insert_body_, 1, topic);
+        bind_text(insert_body_, 2, id);
+        bind_text(insert_body_, 3, sender);
+        bind_text(insert_body_, 4, post_topic);
         sqlite3_bind_blob(insert_body_, 5, payload.data(), static_cast<int>(payload.size()), SQLITE_STATIC);
         if (sqlite3_step(insert_body_) != SQLITE_DONE) fail(db_, "storing a message");
     }
@@ -183,17 +184,17 @@ void message_store::add(const std::string& topic, const std::string& payload, co
     std::int64_t body = sqlite3_changes(db_) == 1 ? sqlite3_last_insert_rowid(db_) : 0;
     if (!body) {
         step_guard g(find_body_);
-        bind(find_body_, 1, topic);
-        bind(find_body_, 2, id);
+        bind_text(find_body_, 1, topic);
+        bind_text(find_body_, 2, id);
         if (sqlite3_step(find_body_) != SQLITE_ROW) fail(db_, "finding a stored message");
         body = sqlite3_column_int64(find_body_, 0);
     }
     bool waits = false;
     for (const auto& queue : queues) {
         step_guard g(insert_waiting_);
-        bind(insert_waiting_, 1, queue);
-        bind(insert_waiting_, 2, sender);
-        bind(insert_waiting_, 3, id);
+        bind_text(insert_waiting_, 1, queue);
+        bind_text(insert_waiting_, 2, sender);
+        bind_text(insert_waiting_, 3, id);
         sqlite3_bind_int64(insert_waiting_, 4, body);
         sqlite3_bind_int64(insert_waiting_, 5, static_cast<std::int64_t>(payload.size()));
         sqlite3_bind_int(insert_waiting_, 6, post_topic.empty() ? 0 : 1);
@@ -205,7 +206,7 @@ void message_store::add(const std::string& topic, const std::string& payload, co
         std::int64_t leaving = 0;
         {
             step_guard g(leaving_history_);
-            bind(leaving_history_, 1, post_topic);
+            bind_text(leaving_history_, 1, post_topic);
             sqlite3_bind_int64(leaving_history_, 2, static_cast<std::int64_t>(history_posts_));
             const int rc = sqlite3_step(leaving_history_);
             if (rc == SQLITE_ROW) leaving = sqlite3_column_int64(leaving_history_, 0);
@@ -234,7 +235,7 @@ void message_store::drop_unused_body(std::int64_t body) {
     if (!post_topic->empty()) {
         // A post stays for the topic's history while it is among the newest.
         step_guard g(newer_posts_);
-        bind(newer_posts_, 1, *post_topic);
+        bind_text(newer_posts_, 1, *post_topic);
         sqlite3_bind_int64(newer_posts_, 2, body);
         sqlite3_bind_int64(newer_posts_, 3, static_cast<std::int64_t>(history_posts_));
         if (sqlite3_step(newer_posts_) != SQLITE_ROW) fail(db_, "pruning a topic's history");
@@ -252,9 +253,9 @@ void message_store::remove(const std::string& queue, const std::string& sender, 
         bool post = false;
         {
             step_guard g(delete_waiting_);
-            bind(delete_waiting_, 1, queue);
-            bind(delete_waiting_, 2, sender);
-            bind(delete_waiting_, 3, id);
+            bind_text(delete_waiting_, 1, queue);
+            bind_text(delete_waiting_, 2, sender);
+            bind_text(delete_waiting_, 3, id);
             const int rc = sqlite3_step(delete_waiting_);
             if (rc == SQLITE_DONE) continue;  // not waiting: a repeated receipt
             if (rc != SQLITE_ROW) fail(db_, "removing a confirmed message");
@@ -278,8 +279,8 @@ void message_store::remove_ids(const std::string& queue, const std::vector<std::
         std::vector<std::string> senders;
         {
             step_guard g(ids_of_queue_);
-            bind(ids_of_queue_, 1, queue);
-            bind(ids_of_queue_, 2, id);
+            bind_text(ids_of_queue_, 1, queue);
+            bind_text(ids_of_queue_, 2, id);
             int rc;
             while ((rc = sqlite3_step(ids_of_queue_)) == SQLITE_ROW) senders.push_back(column_text(ids_of_queue_, 0));
             if (rc != SQLITE_DONE) fail(db_, "finding confirmed messages");
@@ -294,7 +295,7 @@ void message_store::purge(const std::string& queue) {
     std::vector<std::int64_t> list;
     {
         step_guard g(bodies);
-        bind(bodies, 1, queue);
+        bind_text(bodies, 1, queue);
         int rc;
         while ((rc = sqlite3_step(bodies)) == SQLITE_ROW) list.push_back(sqlite3_column_int64(bodies, 0));
         if (rc != SQLITE_DONE) fail(db_, "listing a queue");
@@ -302,7 +303,7 @@ void message_store::purge(const std::string& queue) {
     sqlite3_stmt* wipe = prepare("DELETE FROM waiting WHERE queue = ?1");
     {
         step_guard g(wipe);
-        bind(wipe, 1, queue);
+        bind_text(wipe, 1, queue);
         if (sqlite3_step(wipe) != SQLITE_DONE) fail(db_, "purging a queue");
     }
     for (const auto body : list) drop_unused_body(body);
@@ -352,8 +353,8 @@ std::vector<stored_message> message_store::unconfirmed_in(const std::string& que
     std::map<std::int64_t, stored_message> found;
     for (const auto& id : ids) {
         step_guard g(s);
-        bind(s, 1, queue);
-        bind(s, 2, id);
+        bind_text(s, 1, queue);
+        bind_text(s, 2, id);
         int rc;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW)
             found[sqlite3_column_int64(s, 0)] = {sqlite3_column_int64(s, 0), column_text(s, 1), column_text(s, 2),
@@ -371,7 +372,7 @@ std::vector<stored_message> message_store::history(const std::string& post_topic
     sqlite3_stmt* s = prepare(
         "SELECT body, topic, payload, sender, id FROM (SELECT * FROM bodies WHERE post_topic = ?1 "
         "ORDER BY body DESC LIMIT ?2) ORDER BY body");
-    bind(s, 1, post_topic);
+    bind_text(s, 1, post_topic);
     sqlite3_bind_int64(s, 2, static_cast<std::int64_t>(limit));
     std::vector<stored_message> out;
     int rc;
@@ -386,7 +387,7 @@ std::vector<stored_message> message_store::history(const std::string& post_topic
 
 std::optional<std::string> message_store::meta(const std::string& key) {
     sqlite3_stmt* s = prepare("SELECT value FROM meta WHERE key = ?1");
-    bind(s, 1, key);
+    bind_text(s, 1, key);
     std::optional<std::string> value;
     const int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) value = column_text(s, 0);
@@ -399,8 +400,8 @@ std::optional<std::string> message_store::meta(const std::string& key) {
 void message_store::set_meta(const std::string& key, const std::string& value) {
     begin();
     sqlite3_stmt* s = prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2");
-    bind(s, 1, key);
-    bind(s, 2, value);
+    bind_text(s, 1, key);
+    bind_text(s, 2, value);
     const int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     statements_.pop_back();
