@@ -228,8 +228,19 @@ void server_runner::answer(const inbound& request) {
     publish_options options;
     options.correlation_data = request.correlation_data;
     options.expiry_seconds = 60;
+    std::string response = encode(plan.response);
+    if (response.size() > config_.max_answer_bytes) {
+        // The broker would drop papo-server's connection for it, and Paho would send the
+        // same packet again at every reconnect: papo-server off the broker for good.
+        log_warn("refused to answer " + route->from + "'s " + plan.command + " with " + std::to_string(response.size()) +
+                 " bytes, more than --max-answer-bytes " + std::to_string(config_.max_answer_bytes));
+        response = encode(make_failure(
+            plan.command, error(error_kind::too_many, "the answer would be " + std::to_string(response.size()) +
+                                                           " bytes, more than the broker takes in one message (" +
+                                                           std::to_string(config_.max_answer_bytes) + ")")));
+    }
     try {
-        out_->publish_async(request.response_topic, encode(plan.response), options);
+        out_->publish_async(request.response_topic, response, options);
     } catch (const error& e) {
         // What the request changed is done and saved; the asker times out and asks again.
         log_warn("could not answer " + route->from + "'s " + plan.command + ": " + e.what());

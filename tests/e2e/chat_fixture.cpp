@@ -17,7 +17,7 @@
 namespace papo::e2e {
 
 void chat_test::SetUp() {
-    broker_ = std::make_unique<mosquitto_broker>(std::vector<std::string>{}, mosquitto_broker::access::project,
+    broker_ = std::make_unique<mosquitto_broker>(broker_lines_, mosquitto_broker::access::project,
                                                  guard_options_);
     state_dir_ = make_temp_dir("papo-state");
     // papo and papo-admin read a config file and stored logins from here: never the real home's.

@@ -91,6 +91,8 @@ protected:
     // papo_guard options over the project's (broker.h), set in a fixture's
     // constructor: bulk() for tests that load thousands of messages at once.
     std::vector<std::string> guard_options_;
+    // mosquitto.conf lines over the project's (later lines win), set in a constructor.
+    std::vector<std::string> broker_lines_;
     // Also no queue limit in papo-server (default 10,000 waiting).
     void bulk() {
         guard_options_ = {"publish_rate 0", "request_rate 0"};

@@ -101,5 +101,32 @@ TEST_F(queues, ThousandsOfWaitingMessagesAreAllDeliveredAndCounted) {
     EXPECT_EQ(settled_depth("bob", 0), 0);
 }
 
+// A broker with a small packet limit, and papo-server told so: an answer too large for
+// one message is refused with a clear error, and papo-server goes on serving. (Sent,
+// the broker would drop papo-server's connection and Paho would send it again at every
+// reconnect: papo-server off the broker for good, found at 62,700 users.)
+class small_packets : public chat_test {
+protected:
+    small_packets() {
+        broker_lines_ = {"max_packet_size 4000"};
+        server_options_ = {"--max-answer-bytes", "3000"};
+    }
+};
+
+TEST_F(small_packets, AnAnswerTooLargeForOneMessageIsRefusedAndPapoServerGoesOnServing) {
+    std::vector<std::string> names;
+    for (int i = 0; i < 60; ++i) names.push_back("user-number-" + std::to_string(i));
+    register_users(names);
+    auto table = admin({"queues", "ls"});
+    EXPECT_NE(table.exit_code, 0) << table.out;
+    EXPECT_NE(table.err.find("more than the broker takes in one message (3000)"), std::string::npos) << table.err;
+    // Still connected and serving: the next requests are answered at once.
+    auto added = admin({"users", "add", "late-comer", "--new-password-file", password_file("late-comer")});
+    EXPECT_EQ(added.exit_code, 0) << added.err;
+    auto topic = admin({"topics", "add", "lobby"});
+    EXPECT_EQ(topic.exit_code, 0) << topic.err;
+    EXPECT_NE(server_->output().find("refused to answer papo-admin's queues.ls"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace papo::e2e

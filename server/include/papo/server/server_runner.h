@@ -29,6 +29,9 @@ struct server_config {
     std::string state_dir = "data/server";  // papo-server's own copy of the registry, and its message store
     std::size_t history_posts = 50;         // --history: posts kept per topic for topics.history
     std::size_t replay_connections = 8;     // queue sessions remade at once after a broker restart
+    // --max-answer-bytes: no answer larger (the broker's max_packet_size, 4 MiB in the
+    // project's mosquitto.conf, less room for the topic and properties).
+    std::size_t max_answer_bytes = 4 * 1024 * 1024 - 64 * 1024;
     // A broker that loses wills (ejabberd: a node that dies): how often those online are
     // checked for a live session.
     std::chrono::milliseconds presence_check_interval{3000};
