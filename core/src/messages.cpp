@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <type_traits>
+#include <utility>
 
 namespace papo {
 namespace {
@@ -156,6 +158,114 @@ void from_json(const nlohmann::json& j, queue_snapshot& q) {
     q.messages = std::max(j.value("messages", q.listed()), q.listed());
 }
 
+namespace {
+
+// A chat message read straight from its text (nlohmann's SAX events): no document is
+// built. Every DM and post is decoded by papo-server and by each reader, and building
+// the document was most of that cost (27,500 instructions a message, counted). The
+// checks and their order are from_json's; tests/unit/messages_test.cpp holds the two
+// to the same answers on hostile input.
+class chat_message_reader : public nlohmann::json_sax<nlohmann::json> {
+public:
+    enum class kind { missing, string, unsigned_number, other };
+    struct field {
+        kind type = kind::missing;
+        std::string text;
+        std::uint64_t number = 0;
+    };
+    field id, text, sent_at, seq, through, series;
+    bool object = false;  // the document is an object
+    std::string parse_failure;
+
+    bool null() override { return value(kind::other); }
+    bool boolean(bool) override { return value(kind::other); }
+    bool number_integer(number_integer_t) override { return value(kind::other); }
+    bool number_unsigned(number_unsigned_t n) override { return value(kind::unsigned_number, nullptr, n); }
+    bool number_float(number_float_t, const string_t&) override { return value(kind::other); }
+    bool string(string_t& s) override { return value(kind::string, &s); }
+    bool binary(binary_t&) override { return value(kind::other); }
+    bool start_object(std::size_t) override { return open(true); }
+    bool start_array(std::size_t) override { return open(false); }
+    bool end_object() override { return --depth_, true; }
+    bool end_array() override { return --depth_, true; }
+    bool key(string_t& k) override {
+        if (depth_ == 1) current_ = slot(k);
+        return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+        parse_failure = e.what();
+        return false;
+    }
+
+private:
+    field* slot(const std::string& k) {
+        if (k == "id") return &id;
+        if (k == "text") return &text;
+        if (k == "sent_at") return &sent_at;
+        if (k == "seq") return &seq;
+        if (k == "through") return &through;
+        if (k == "series") return &series;
+        return nullptr;
+    }
+    // A top-level field's value (a later duplicate wins, as in the document).
+    bool value(kind type, string_t* s = nullptr, std::uint64_t n = 0) {
+        if (!started_) return started_ = true;
+        if (depth_ == 1 && current_) {
+            current_->type = type;
+            current_->text = s ? std::move(*s) : std::string();
+            current_->number = n;
+            current_ = nullptr;
+        }
+        return true;
+    }
+    bool open(bool is_object) {
+        if (!started_) {
+            started_ = true;
+            object = is_object;
+        } else {
+            value(kind::other);
+        }
+        ++depth_;
+        return true;
+    }
+    bool started_ = false;
+    int depth_ = 0;
+    field* current_ = nullptr;
+};
+
+chat_message read_chat_message(std::string_view payload) {
+    chat_message_reader r;
+    if (!nlohmann::json::sax_parse(payload, &r)) throw error("payload is not valid JSON: " + r.parse_failure);
+    using kind = chat_message_reader::kind;
+    const auto required_text = [&](chat_message_reader::field& f, const char* name) {
+        if (!r.object) throw error("payload is not a JSON object");
+        if (f.type == kind::missing) throw error(std::string("payload has no \"") + name + "\" field");
+        if (f.type != kind::string) throw error(std::string("payload field \"") + name + "\" has the wrong type");
+        return std::move(f.text);
+    };
+    chat_message m;
+    m.id = required_text(r.id, "id");
+    m.text = required_text(r.text, "text");
+    m.sent_at = required_text(r.sent_at, "sent_at");
+    if (m.id.empty() || m.id.size() > 64) throw error("message id must be 1 to 64 characters");
+    if (m.text.size() > max_text_bytes) throw error("message text is longer than the limit");
+    for (auto [f, name] : {std::pair{&r.seq, "seq"}, std::pair{&r.through, "through"}}) {
+        if (f->type == kind::missing) continue;
+        if (f->type != kind::unsigned_number) throw error(std::string("payload field \"") + name + "\" has the wrong type");
+        (f == &r.seq ? m.seq : m.through) = f->number;
+    }
+    const bool has_series = r.series.type != kind::missing;
+    m.series = has_series ? required_text(r.series, "series") : std::string();
+    const bool plain = std::all_of(m.series.begin(), m.series.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '-' || c == '_';
+    });
+    if (has_series && (m.series.empty() || m.series.size() > max_series_bytes || !plain))
+        throw error("message series must be 1 to 32 letters, digits, '-' or '_'");
+    return m;
+}
+
+}  // namespace
+
 template <typename T>
 T decode(std::string_view payload, std::size_t limit) {
     if (payload.size() > limit)
@@ -163,6 +273,7 @@ T decode(std::string_view payload, std::size_t limit) {
                     std::to_string(limit));
     if (!is_valid_utf8(payload)) throw error("payload is not valid UTF-8");
     if (nesting_depth(payload) > max_json_depth) throw error("payload JSON is nested too deeply");
+    if constexpr (std::is_same_v<T, chat_message>) return read_chat_message(payload);
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(payload);

@@ -4,6 +4,7 @@
 #include "papo/names.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <regex>
 #include <set>
@@ -288,6 +289,75 @@ TEST(decode_regressions, HugeNumbersAndWrongTypesAreAPapoError) {
     EXPECT_THROW(decode<nlohmann::json>(R"({"command":"users.ls","page":1e999})"), error);
     EXPECT_THROW(decode<presence>(R"({"status":"online","since":5})"), error);
     EXPECT_THROW(decode<chat_message>(R"({"id":7,"text":"x","sent_at":"2026-11-26T10:00:00.000Z"})"), error);
+}
+
+// decode<chat_message> reads the text with SAX events (no document); the document's
+// from_json is the reference. Both must give the same message or the same refusal.
+std::string by_sax(const std::string& payload) {
+    try {
+        const auto m = decode<chat_message>(payload);
+        return "ok " + m.id + "|" + m.text + "|" + m.sent_at + "|" + (m.seq ? std::to_string(*m.seq) : "-") + "|" +
+               (m.through ? std::to_string(*m.through) : "-") + "|" + m.series;
+    } catch (const error& e) {
+        return std::string("refused: ") + e.what();
+    }
+}
+
+std::string by_document(const std::string& payload) {
+    if (!is_valid_utf8(payload)) return by_sax(payload);  // refused before either reads it
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(payload);
+    } catch (const nlohmann::json::exception& e) {
+        return std::string("refused: payload is not valid JSON: ") + e.what();
+    }
+    try {
+        const auto m = j.get<chat_message>();
+        return "ok " + m.id + "|" + m.text + "|" + m.sent_at + "|" + (m.seq ? std::to_string(*m.seq) : "-") + "|" +
+               (m.through ? std::to_string(*m.through) : "-") + "|" + m.series;
+    } catch (const error& e) {
+        return std::string("refused: ") + e.what();
+    } catch (const nlohmann::json::exception& e) {
+        return std::string("refused: payload does not have the expected fields: ") + e.what();
+    }
+}
+
+TEST(messages, ReadingAChatMessageWithoutADocumentAnswersAsTheDocumentDoes) {
+    const std::vector<std::string> cases{
+        valid_message,
+        R"({"id":"a","text":"x","sent_at":"t","seq":7,"through":3,"series":"s-1"})",
+        R"({"id":"a","id":"b","text":"x","sent_at":"t"})",                 // a later duplicate wins
+        R"({"id":"a","text":"x","sent_at":"t","extra":{"id":5,"text":[1,{"seq":"z"}]}})",
+        R"({"id":"a","text":"x","sent_at":"t","seq":-1})", R"({"id":"a","text":"x","sent_at":"t","seq":1.5})",
+        R"({"id":"a","text":"x","sent_at":"t","seq":1e999})", R"({"id":"a","text":"x","sent_at":"t","seq":null})",
+        R"({"id":"a","text":"x","sent_at":"t","seq":18446744073709551615})",
+        R"({"id":"a","text":"x","sent_at":"t","seq":18446744073709551616})",
+        R"({"id":"a","text":"x","sent_at":"t","series":""})", R"({"id":"a","text":"x","sent_at":"t","series":"a b"})",
+        R"({"id":"a","text":"x","sent_at":"t","series":7})", R"({"id":"","text":"x","sent_at":"t"})",
+        R"({"id":7,"text":"x","sent_at":"t"})", R"({"id":["a"],"text":"x","sent_at":"t"})", R"({"text":"x","sent_at":"t"})",
+        R"({"id":"a","sent_at":"t"})", R"({"id":"a","text":"x"})", R"({"id":"a","text":{"b":1},"sent_at":"t"})",
+        R"(["id","a"])", R"("just a string")", R"(42)", R"(null)", R"({})", R"({"id":"a","text":"x","sent_at":"t"} trailing)",
+        R"({"id":"a","text":"x","sent_at":"t",})", R"({"id":"a\u0000b","text":"x\ud83d\ude00","sent_at":"t"})",
+        R"({"id":"a","text":"\ud800","sent_at":"t"})", "", " ", "{", R"({"id":"a","text":"x","sent_at":"t"}{})",
+        R"({"id":"a","text":")" + std::string(max_text_bytes + 1, 'x') + R"(","sent_at":"t"})",
+        R"({"id":")" + std::string(65, 'i') + R"(","text":"x","sent_at":"t"})",
+        "{\"id\":\"a\",\"text\":\"x\",\"sent_at\":\"t\"/*c*/}"};
+    for (const auto& c : cases) EXPECT_EQ(by_sax(c), by_document(c)) << c;
+    // And every one-character change of a full message (bounded: a few thousand).
+    const std::string base = R"({"id":"a1","text":"hi \"you\"","sent_at":"t","seq":12,"through":4,"series":"s"})";
+    const std::string alphabet = "{}[]\":,0-1e.ax\\ nt";
+    int compared = 0;
+    for (std::size_t at = 0; at < base.size(); ++at)
+        for (const char c : alphabet) {
+            std::string changed = base;
+            changed[at] = c;
+            EXPECT_EQ(by_sax(changed), by_document(changed)) << changed;
+            std::string removed = base;
+            removed.erase(at, 1);
+            EXPECT_EQ(by_sax(removed), by_document(removed)) << removed;
+            compared += 2;
+        }
+    EXPECT_GT(compared, 2000);
 }
 
 }  // namespace
